@@ -1,0 +1,36 @@
+"""Find what `copier update` leaves when a template change meets a user edit.
+
+copier writes inline conflict markers (the default, --conflict inline) or a
+`<file>.rej` next to the file (--conflict rej). Either must stop the hook: the
+project is not in a state anyone should commit.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+SKIPPED_DIRS = {".git", ".venv", "cdktf.out", "node_modules", "__pycache__", ".terraform"}
+MARKERS = ("<<<<<<< ", ">>>>>>> ")
+
+
+def _files(root: Path):
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and not SKIPPED_DIRS.intersection(path.relative_to(root).parts):
+            yield path
+
+
+def find_conflicts(root: Path) -> list[str]:
+    """One line per conflicted file: `path: N conflict(s)` or `path: rejected hunks`."""
+    found = []
+    for path in _files(root):
+        rel = path.relative_to(root)
+        if path.suffix == ".rej":
+            found.append(f"{rel}: rejected hunks for {rel.with_suffix('')} (apply them by hand, then delete the .rej)")
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        starts = sum(1 for line in text.splitlines() if line.startswith(MARKERS[0]))
+        if starts and any(line.startswith(MARKERS[1]) for line in text.splitlines()):
+            found.append(f"{rel}: {starts} conflict(s) marked with <<<<<<< / >>>>>>>")
+    return found
