@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""The template's front door: one command per job, each installs what it needs.
+
+    python3 run.py new DEST [copier options]   create a TAP task repo (interactive)
+    python3 run.py update DEST [options]       copier update an existing repo
+    python3 run.py test [pytest options]       the template's whole test suite
+    python3 run.py bench [--quick]             the benchmarks in bench/
+
+Needs only Python 3.11+. The first run creates .venv/ here and installs
+requirements.txt into it (about a minute; the AWS provider is large); later runs
+reuse it until requirements.txt changes.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+REQUIREMENTS = ROOT / "requirements.txt"
+STAMP = VENV / ".requirements.sha256"
+
+
+def venv_python() -> Path:
+    """The virtual environment's interpreter."""
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def ensure_venv() -> Path:
+    """Create .venv and install requirements.txt, unless it is already up to date."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"run.py needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    digest = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+    python = venv_python()
+    if python.is_file() and STAMP.is_file() and STAMP.read_text(encoding="utf-8").strip() == digest:
+        return python
+    if not python.is_file():
+        print(f"run.py: creating {VENV}", file=sys.stderr, flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    print("run.py: installing requirements.txt (first run: about a minute)", file=sys.stderr, flush=True)
+    pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    subprocess.run(pip + ["-r", str(REQUIREMENTS)], check=True)
+    STAMP.write_text(digest + "\n", encoding="utf-8")
+    return python
+
+
+def main(argv: list[str]) -> int:
+    """Dispatch one job."""
+    if not argv or argv[0] in {"-h", "--help", "help"}:
+        print(__doc__)
+        return 0 if argv else 2
+    job, rest = argv[0], argv[1:]
+    jobs = {
+        "new": lambda py: [str(py), "-m", "copier", "copy", "--trust", str(ROOT), *rest],
+        "update": lambda py: [str(py), "-m", "copier", "update", "--trust", *rest],
+        "test": lambda py: [str(py), "-m", "pytest", *rest],
+        "bench": lambda py: [str(py), str(ROOT / "bench" / "run.py"), *rest],
+    }
+    if job not in jobs:
+        print(f"run.py: unknown job {job!r}; one of: {', '.join(jobs)}\n{__doc__}", file=sys.stderr)
+        return 2
+    python = ensure_venv()
+    cwd = ROOT if job in {"test", "bench"} else Path.cwd()
+    return subprocess.run(jobs[job](python), cwd=cwd, check=False).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,98 @@
+"""Shared helpers for the template's tests: answer sets, rendering, subprocess runs."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+
+# Answer sets the matrix renders. Together they cover: backend s3/local, each
+# S3 locking mode, one and several regions, integration tests on and off,
+# non-default suffix, region, key pattern, constraint and tags.
+SCENARIOS: dict[str, dict] = {
+    "default": {},
+    "dynamodb-multi-region": {
+        "project_name": "orders-dr",
+        "environment_suffix": "qa-2",
+        "aws_region": "eu-west-1",
+        "extra_regions": ["us-west-2", "ap-southeast-2"],
+        "s3_locking": "dynamodb",
+        "dynamodb_table": "tap-locks",
+        "extra_tags": {"CostCenter": "1234", "Project": "orders"},
+        "team": "platform",
+        "author": "jane",
+    },
+    "no-locking-custom-key": {
+        "project_name": "payments-api",
+        "state_bucket": "my-org-tf-states",
+        "state_bucket_region": "eu-central-1",
+        "state_key_pattern": "tap/{environment_suffix}/{stack_id}/terraform.tfstate",
+        "s3_locking": "none",
+        "include_integration_tests": False,
+    },
+    "local-backend": {
+        "project_name": "offline-lab",
+        "backend": "local",
+        "aws_region": "ap-southeast-2",
+        "include_integration_tests": False,
+    },
+    "lockfile-one-extra-region": {
+        "project_name": "edge-cache",
+        "environment_suffix": "pr7312",
+        "extra_regions": ["us-west-2"],
+        "aws_provider_constraint": ">= 6.0, < 7.0",
+        "python_version": "3.12",
+        "complexity": "expert",
+        "aws_services": ["S3", "CloudFront"],
+        "subject_labels": ["caching"],
+    },
+}
+
+# Variables that would change what the generated project synthesizes.
+PIPELINE_VARIABLES = (
+    "ENVIRONMENT_SUFFIX", "AWS_REGION", "TERRAFORM_STATE_BUCKET", "TERRAFORM_STATE_BUCKET_REGION",
+    "REPOSITORY", "COMMIT_AUTHOR", "PR_NUMBER", "TEAM", "CDKTF_OUTDIR",
+)
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """os.environ without the pipeline's variables, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if k not in PIPELINE_VARIABLES and not k.startswith("PYTEST_")}
+    env.pop("COV_CORE_SOURCE", None)
+    env.update(extra)
+    return env
+
+
+def run(cmd: list[str], cwd: Path, timeout: int = 600, **env: str) -> subprocess.CompletedProcess:
+    """Run a command, capture its output as text, never raise on a non-zero exit."""
+    return subprocess.run(
+        cmd, cwd=cwd, env=clean_env(**env), capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def run_unit_tests(project: Path, *extra: str) -> subprocess.CompletedProcess:
+    """The generated project's own unit-test command (its Pipfile's `test` script)."""
+    return run(
+        [PYTHON, "-m", "pytest", "tests/unit", "--cov=lib", "--cov-branch", "--cov-report=term-missing",
+         "--cov-fail-under=90", "-q", "-p", "no:cacheprovider", *extra],
+        project,
+    )
+
+
+def synth(project: Path, outdir: Path, **env: str) -> dict:
+    """`python tap.py` into outdir; the parsed cdk.tf.json of its one stack."""
+    done = run([PYTHON, "tap.py"], project, CDKTF_OUTDIR=str(outdir), **env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (stack_file,) = outdir.glob("stacks/*/cdk.tf.json")
+    return json.loads(stack_file.read_text(encoding="utf-8"))
+
+
+def answers(project: Path) -> dict:
+    """The project's .copier-answers.yml."""
+    return yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))

@@ -1,0 +1,78 @@
+"""Every answer set renders a project whose files parse, which synthesizes as answered, and whose own tests pass."""
+from __future__ import annotations
+
+import ast
+import configparser
+import json
+import re
+import tomllib
+
+import pytest
+import yaml
+
+from helpers import SCENARIOS, answers, run_unit_tests, synth
+
+PARSERS = {
+    ".json": lambda text: json.loads(text),
+    ".yml": lambda text: yaml.safe_load(text),
+    ".yaml": lambda text: yaml.safe_load(text),
+    ".toml": lambda text: tomllib.loads(text),
+    ".py": lambda text: ast.parse(text),
+    ".ini": lambda text: configparser.ConfigParser().read_string(text),
+}
+JINJA_LEFTOVER = re.compile(r"\{%|\{\{ [^{}]* \}\}")
+NAMED_PARSERS = {"Pipfile": PARSERS[".toml"], ".pylintrc": PARSERS[".ini"]}
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_every_rendered_file_parses(rendered, scenario):
+    project = rendered(scenario)
+    parsed = []
+    for path in sorted(p for p in project.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        parse = NAMED_PARSERS.get(path.name) or PARSERS.get(path.suffix)
+        if parse:
+            parse(path.read_text(encoding="utf-8"))
+            parsed.append(path.relative_to(project).as_posix())
+        assert ".jinja" not in path.name and not JINJA_LEFTOVER.search(path.read_text(encoding="utf-8")), path
+    for required in ("tap.py", "cdktf.json", "Pipfile", "metadata.json", "lib/tap_stack.py", ".copier-answers.yml"):
+        assert required in parsed
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_synth_has_the_answered_backend_regions_and_list_shaped_tags(rendered, scenario, tmp_path):
+    project = rendered(scenario)
+    given = answers(project)
+    doc = synth(project, tmp_path / "out")
+    backend = doc["terraform"]["backend"]
+    assert list(backend) == [given["backend"]]
+    if given["backend"] == "s3":
+        s3 = backend["s3"]
+        assert s3["bucket"] == given["state_bucket"] and s3["encrypt"] is True
+        assert s3["key"].startswith(given["state_key_pattern"].split("{")[0])
+        assert s3.get("use_lockfile") is (True if given["s3_locking"] == "lockfile" else None)
+        assert s3.get("dynamodb_table") == (given.get("dynamodb_table") if given["s3_locking"] == "dynamodb" else None)
+    providers = doc["provider"]["aws"]
+    assert sorted(p["region"] for p in providers) == sorted([given["aws_region"], *given["extra_regions"]])
+    for provider in providers:
+        (block,) = provider["default_tags"]
+        assert list(block) == ["tags"]
+        assert block["tags"]["Environment"] == given["environment_suffix"]
+        assert given["extra_tags"].items() <= block["tags"].items()
+    assert doc["terraform"]["required_providers"]["aws"]["version"] == given["aws_provider_constraint"]
+    cdktf_json = json.loads((project / "cdktf.json").read_text(encoding="utf-8"))
+    assert cdktf_json["terraformProviders"] == [f"aws@{given['aws_provider_constraint']}"]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_generated_unit_tests_pass_with_coverage(rendered, scenario):
+    done = run_unit_tests(rendered(scenario))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Required test coverage of 90% reached" in done.stdout
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_integration_tests_follow_the_answer(rendered, scenario):
+    project = rendered(scenario)
+    wanted = answers(project)["include_integration_tests"]
+    assert (project / "tests" / "integration").is_dir() is wanted
+    assert ("test-integration" in (project / "Pipfile").read_text(encoding="utf-8")) is wanted
