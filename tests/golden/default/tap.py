@@ -1,0 +1,61 @@
+#!/usr/bin/env python
+"""CDKTF entry point: `cdktf synth` and `cdktf deploy` run this file (see "app" in cdktf.json).
+
+Reads the pipeline's environment, builds the one TapStack and synthesizes it.
+The tests call build_stack() too, so they exercise exactly this code path.
+"""
+# Template-owned: rendered by the TAP cdktf copier template. Change it through the
+# template and `copier update`; local edits are merged on update and may conflict.
+import os
+from collections.abc import Mapping
+
+# App comes through lib so that lib/__init__.py points jsii at the bundled Node
+# runtime and installs the lazy provider import before cdktf loads.
+from lib.tap_stack import App, TapStack
+
+SECONDARY_REGIONS: tuple[str, ...] = ()
+EXTRA_TAGS: Mapping[str, str] = {}
+
+
+def _setting(environ: Mapping[str, str], name: str, default: str) -> str:
+    """An environment variable, or the default when it is unset or empty."""
+    return environ.get(name) or default
+
+
+def default_tags(environ: Mapping[str, str], environment_suffix: str) -> dict[str, str]:
+    """The flat tag mapping every AWS provider applies. Deterministic: no timestamps."""
+    return {
+        "Environment": environment_suffix,
+        "Repository": _setting(environ, "REPOSITORY", "unknown"),
+        "Author": _setting(environ, "COMMIT_AUTHOR", "unknown"),
+        "PRNumber": _setting(environ, "PR_NUMBER", "unknown"),
+        "Team": _setting(environ, "TEAM", "unknown"),
+        **EXTRA_TAGS,
+    }
+
+
+def build_stack(app: App, environ: Mapping[str, str] | None = None) -> TapStack:
+    """Create TapStack{suffix} in `app` from the environment (os.environ by default)."""
+    environ = os.environ if environ is None else environ
+    environment_suffix = _setting(environ, "ENVIRONMENT_SUFFIX", "dev")
+    return TapStack(
+        app,
+        f"TapStack{environment_suffix}",
+        environment_suffix=environment_suffix,
+        aws_region=_setting(environ, "AWS_REGION", "us-east-1"),
+        secondary_regions=SECONDARY_REGIONS,
+        state_bucket=_setting(environ, "TERRAFORM_STATE_BUCKET", "iac-rlhf-tf-states"),
+        state_bucket_region=_setting(environ, "TERRAFORM_STATE_BUCKET_REGION", "us-east-1"),
+        default_tags=default_tags(environ, environment_suffix),
+    )
+
+
+def main() -> None:
+    """Synthesize into cdktf.out (or $CDKTF_OUTDIR)."""
+    app = App()
+    build_stack(app)
+    app.synth()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,267 @@
+"""Check this project end to end: static contract, a real synth, the synthesized JSON.
+
+The copier hook runs it after `copier copy` and `copier update`; run it yourself
+any time with `pipenv run verify` (or `python -m taptools.verify`). It needs
+only the standard library itself; the synth runs `python tap.py` with an
+interpreter that has cdktf (--python, else this one).
+
+Steps, each timed:
+  contract  tap.py's and the tests' TapStack(...) calls match TapStack.__init__ (ast only)
+  synth     python tap.py into a temporary directory, pipeline variables unset
+  json      backend, provider regions, default_tags shape and values, provider
+            constraint in cdktf.out/stacks/*/cdk.tf.json, as answered in copier
+"""
+# Template-owned: rendered by the TAP cdktf copier template. Change it through the
+# template and `copier update`; local edits are merged on update and may conflict.
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from taptools import contract
+# What the answers promise (rendered by copier from .copier-answers.yml), with
+# the pipeline variables unset.
+EXPECTED = json.loads(
+    r"""
+{
+    "stack": "TapStackdev",
+    "backend": "s3",
+    "backend_config": {
+        "bucket": "iac-rlhf-tf-states",
+        "key": "dev/TapStackdev.tfstate",
+        "region": "us-east-1",
+        "encrypt": true,
+        "use_lockfile": true
+    },
+    "regions": [
+        "us-east-1"
+    ],
+    "tags": {
+        "Environment": "dev",
+        "Repository": "unknown",
+        "Author": "unknown",
+        "PRNumber": "unknown",
+        "Team": "unknown"
+    },
+    "aws_provider_constraint": "~> 6.0"
+}
+"""
+)
+# Variables tap.py reads; unset for the synth so the output shows the rendered defaults.
+PIPELINE_VARIABLES = ["ENVIRONMENT_SUFFIX", "AWS_REGION", "TERRAFORM_STATE_BUCKET", "TERRAFORM_STATE_BUCKET_REGION", "REPOSITORY", "COMMIT_AUTHOR", "PR_NUMBER", "TEAM", "CDKTF_OUTDIR", "CDKTF_CONTEXT_JSON"]
+SYNTH_TIMEOUT = 600
+
+
+class CheckFailed(Exception):
+    """A step found a problem; the message says what and how to fix it."""
+
+
+def _python_with_cdktf(preferred: str | None) -> str:
+    candidates = [preferred] if preferred else [sys.executable]
+    probe = "import importlib.util as u, sys; sys.exit(not (u.find_spec('cdktf') and u.find_spec('cdktf_cdktf_provider_aws')))"
+    for python in candidates:
+        if subprocess.run([python, "-c", probe], check=False).returncode == 0:
+            return python
+    raise CheckFailed(
+        f"{candidates[0]} cannot import cdktf and cdktf_cdktf_provider_aws; "
+        "install them (pipenv install --dev) or pass --python with an interpreter that has them"
+    )
+
+
+def step_contract(root: Path) -> str:
+    """Static contract; raises CheckFailed listing every finding."""
+    findings = contract.check(root)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        raise CheckFailed("\n".join(str(f) for f in findings))
+    warnings = "".join(f"\n    warning: {f}" for f in findings)
+    return f"TapStack calls match TapStack.__init__{warnings}"
+
+
+def step_synth(root: Path, python: str, outdir: Path) -> str:
+    """Run tap.py as cdktf would; raises CheckFailed with its whole output."""
+    env = {k: v for k, v in os.environ.items() if k not in PIPELINE_VARIABLES}
+    env["CDKTF_OUTDIR"] = str(outdir)
+    try:
+        done = subprocess.run(
+            [python, "tap.py"], cwd=root, env=env, capture_output=True, text=True,
+            timeout=SYNTH_TIMEOUT, check=False,
+        )
+    except subprocess.TimeoutExpired as error:
+        raise CheckFailed(f"python tap.py did not finish in {SYNTH_TIMEOUT}s") from error
+    if done.returncode != 0:
+        raise CheckFailed(
+            f"python tap.py exited {done.returncode}:\n{done.stdout}{done.stderr}".rstrip()
+            + "\n  fix the error above; run `python tap.py` to reproduce it"
+        )
+    return f"python tap.py ({Path(python).name})"
+
+
+def load_stack_json(outdir: Path) -> tuple[str, dict]:
+    """The one synthesized stack: (name, parsed cdk.tf.json)."""
+    stacks = sorted(p for p in (outdir / "stacks").glob("*/cdk.tf.json"))
+    if len(stacks) != 1:
+        names = [p.parent.name for p in stacks]
+        raise CheckFailed(f"expected one synthesized stack, found {len(stacks)}: {names}")
+    return stacks[0].parent.name, json.loads(stacks[0].read_text(encoding="utf-8"))
+
+
+def check_stack_json(name: str, doc: dict, expected: dict = EXPECTED) -> list[str]:
+    """Every way the synthesized stack differs from what the answers promise."""
+    problems = []
+    if name != expected["stack"]:
+        problems.append(f"stack is {name}, expected {expected['stack']} (TapStack + ENVIRONMENT_SUFFIX default)")
+    terraform = doc.get("terraform", {})
+    backends = terraform.get("backend", {})
+    if list(backends) != [expected["backend"]]:
+        problems.append(f"backend is {sorted(backends) or 'missing'}, expected {expected['backend']}")
+    else:
+        config = backends[expected["backend"]]
+        for key, value in expected["backend_config"].items():
+            if config.get(key) != value:
+                problems.append(f"backend {expected['backend']}.{key} is {config.get(key)!r}, expected {value!r}")
+    providers = doc.get("provider", {}).get("aws")
+    if not isinstance(providers, list) or not providers:
+        problems.append("no AWS provider in the synthesized JSON")
+        providers = []
+    regions = [p.get("region") for p in providers]
+    if sorted(regions) != sorted(expected["regions"]):
+        problems.append(f"AWS provider regions are {regions}, expected {expected['regions']}")
+    for provider in providers:
+        where = f"provider aws ({provider.get('alias') or 'default'}, {provider.get('region')})"
+        tags = provider.get("default_tags")
+        if not (isinstance(tags, list) and len(tags) == 1 and isinstance(tags[0], dict) and list(tags[0]) == ["tags"]):
+            problems.append(f"{where} default_tags must be [{{\"tags\": {{...}}}}], got {json.dumps(tags)}")
+        elif tags[0]["tags"] != expected["tags"]:
+            problems.append(f"{where} default tags are {tags[0]['tags']}, expected {expected['tags']}")
+    aliases = [p.get("alias") for p in providers if p.get("alias")]
+    if len(providers) - len(aliases) != 1:
+        problems.append(f"expected exactly one AWS provider without alias, found {len(providers) - len(aliases)}")
+    constraint = terraform.get("required_providers", {}).get("aws", {}).get("version")
+    if constraint != expected["aws_provider_constraint"]:
+        problems.append(f"required_providers.aws.version is {constraint!r}, expected {expected['aws_provider_constraint']!r}")
+    return problems
+
+
+def step_json(outdir: Path) -> str:
+    """Check the synthesized JSON; raises CheckFailed listing every difference."""
+    name, doc = load_stack_json(outdir)
+    problems = check_stack_json(name, doc)
+    if problems:
+        raise CheckFailed("\n".join(f"{name}/cdk.tf.json: {p}" for p in problems))
+    backend = doc["terraform"]["backend"]
+    n_tags = len(EXPECTED["tags"])
+    return (
+        f"{name}: backend {json.dumps(backend, sort_keys=True)}; {len(EXPECTED['regions'])} AWS provider(s) "
+        f"{EXPECTED['regions']} with default_tags [{{tags: {n_tags} keys}}]; aws {EXPECTED['aws_provider_constraint']}"
+    )
+
+
+def provider_version(python: str) -> str | None:
+    """The Terraform AWS provider version the installed prebuilt package was generated for."""
+    # find_spec of the package, not of .provider: that would import the package eagerly.
+    code = "import importlib.util as u; print(u.find_spec('cdktf_cdktf_provider_aws').submodule_search_locations[0])"
+    done = subprocess.run([python, "-c", code], capture_output=True, text=True, check=False)
+    if done.returncode:
+        return None
+    text = (Path(done.stdout.strip()) / "provider" / "__init__.py").read_text(encoding="utf-8")
+    found = re.search(r"hashicorp/aws/(\d+\.\d+\.\d+)", text)
+    return found.group(1) if found else None
+
+
+def admits(constraint: str, version: str) -> bool:
+    """Whether a Terraform version constraint admits `version` (=, !=, >, >=, <, <=, ~>)."""
+    have = tuple(int(x) for x in version.split("."))
+    for part in constraint.split(","):
+        found = re.fullmatch(r"\s*(~>|>=|<=|!=|>|<|=)?\s*v?(\d+(?:\.\d+)*)(?:-\S+)?\s*", part)
+        if not found:
+            return False
+        op, bound_text = found.group(1) or "=", found.group(2)
+        bound = tuple(int(x) for x in bound_text.split("."))
+        padded = bound + (0,) * (3 - len(bound))
+        if op == "~>":  # the last given component may grow: ~> 6.0 is >= 6.0, < 7.0
+            prefix = bound[:-1] if len(bound) > 1 else bound
+            ok = have >= padded and have[: len(prefix)] == prefix
+        else:
+            ok = {
+                "=": have == padded, "!=": have != padded, ">": have > padded,
+                ">=": have >= padded, "<": have < padded, "<=": have <= padded,
+            }[op]
+        if not ok:
+            return False
+    return True
+
+
+def step_provider(python: str) -> str:
+    """The constraint must admit the version the prebuilt bindings were generated for."""
+    version = provider_version(python)
+    if version is None:
+        return "prebuilt provider version not found; constraint not compared"
+    constraint = EXPECTED["aws_provider_constraint"]
+    if not admits(constraint, version):
+        raise CheckFailed(
+            f"the installed cdktf-cdktf-provider-aws was generated for AWS provider {version}, which the "
+            f"constraint {constraint!r} excludes; pick a constraint that admits {version} "
+            "(copier update --data aws_provider_constraint=...) or pin a provider package built for it"
+        )
+    return f"AWS provider {version} (prebuilt bindings) satisfies {constraint!r}"
+
+
+def run(root: Path, python: str | None, skip_synth: bool, out=sys.stdout) -> int:
+    """Run every step, print one line each, return the exit status."""
+    def emit(status: str, step: str, seconds: float, text: str) -> None:
+        lines = text.splitlines() or [""]
+        out.write(f"  {status:<7} {step:<9} {seconds:5.1f}s  {lines[0]}\n")
+        for line in lines[1:]:
+            out.write(f"                            {line}\n")
+        out.flush()
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="tap-verify-") as tmp:
+        outdir = Path(tmp) / "cdktf.out"
+        steps = [("contract", lambda: step_contract(root))]
+        if skip_synth:
+            steps.append(("synth", None))
+        else:
+            chosen: list[str] = []
+            steps += [
+                ("python", lambda: chosen.append(_python_with_cdktf(python)) or f"{chosen[0]}"),
+                ("provider", lambda: step_provider(chosen[0])),
+                ("synth", lambda: step_synth(root, chosen[0], outdir)),
+                ("json", lambda: step_json(outdir)),
+            ]
+        for step, action in steps:
+            if action is None:
+                emit("SKIPPED", step, 0.0, "synth and JSON checks skipped (--skip-synth): nothing proves this project synthesizes")
+                continue
+            t0 = time.perf_counter()
+            try:
+                text = action()
+            except CheckFailed as failure:
+                emit("FAILED", step, time.perf_counter() - t0, str(failure))
+                out.write(f"tap verify: FAILED at step '{step}' after {time.perf_counter() - started:.1f}s\n")
+                return 1
+            emit("ok", step, time.perf_counter() - t0, text)
+    out.write(f"tap verify: all checks passed in {time.perf_counter() - started:.1f}s\n")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(prog="python -m taptools.verify", description=__doc__.splitlines()[0])
+    parser.add_argument("project", nargs="?", default=".", help="project directory (default: .)")
+    parser.add_argument("--python", help="interpreter with cdktf for the synth (default: this one)")
+    parser.add_argument("--skip-synth", action="store_true", help="static checks only; says so in the output")
+    args = parser.parse_args(argv)
+    return run(Path(args.project).resolve(), args.python, args.skip_synth)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

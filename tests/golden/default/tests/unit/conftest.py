@@ -1,0 +1,46 @@
+"""Unit-test fixtures: the stack is built by tap.py's own build_stack() and synthesized once per session.
+
+Tests never construct TapStack a second way: if tap.py and TapStack drift apart,
+every test that uses these fixtures fails with the TypeError that names the
+mismatch, and test_tap_py_calls_match_tap_stack_signature says where.
+"""
+# Template-owned: rendered by the TAP cdktf copier template. Change it through the
+# template and `copier update`; local edits are merged on update and may conflict.
+# pylint: disable=redefined-outer-name,unused-import,wrong-import-order
+import json
+
+import lib  # noqa: F401  first: bundled Node and lazy provider import before cdktf loads
+import pytest
+from cdktf import Testing
+
+import tap
+
+# Every variable tap.py reads, set unlike its default, so the tests prove each one reaches the stack.
+TEST_ENV = {
+    "ENVIRONMENT_SUFFIX": "pr4242",
+    "AWS_REGION": "eu-central-1",
+    "TERRAFORM_STATE_BUCKET": "tap-unit-test-states",
+    "TERRAFORM_STATE_BUCKET_REGION": "eu-west-3",
+    "REPOSITORY": "test-repository",
+    "COMMIT_AUTHOR": "test-commit-author",
+    "PR_NUMBER": "test-pr-number",
+    "TEAM": "test-team"
+}
+
+
+@pytest.fixture(scope="session")
+def stack():
+    """TapStack exactly as `python tap.py` builds it, from TEST_ENV."""
+    return tap.build_stack(Testing.app(), environ=TEST_ENV)
+
+
+@pytest.fixture(scope="session")
+def synthesized(stack) -> str:
+    """The stack's Terraform JSON as a string (for cdktf's Testing matchers)."""
+    return Testing.synth(stack)
+
+
+@pytest.fixture(scope="session")
+def stack_json(synthesized) -> dict:
+    """The stack's Terraform JSON, parsed."""
+    return json.loads(synthesized)

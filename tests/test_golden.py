@@ -1,0 +1,44 @@
+"""A rendered sample is checked in (tests/golden/default), so any change to the output is a visible diff.
+
+After an intended change to the template, regenerate it and review the diff:
+    UPDATE_GOLDEN=1 python3 run.py test tests/test_golden.py && git diff tests/golden
+"""
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import shutil
+
+from copier import run_copy
+
+from helpers import ROOT
+
+GOLDEN = ROOT / "tests" / "golden" / "default"
+# Lines that name the template's checkout and commit, which differ between clones.
+VOLATILE = re.compile(r"^_(commit|src_path): .*$", re.MULTILINE)
+
+
+def files(tree):
+    """{relative path: text} of every file in tree, volatile answer lines blanked."""
+    out = {}
+    for path in sorted(p for p in tree.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        out[path.relative_to(tree).as_posix()] = VOLATILE.sub(r"_\1: <volatile>", path.read_text(encoding="utf-8"))
+    return out
+
+
+def test_default_render_matches_the_golden_sample(tmp_path):
+    out = tmp_path / "golden-task"
+    run_copy(str(ROOT), str(out), defaults=True, unsafe=True, skip_tasks=True, quiet=True, vcs_ref="HEAD")
+    if os.environ.get("UPDATE_GOLDEN"):
+        shutil.rmtree(GOLDEN, ignore_errors=True)
+        shutil.copytree(out, GOLDEN)
+        for path in GOLDEN.rglob(".copier-answers.yml"):
+            path.write_text(VOLATILE.sub(r"_\1: <volatile>", path.read_text(encoding="utf-8")), encoding="utf-8")
+    want, got = files(GOLDEN), files(out)
+    assert sorted(got) == sorted(want), "files added or removed; regenerate with UPDATE_GOLDEN=1"
+    diffs = [
+        "".join(difflib.unified_diff(want[name].splitlines(True), got[name].splitlines(True), f"golden/{name}", name))
+        for name in want if want[name] != got[name]
+    ]
+    assert not diffs, "rendered output changed; review, then regenerate with UPDATE_GOLDEN=1:\n" + "\n".join(diffs)
