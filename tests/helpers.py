@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -91,6 +92,14 @@ def synth(project: Path, outdir: Path, **env: str) -> dict:
     assert done.returncode == 0, done.stdout + done.stderr
     (stack_file,) = outdir.glob("stacks/*/cdk.tf.json")
     return json.loads(stack_file.read_text(encoding="utf-8"))
+
+
+def copy_template(dest: Path) -> Path:
+    """A private copy of the template (the files copier reads), to change without touching this one."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for part in ("copier.yml", "includes", "template", "hooks"):
+        (shutil.copytree if (ROOT / part).is_dir() else shutil.copy)(ROOT / part, dest / part)
+    return dest
 
 
 def answers(project: Path) -> dict:

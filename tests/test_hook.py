@@ -1,0 +1,110 @@
+"""The post-generation hook: passes a good project, fails a broken one with what/where/how, never edits files."""
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import subprocess
+import venv
+from pathlib import Path
+
+import pytest
+
+from helpers import PYTHON, ROOT, copy_template, run
+
+HOOK = ROOT / "hooks" / "post_generate.py"
+
+
+def snapshot(tree):
+    """{path: sha256} of every file, to prove the hook changed nothing."""
+    return {
+        p.relative_to(tree).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(tree.rglob("*")) if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
+@pytest.fixture
+def project(rendered, tmp_path):
+    """A private copy of the default project, free to break."""
+    return shutil.copytree(rendered("default"), tmp_path / "project")
+
+
+def hook(project, operation="update", **env):
+    return run([PYTHON, str(HOOK), "--operation", operation, str(project)], project, **env)
+
+
+def edit(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_a_good_project_passes_and_shows_each_step_with_its_time(project):
+    done = hook(project)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for step in ("contract", "python", "provider", "synth", "json"):
+        assert re.search(rf"ok\s+{step}\s+\d+\.\d+s", done.stdout), (step, done.stdout)
+    assert re.search(r"TAP hook: passed in \d+\.\d+s", done.stdout)
+
+
+def test_copy_fails_on_a_broken_template_and_keeps_the_render(tmp_path):
+    template = copy_template(tmp_path / "template-src")
+    edit(template / "template" / "tap.py.jinja", "        f\"TapStack{environment_suffix}\",\n",
+         "        f\"TapStack{environment_suffix}\",\n        enable_logging=True,\n")
+    dest = tmp_path / "new-task"
+    done = subprocess.run([PYTHON, "-m", "copier", "copy", "--trust", "--defaults", str(template), str(dest)],
+                          capture_output=True, text=True, check=False)
+    output = done.stdout + done.stderr
+    assert done.returncode != 0
+    assert "TAP102 TapStack(...) passes keyword 'enable_logging'" in output
+    assert "FAILED at step 'contract'" in output and "TAP hook FAILED" in output
+    assert "--skip-tasks" in output and "python -m taptools.verify" in output
+    assert not dest.exists(), "copier removes a destination it created when a task fails"
+    saved = re.search(r"rendered files were saved to:\n\s+(\S+)", output).group(1)
+    assert "enable_logging=True" in (Path(saved) / "tap.py").read_text(encoding="utf-8")
+
+
+def test_a_synth_failure_is_reported_whole_and_nothing_is_touched(project):
+    edit(project / "lib" / "resources.py", "        bucket=stack.name(", "        bucket_name=stack.name(")
+    before = snapshot(project)
+    done = hook(project)
+    assert done.returncode == 1
+    assert "FAILED at step 'synth'" in done.stdout and "python tap.py exited" in done.stdout
+    assert "bucket_name" in done.stdout, "the synth's own error must be shown"
+    assert "nothing was deleted or rewritten" in done.stderr
+    assert snapshot(project) == before
+
+
+def test_the_json_check_names_what_differs_from_the_answers(project):
+    edit(project / "tap.py", '"AWS_REGION", "us-east-1"', '"AWS_REGION", "us-east-2"')
+    done = hook(project)
+    assert done.returncode == 1
+    assert "FAILED at step 'json'" in done.stdout
+    assert "AWS provider regions are ['us-east-2'], expected ['us-east-1']" in done.stdout
+
+
+@pytest.mark.parametrize("kind", ["markers", "rej"])
+def test_unresolved_update_conflicts_fail_the_hook(project, kind):
+    if kind == "markers":
+        edit(project / "tap.py", "def main() -> None:\n",
+             "<<<<<<< before updating\ndef main() -> None:\n=======\ndef main():\n>>>>>>> after updating\n")
+    else:
+        (project / "tap.py.rej").write_text("@@ -1 +1 @@\n-old\n+new\n", encoding="utf-8")
+    done = hook(project)
+    assert done.returncode == 1
+    assert "unresolved conflict" in done.stderr and "tap.py" in done.stderr
+    assert "Nothing of yours was discarded" in done.stderr
+
+
+def test_no_interpreter_with_cdktf_is_a_clear_failure(project, tmp_path):
+    bare = tmp_path / "bare"
+    venv.EnvBuilder(with_pip=False).create(bare)
+    done = hook(project, TAP_HOOK_PYTHON=str(bare / "bin" / "python"))
+    assert done.returncode == 1
+    assert "no interpreter can import cdktf" in done.stderr and "TAP_HOOK_PYTHON" in done.stderr
+
+
+def test_skipping_the_synth_is_said_not_hidden(project):
+    done = hook(project, TAP_HOOK_SKIP_SYNTH="1")
+    assert done.returncode == 0
+    assert "SKIPPED synth" in done.stdout and "nothing proves this project synthesizes" in done.stdout
