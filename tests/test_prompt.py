@@ -1,0 +1,77 @@
+"""The real interactive prompt (questionary, in a pseudo-terminal) refuses a bad answer with its reason and asks again."""
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import select
+import struct
+import subprocess
+import termios
+import time
+
+import pytest
+
+from helpers import PYTHON, ROOT, clean_env
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][A-Za-z0-9]|\x1b[=>]|\r")
+
+
+class Terminal:
+    """A process on a pseudo-terminal, read as plain text."""
+
+    def __init__(self, cmd, cwd):
+        self.master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
+        env = clean_env(TERM="xterm", COLUMNS="200", LINES="50")
+        self.proc = subprocess.Popen(cmd, cwd=cwd, stdin=slave, stdout=slave, stderr=slave, env=env,
+                                     start_new_session=True)
+        os.close(slave)
+        self.text = ""
+
+    def expect(self, pattern, timeout=30.0):
+        """Read until `pattern` shows up in the plain text after the last match; return what matched."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = re.search(pattern, ANSI.sub("", self.text))
+            if found:
+                self.text = ANSI.sub("", self.text)[found.end():]
+                return found.group(0)
+            ready, _, _ = select.select([self.master], [], [], 0.2)
+            if ready:
+                try:
+                    self.text += os.read(self.master, 65536).decode("utf-8", "replace")
+                except OSError:
+                    break
+        raise AssertionError(f"{pattern!r} not seen; screen text: {ANSI.sub('', self.text)[-2000:]!r}")
+
+    def send(self, keys):
+        os.write(self.master, keys.encode())
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=10)
+        os.close(self.master)
+
+
+@pytest.fixture
+def terminal(tmp_path):
+    term = Terminal([PYTHON, "-m", "copier", "copy", "--trust", str(ROOT), str(tmp_path / "task")], tmp_path)
+    yield term
+    term.close()
+
+
+def test_a_bad_suffix_is_refused_at_the_prompt_and_asked_again(terminal, tmp_path):
+    terminal.expect(r"Task repo name, a slug")
+    terminal.send("\r")
+    terminal.expect(r"One sentence on what this task deploys")
+    terminal.send("\r")
+    terminal.expect(r"Default environment suffix")
+    terminal.send("\x15Dev_1\r")  # Ctrl-U clears the default first
+    terminal.expect(r"may hold only lowercase letters, digits and inner hyphens")
+    terminal.send("\x15qa-2\r")
+    terminal.expect(r"Default AWS region of the main provider")
+    terminal.send("\x03")  # Ctrl-C: abandon the questionnaire
+    terminal.proc.wait(timeout=30)
+    assert not (tmp_path / "task" / "tap.py").exists()
