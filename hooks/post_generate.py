@@ -10,7 +10,9 @@ It never edits the project. It
 path the hook first saves the rendered project to a temporary folder.
 
 Environment:
-  TAP_HOOK_PYTHON=/path/python   interpreter for the synth (default: see candidates())
+  TAP_HOOK_PYTHON=/path/python   interpreter for the synth (default: the first of candidates() with cdktf:
+                                 copier's own, the project's .venv, $VIRTUAL_ENV, the template checkout's
+                                 .venv, pipenv --py)
   TAP_HOOK_SKIP_SYNTH=1          static checks only; the output says the synth was skipped
 """
 from __future__ import annotations
@@ -37,7 +39,11 @@ def candidates(project: Path) -> list[str]:
     if os.environ.get("TAP_HOOK_PYTHON"):
         return [os.environ["TAP_HOOK_PYTHON"]]
     found.append(sys.executable)  # the one running copier: the README's command installs cdktf there
-    for venv in (project / ".venv", Path(os.environ.get("VIRTUAL_ENV", "/nonexistent"))):
+    venvs = [project / ".venv", Path(os.environ.get("VIRTUAL_ENV", "/nonexistent"))]
+    template_checkout = _answered_src_path(project)
+    if template_checkout is not None:
+        venvs.append(template_checkout / ".venv")  # made by the template's run.py
+    for venv in venvs:
         for python in (venv / "bin" / "python", venv / "Scripts" / "python.exe"):
             if python.is_file():
                 found.append(str(python))
@@ -46,6 +52,18 @@ def candidates(project: Path) -> list[str]:
         if done.returncode == 0 and done.stdout.strip():
             found.append(done.stdout.strip())
     return list(dict.fromkeys(found))
+
+
+def _answered_src_path(project: Path) -> Path | None:
+    """The template checkout the project was made from, when copier recorded a local path."""
+    answers = project / ".copier-answers.yml"
+    if not answers.is_file():
+        return None
+    for line in answers.read_text(encoding="utf-8").splitlines():
+        if line.startswith("_src_path:"):
+            path = Path(line.split(":", 1)[1].strip().strip("'\""))
+            return path if path.is_dir() else None
+    return None
 
 
 def pick_python(project: Path) -> tuple[str | None, list[str]]:

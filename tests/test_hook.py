@@ -108,3 +108,16 @@ def test_skipping_the_synth_is_said_not_hidden(project):
     done = hook(project, TAP_HOOK_SKIP_SYNTH="1")
     assert done.returncode == 0
     assert "SKIPPED synth" in done.stdout and "nothing proves this project synthesizes" in done.stdout
+
+
+def test_the_template_checkouts_venv_is_a_candidate(project, tmp_path):
+    """Someone running their own copier (no cdktf) still gets a synth, from the venv run.py made here."""
+    bare = tmp_path / "bare"
+    venv.EnvBuilder(with_pip=False).create(bare)
+    answers = project / ".copier-answers.yml"
+    answers.write_text(re.sub(r"(?m)^_src_path: .*$", f"_src_path: {ROOT}", answers.read_text(encoding="utf-8")),
+                       encoding="utf-8")
+    code = "import sys; sys.path.insert(0, 'hooks'); import post_generate as h, pathlib; print(h.candidates(pathlib.Path(sys.argv[1])))"
+    done = run([str(bare / "bin" / "python"), "-c", code, str(project)], ROOT)
+    assert done.returncode == 0, done.stderr
+    assert str(ROOT / ".venv" / "bin" / "python") in done.stdout, done.stdout
