@@ -1,0 +1,69 @@
+"""Check a project after `copier update` has merged the user's edits into the new template version.
+
+copier runs `_tasks` (the post-generation hook) while it renders the new
+version, BEFORE it re-applies the user's edits; conflicts only appear after
+that. So copier.yml also runs this script as an unversioned "after" migration,
+which copier executes at the very end of every update, in the project:
+
+  1. any conflict marker or .rej file fails the update, listing every file and
+     how to resolve it (nothing is discarded: both sides are in the file);
+  2. unless the update ran with --skip-tasks, the post-generation hook
+     (hooks/post_generate.py --operation update) re-checks the merged project:
+     contract, synth and the synthesized JSON.
+
+    python after_update.py --skip-tasks=False
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+HOOKS = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(HOOKS))
+
+from conflicts import find_conflicts  # noqa: E402  (hooks/ is not a package)
+
+PREFIX = "TAP update check:"
+
+
+def conflict_report(project: Path, conflicts: list[str]) -> str:
+    """What is wrong, where, and how to finish or abandon the update."""
+    listing = "\n".join(f"  {line}" for line in conflicts)
+    return (
+        f"{PREFIX} FAILED: copier update left {len(conflicts)} file(s) with conflicts in {project}:\n"
+        f"{listing}\n"
+        "Your edits and the template's changed the same lines. Both versions are in the file, between\n"
+        "'<<<<<<< before updating' (yours) and '>>>>>>> after updating' (the template's), or in the .rej\n"
+        "file next to it. Nothing of yours was discarded.\n"
+        "To finish: edit each file to the version you want, delete any .rej file, `git add` the files,\n"
+        "then run `python -m taptools.verify` (synth and checks) and commit.\n"
+        "To abandon this update instead: `git reset --hard && git clean -fd` (back to your last commit)."
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the checks in the current directory (copier's working directory for migrations)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip-tasks", default="False", help="copier's --skip-tasks flag, rendered (True/False)")
+    parser.add_argument("project", nargs="?", default=".")
+    args = parser.parse_args(argv)
+    project = Path(args.project).resolve()
+
+    conflicts = find_conflicts(project)
+    if conflicts:
+        print(conflict_report(project, conflicts), file=sys.stderr, flush=True)
+        return 1
+    if args.skip_tasks.strip().lower() in {"true", "1", "yes"}:
+        print(f"{PREFIX} no conflicts; the hook was skipped (--skip-tasks), so nothing proves the "
+              "merged project synthesizes: run `python -m taptools.verify`", flush=True)
+        return 0
+    print(f"{PREFIX} no conflicts; re-running the hook on the merged project", flush=True)
+    hook = [sys.executable, str(HOOKS / "post_generate.py"), "--operation", "update", str(project)]
+    return subprocess.run(hook, cwd=project, env=dict(os.environ), check=False).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""0.2.0 renamed the question cdktf_version to cdktf_package_version; the migration carries recorded pins over.
+
+Style of copier's own tests: a template repository tagged 0.1.0 (the old
+question) and 0.2.0 (this checkout), a project copied at 0.1.0 and committed,
+then `copier update` to 0.2.0.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+
+import pytest
+import yaml
+from copier import run_copy
+
+from helpers import ROOT, answers
+from tapctl import sandbox
+
+SPEC = importlib.util.spec_from_file_location("rename_answer", ROOT / "hooks" / "migrations" / "rename_answer.py")
+rename_answer = importlib.util.module_from_spec(SPEC)
+SPEC.loader.exec_module(rename_answer)
+
+ANSWERS = "# header\n_commit: 0.1.0\naws_services:\n- S3\n- EC2\ncdktf_version: 0.20.0\ncomplexity: medium\n"
+
+
+def test_rename_keeps_the_value_and_every_other_line():
+    text, said = rename_answer.rename(ANSWERS, "cdktf_version", "cdktf_package_version")
+    assert text == ANSWERS.replace("cdktf_version:", "cdktf_package_version:")
+    assert said == "renamed the recorded answer cdktf_version to cdktf_package_version"
+
+
+def test_rename_moves_a_multi_line_value_whole():
+    text, _ = rename_answer.rename(ANSWERS, "aws_services", "services")
+    assert yaml.safe_load(text)["services"] == ["S3", "EC2"] and "aws_services" not in text
+
+
+def test_rename_is_idempotent():
+    once, _ = rename_answer.rename(ANSWERS, "cdktf_version", "cdktf_package_version")
+    twice, said = rename_answer.rename(once, "cdktf_version", "cdktf_package_version")
+    assert twice == once and "not recorded" in said
+
+
+def test_the_new_name_wins_when_both_are_recorded():
+    text, said = rename_answer.rename(ANSWERS + "cdktf_package_version: 0.21.0\n", "cdktf_version", "cdktf_package_version")
+    expected = {k: v for k, v in yaml.safe_load(ANSWERS).items() if k != "cdktf_version"}
+    assert yaml.safe_load(text) == {**expected, "cdktf_package_version": "0.21.0"}
+    assert "dropped the old cdktf_version" in said
+
+
+def test_a_missing_answers_file_is_a_clear_failure(tmp_path, capsys):
+    assert rename_answer.main([str(tmp_path / "nope.yml"), "a", "b"]) == 1
+    assert "not found" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory):
+    return sandbox.sample_releases(tmp_path_factory.mktemp("releases") / "template")
+
+
+@pytest.fixture(scope="module")
+def releases_without_the_migration(tmp_path_factory):
+    """Like releases, but 0.2.0's copier.yml lacks the rename migration: the control experiment."""
+    def drop_rename(root):
+        sandbox.current(root)
+        config = yaml.safe_load((root / "copier.yml").read_text(encoding="utf-8"))
+        config["_migrations"] = [m for m in config["_migrations"] if "version" not in m]
+        (root / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False, width=1000), encoding="utf-8")
+
+    dest = tmp_path_factory.mktemp("control") / "template"
+    return sandbox.template_releases(ROOT, dest, [("0.1.0", sandbox.before_0_2_0), ("0.2.0", drop_rename)])
+
+
+def update_pinned_project(template, tmp_path):
+    project = sandbox.generate(template, "0.1.0", tmp_path / "pinned", {"cdktf_version": "0.20.0"})
+    assert answers(project)["cdktf_version"] == "0.20.0"
+    done = sandbox.copier("update", "--trust", "--defaults", "--vcs-ref=0.2.0", cwd=project,
+                          env={**os.environ, "TAP_HOOK_SKIP_SYNTH": "1"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    return project, done
+
+
+def test_update_across_0_2_0_keeps_a_custom_cdktf_pin(releases, tmp_path):
+    project, done = update_pinned_project(releases, tmp_path)
+    recorded = answers(project)
+    assert recorded["_commit"] == "0.2.0"
+    assert recorded["cdktf_package_version"] == "0.20.0" and "cdktf_version" not in recorded
+    assert 'cdktf = "==0.20.0"' in (project / "Pipfile").read_text(encoding="utf-8")
+    assert "renamed the recorded answer cdktf_version to cdktf_package_version" in done.stdout
+
+
+def test_without_the_migration_the_pin_would_be_lost(releases_without_the_migration, tmp_path):
+    project, _ = update_pinned_project(releases_without_the_migration, tmp_path)
+    assert answers(project)["cdktf_package_version"] == "0.21.0"
+    assert 'cdktf = "==0.21.0"' in (project / "Pipfile").read_text(encoding="utf-8")
+
+
+def copy_now(tmp_path, data):
+    run_copy(str(ROOT), str(tmp_path / "out"), data=data, defaults=True, unsafe=True, skip_tasks=True,
+             quiet=True, vcs_ref="HEAD")
+    return tmp_path / "out"
+
+
+def test_the_old_name_still_works_on_copy_and_is_recorded_under_the_new_one(tmp_path):
+    project = copy_now(tmp_path, {"cdktf_version": "0.20.0"})
+    recorded = answers(project)
+    assert recorded["cdktf_package_version"] == "0.20.0" and "cdktf_version" not in recorded
+    assert 'cdktf = "==0.20.0"' in (project / "Pipfile").read_text(encoding="utf-8")
+
+
+def test_both_names_with_different_values_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="cdktf_version was renamed cdktf_package_version"):
+        copy_now(tmp_path, {"cdktf_version": "0.20.0", "cdktf_package_version": "0.21.0"})
