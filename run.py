@@ -59,6 +59,8 @@ def main(argv: list[str]) -> int:
         "update": lambda py: [str(py), "-m", "copier", "update", "--trust", *rest],
         "test": lambda py: [str(py), "-m", "pytest", *rest],
         "bench": lambda py: [str(py), str(ROOT / "bench" / "run.py"), *rest],
+        "adopt": lambda py: [str(py), str(ROOT / "tapctl"), "adopt", *rest],
+        "rollout": lambda py: [str(py), str(ROOT / "tapctl"), "rollout", *rest],
     }
     if job not in jobs:
         print(f"run.py: unknown job {job!r}; one of: {', '.join(jobs)}\n{__doc__}", file=sys.stderr)

@@ -1,0 +1,171 @@
+"""`python3 run.py rollout`: a fleet of repos in every state, each reported correctly, nothing pushed, nothing lost."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from helpers import ROOT, answers
+from tapctl import gitutil, rollout, sandbox
+
+HAND_BUILT_TEST = (
+    "from lib.tap_stack import TapStack\n\n\ndef test_it():\n"
+    "    TapStack(None, 'x', environment_suffix='t', aws_region='us-east-1', secondary_regions=(),\n"
+    "             state_bucket='b', state_bucket_region='us-east-1', default_tags={})\n"
+)
+
+
+def refs(repo):
+    """Every branch and its commit: what `nothing moved` means."""
+    return gitutil.out(repo, "for-each-ref", "--format=%(refname) %(objectname)")
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory):
+    """Repos at 0.2.0 (clean, dirty, edited like the template, hand-built test), one at 0.3.0, and strays."""
+    base = tmp_path_factory.mktemp("rollout")
+    releases = sandbox.sample_releases(base / "template")
+    root = base / "fleet"
+    clean, pushed, dirty, edited, broken = sandbox.generate_fleet(releases, "0.2.0", root, 5)
+    (dirty / "README.md").write_text("work in progress\n", encoding="utf-8")
+    tap = edited / "tap.py"
+    tap.write_text(tap.read_text(encoding="utf-8").replace("    app = App()\n", "    app = App(stack_traces=True)\n"),
+                   encoding="utf-8")
+    gitutil.commit_all(edited, "traces on")
+    (broken / "tests" / "unit" / "test_by_hand.py").write_text(HAND_BUILT_TEST, encoding="utf-8")
+    gitutil.commit_all(broken, "a test that builds TapStack itself")
+    sandbox.generate(releases, "0.3.0", root / "task-current")
+    stray = root / "hand-made"
+    stray.mkdir()
+    (stray / "tap.py").write_text("print('no answers file')\n", encoding="utf-8")
+    gitutil.init(stray, "hand-made")
+    (root / "not-a-repo").mkdir()
+    remote = base / "remote.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(pushed), str(remote)], check=True)
+    gitutil.git(pushed, "remote", "add", "origin", str(remote))
+    return {"root": root, "clean": clean, "pushed": pushed, "dirty": dirty, "edited": edited, "broken": broken,
+            "current": root / "task-current", "stray": stray, "remote": remote}
+
+
+@pytest.fixture(scope="module")
+def first_run(fleet, tmp_path_factory):
+    """Roll 0.3.0 out to the fleet: the hook runs its static checks (synth skipped for speed)."""
+    report = tmp_path_factory.mktemp("report") / "report.json"
+    remote_before = refs(fleet["remote"])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TAP_HOOK_SKIP_SYNTH", "1")
+        out = _capture(lambda: rollout.main([str(fleet["root"]), "--jobs", "2", "--report", str(report)]))
+    return {"status": out[0], "stdout": out[1], "report": json.loads(report.read_text(encoding="utf-8")),
+            "report_path": report, "remote_before": remote_before}
+
+
+def _capture(call):
+    import contextlib  # pylint: disable=import-outside-toplevel
+    import io  # pylint: disable=import-outside-toplevel
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        status = call()
+    return status, buffer.getvalue()
+
+
+def by_name(report):
+    return {r["repo"].rsplit("/", 1)[-1]: r for r in report["repos"]}
+
+
+def test_each_repo_gets_the_right_status(fleet, first_run):
+    results = by_name(first_run["report"])
+    expected = {
+        fleet["clean"].name: "updated", fleet["pushed"].name: "updated", fleet["dirty"].name: "skipped",
+        fleet["edited"].name: "conflicts", fleet["broken"].name: "hook failed", "task-current": "already current",
+        "hand-made": "skipped", "not-a-repo": "skipped",
+    }
+    assert {name: r["status"] for name, r in results.items()} == expected
+    assert first_run["status"] == 1, "conflicts and hook failures need attention"
+    assert first_run["report"]["counts"] == {"updated": 2, "already current": 1, "conflicts": 1, "hook failed": 1,
+                                             "failed": 0, "skipped": 3}
+
+
+def test_every_status_says_why(fleet, first_run):
+    results = by_name(first_run["report"])
+    assert "uncommitted changes (1, first: M README.md)" in results[fleet["dirty"].name]["reason"]
+    assert "not a copier project" in results["hand-made"]["reason"] and "run.py adopt" in results["hand-made"]["reason"]
+    assert "not a git repository" in results["not-a-repo"]["reason"]
+    assert "records 0.3.0" in results["task-current"]["reason"]
+    assert results[fleet["edited"].name]["conflicts"] == ["tap.py: 1 conflict(s) marked with <<<<<<< / >>>>>>>"]
+    assert "TAP103" not in results[fleet["edited"].name]["reason"]
+    broken = results[fleet["broken"].name]["reason"]
+    assert "FAILED" in broken and "copier-update/0.3.0" in broken and "git switch -" in broken
+    for name in (fleet["clean"].name, fleet["pushed"].name):
+        assert results[name]["reason"].startswith("committed ") and "nothing was pushed" in results[name]["reason"]
+        assert results[name]["from_version"] == "0.2.0" and results[name]["to_version"] == "0.3.0"
+    log = results[fleet["broken"].name]["log"]
+    assert "TAP103 TapStack(...) does not pass 'project_name'" in open(log, encoding="utf-8").read()
+
+
+def test_progress_table_and_report_are_shown(fleet, first_run):
+    stdout = first_run["stdout"]
+    assert stdout.count("/8 ") == 8, "one progress line per repo"
+    assert "repo" in stdout and "status" in stdout and "updated: 2  already current: 1  conflicts: 1" in stdout
+    assert str(first_run["report_path"]) in stdout and "Nothing was pushed" in stdout
+
+
+def test_updates_are_committed_on_a_new_branch_and_main_is_untouched(fleet, first_run):
+    for repo in (fleet["clean"], fleet["pushed"]):
+        assert gitutil.current_branch(repo) == "copier-update/0.3.0"
+        assert not gitutil.status_lines(repo)
+        assert answers(repo)["_commit"] == "0.3.0"
+        assert "_commit: 0.2.0" in gitutil.out(repo, "show", "main:.copier-answers.yml")
+    assert "App(stack_traces=False)" in (fleet["clean"] / "tap.py").read_text(encoding="utf-8")
+
+
+def test_nothing_is_pushed(fleet, first_run):
+    assert refs(fleet["remote"]) == first_run["remote_before"]
+    assert "copier-update" not in refs(fleet["remote"])
+
+
+def test_nothing_is_lost(fleet, first_run):
+    dirty = fleet["dirty"]
+    assert (dirty / "README.md").read_text(encoding="utf-8") == "work in progress\n"
+    assert gitutil.current_branch(dirty) == "main" and not gitutil.branch_exists(dirty, "copier-update/0.3.0")
+    edited = fleet["edited"]
+    assert gitutil.current_branch(edited) == "copier-update/0.3.0"
+    text = (edited / "tap.py").read_text(encoding="utf-8")
+    assert "app = App(stack_traces=True)" in text and "<<<<<<< before updating" in text
+    assert "App(stack_traces=True)" in gitutil.out(edited, "show", "main:tap.py")
+
+
+def test_a_second_run_changes_nothing_and_says_why(fleet, first_run, tmp_path):
+    before = {name: refs(fleet[name]) for name in ("clean", "pushed", "dirty", "edited", "broken", "current")}
+    status, stdout = _capture(lambda: rollout.main([str(fleet["root"]), "--report", str(tmp_path / "again.json")]))
+    results = by_name(json.loads((tmp_path / "again.json").read_text(encoding="utf-8")))
+    assert results[fleet["clean"].name]["status"] == "already current"
+    assert results[fleet["edited"].name]["status"] == "skipped"
+    assert "holds an earlier update with unresolved work" in results[fleet["edited"].name]["reason"]
+    assert results[fleet["broken"].name]["status"] == "skipped"
+    assert {name: refs(fleet[name]) for name in before} == before
+    assert status == 0 and "updated: 0" in stdout
+
+
+def test_a_branch_left_from_an_earlier_run_is_not_reused_silently(fleet, first_run, tmp_path):
+    repo = shutil.copytree(fleet["clean"], tmp_path / "back-on-main")
+    gitutil.git(repo, "switch", "-q", "main")
+    result = rollout.update_one(repo, rollout.Templates(False), rollout.Options())
+    assert result.status == "skipped" and "exists from an earlier run" in result.reason
+    assert gitutil.current_branch(repo) == "main"
+
+
+def test_a_list_file_names_repos_relative_to_itself(fleet, tmp_path):
+    listing = tmp_path / "repos.txt"
+    listing.write_text(f"# my fleet\n{fleet['clean']}\n\n{fleet['root'].name}/task-current  # done already\n",
+                       encoding="utf-8")
+    shutil.copytree(fleet["current"], tmp_path / fleet["root"].name / "task-current")
+    assert rollout.find_repos(listing) == [fleet["clean"], (tmp_path / fleet["root"].name / "task-current").resolve()]
+
+
+def test_run_py_exposes_the_command():
+    done = subprocess.run(["python3", str(ROOT / "run.py"), "rollout", "--help"], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0 and "already current" in done.stdout and "--jobs" in done.stdout
