@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import importlib.util
 import json
 import os
 import re
@@ -47,25 +46,13 @@ from pathlib import Path
 import yaml
 from packaging.version import InvalidVersion, Version
 
-from tapctl import gitutil
+from tapctl import gitutil, template
 
 ANSWERS_FILE = ".copier-answers.yml"
 BRANCH_PREFIX = "copier-update/"
 STATUSES = ("updated", "already current", "conflicts", "hook failed", "failed", "skipped")
 NEEDS_ATTENTION = {"conflicts", "hook failed", "failed"}
 COPIER_TIMEOUT = 1800
-_HOOKS = Path(__file__).resolve().parents[1] / "hooks"
-
-
-def _load_conflicts():
-    """hooks/conflicts.py, the same scan the post-update check uses."""
-    spec = importlib.util.spec_from_file_location("tap_hook_conflicts", _HOOKS / "conflicts.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.find_conflicts
-
-
-find_conflicts = _load_conflicts()
 
 
 @dataclass
@@ -212,7 +199,7 @@ def preflight(repo: Path, templates: Templates, options: Options) -> Result | tu
 
 def classify(repo: Path, done: subprocess.CompletedProcess | None, output: str, branch: str) -> tuple[str, str, list[str]]:
     """(status, reason, conflicted files) after copier update ran on branch."""
-    conflicts = find_conflicts(repo)
+    conflicts = template.conflicts().find_conflicts(repo)
     unmerged = gitutil.git(repo, "diff", "--name-only", "--diff-filter=U").stdout.split()
     conflicts += [f"{path}: unmerged in git's index" for path in unmerged
                   if not any(line.startswith(f"{path}:") for line in conflicts)]

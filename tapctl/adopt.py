@@ -1,0 +1,619 @@
+"""Adopt a hand-made TAP repo, so that `copier update` can maintain it from now on.
+
+    python3 run.py adopt REPO [--template PATH] [--version X.Y.Z] [--no-verify] [--no-commit] [--json FILE]
+
+Many TAP repos were made by copying files by hand: no .copier-answers.yml, so
+copier cannot update them. adopt reads the repo (tap.py's environment defaults
+and TapStack call, TapStack's signature, provider and backend, cdktf.json,
+metadata.json, the Pipfile), infers the template's answers, and prints what it
+inferred (and from where), what it could not, where tap.py and TapStack
+already disagree (drift), and what the first update will change.
+
+Why adopt also converts the repo. `copier update` re-renders the pinned
+version with the answers and applies the repo's differences from that render
+to the new version. A hand-made tap.py or lib/tap_stack.py differs from the
+render almost line by line, so an answers file alone would make every update a
+wall of conflicts, or, where the render happened to match, overwrite code.
+So adopt makes the repo what `copier copy` of the matched release would have
+made plus the repo's own work, and pins that release:
+
+  * TapStack's resources move, as written, into lib/resources.py
+    (add_resources(stack), user-owned; see tapctl/transplant.py): same scopes,
+    same ids, same logical ids; tap.py and lib/tap_stack.py become the
+    template's (their old versions stay in git history);
+  * the repo's tests keep their functions: a test file on a template-owned path
+    (tests/unit/test_tap_stack.py) moves to the user-owned
+    tests/unit/test_resources.py, and TapStack(...) calls in tests go through
+    tests/adopted.py, which accepts the old call;
+  * its own modules, docs and other tests are untouched; its Pipfile packages
+    and .gitignore lines are merged into the template's; a README.md or a
+    metadata.json with more than the answers hold is kept as the user's edit
+    (copier merges template changes into it);
+  * it synthesizes the repo before and after, and refuses (restoring the repo)
+    if any resource, data source or output is missing afterwards.
+
+The release pinned is the one whose render is closest to the repo; the first
+`copier update` then brings the rest (migrations included). adopt commits its
+work as one commit (a repo without git first gets a commit of its files as
+they were), because copier update needs a clean tree. It never pushes.
+"""
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import yaml
+
+from tapctl import gitutil, handmade, template, transplant
+
+PIPELINE_VARIABLES = ("ENVIRONMENT_SUFFIX", "AWS_REGION", "TERRAFORM_STATE_BUCKET", "TERRAFORM_STATE_BUCKET_REGION",
+                      "REPOSITORY", "COMMIT_AUTHOR", "PR_NUMBER", "TEAM", "CDKTF_OUTDIR", "CDKTF_CONTEXT_JSON")
+SYNTH_TIMEOUT = 600
+ENTRY_FILES = {"tap.py", "lib/tap_stack.py"}
+STUB = '''"""{what}
+
+Yours: written once by the TAP cdktf copier template; `copier update` never touches it.
+`python3 run.py adopt` left it without tests: this repo's own tests kept their files.
+{fixtures}
+"""
+'''
+STUBS = {
+    "tests/unit/test_resources.py": STUB.format(
+        what="Tests of your resources in lib/resources.py.",
+        fixtures="Use the fixtures in conftest.py: `synthesized` (JSON string) and `stack_json` (parsed)."),
+    "tests/integration/test_resources_integration.py": STUB.format(
+        what="Integration tests against the deployed stack, through its outputs.",
+        fixtures="Use the `outputs` fixture in conftest.py (cfn-outputs/flat-outputs.json)."),
+}
+# Where a test file of the repo goes when the template owns its path.
+TEST_HOMES = {"tests/unit/test_tap_stack.py": "tests/unit/test_resources.py"}
+# The synth runner: bundled Node and lazy provider import first, as a generated project does, then tap.py.
+SYNTH_RUNNER = (
+    "import importlib.util, runpy, sys\n"
+    "spec = importlib.util.spec_from_file_location('tap_adopt_toolchain', sys.argv[1])\n"
+    "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module); module.install()\n"
+    "sys.path.insert(0, '.')\n"
+    "if sys.argv[2:] == ['--drop-refused-keywords']:\n"
+    "    import inspect, lib.tap_stack as stack_module\n"
+    "    Real = stack_module.TapStack\n"
+    "    accepted = inspect.signature(Real.__init__).parameters\n"
+    "    class TapStack(Real):\n"
+    "        def __init__(self, scope, stack_id, *args, **kwargs):\n"
+    "            super().__init__(scope, stack_id, *args, **{k: v for k, v in kwargs.items() if k in accepted})\n"
+    "    stack_module.TapStack = TapStack\n"
+    "sys.argv = ['tap.py']\n"
+    "runpy.run_path('tap.py', run_name='__main__')\n"
+)
+
+
+class AdoptError(Exception):
+    """adopt stopped; the message says what, where and how to go on. The repo is as it was."""
+
+
+@dataclass
+class FileAction:
+    """What adopt did to one path."""
+
+    path: str
+    action: str  # added | replaced | moved | rewritten | merged | kept | same
+    detail: str = ""
+
+
+@dataclass
+class Outcome:
+    """Everything adopt found and did; printed as text, or written as JSON."""
+
+    repo: str
+    template: str
+    version: str = ""
+    newest: str = ""
+    scores: dict[str, float] = field(default_factory=dict)
+    answers: dict[str, object] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
+    could_not: list[str] = field(default_factory=list)
+    drift: list[str] = field(default_factory=list)
+    mismatches: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    files: list[FileAction] = field(default_factory=list)
+    resources_before: list[str] | None = None
+    resources_after: list[str] | None = None
+    synth_before_error: str | None = None
+    first_update: list[str] = field(default_factory=list)
+    commit: str | None = None
+    branch: str | None = None
+
+
+# ---------------------------------------------------------------- synth
+def synthesize(project: Path, outdir: Path, *flags: str) -> tuple[set[str] | None, str | None]:
+    """(resources, None) from `python tap.py` into outdir, or (None, the error)."""
+    env = {k: v for k, v in os.environ.items() if k not in PIPELINE_VARIABLES}
+    env.update(CDKTF_OUTDIR=str(outdir), PYTHONDONTWRITEBYTECODE="1")
+    try:
+        done = subprocess.run([sys.executable, "-c", SYNTH_RUNNER, str(template.TOOLCHAIN), *flags], cwd=project,
+                              env=env,
+                              capture_output=True, text=True, timeout=SYNTH_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        return None, f"python tap.py did not finish in {SYNTH_TIMEOUT}s"
+    if done.returncode != 0:
+        lines = [line for line in (done.stderr or done.stdout).strip().splitlines() if line.strip()]
+        return None, (lines[-1] if lines else f"exit status {done.returncode}")
+    found = set()
+    for stack in sorted(outdir.glob("stacks/*/cdk.tf.json")):
+        doc = json.loads(stack.read_text(encoding="utf-8"))
+        for rtype, items in doc.get("resource", {}).items():
+            found.update(f"{rtype}.{name}" for name in items)
+        for dtype, items in doc.get("data", {}).items():
+            found.update(f"data.{dtype}.{name}" for name in items)
+        found.update(f"output.{name}" for name in doc.get("output", {}))
+    return found, None
+
+
+# ---------------------------------------------------------------- file policies
+def _trivial_python(text: str) -> bool:
+    """Only a docstring, comments and blank lines."""
+    stripped = re.sub(r'^\s*("""|\'\'\')[\s\S]*?\1\s*', "", text.strip())
+    return all(not line.strip() or line.strip().startswith("#") for line in stripped.splitlines())
+
+
+def merge_pipfile(rendered: str, mine: str) -> tuple[str, list[str]]:
+    """The template's Pipfile plus the repo's packages it lacks, and their names."""
+    try:
+        theirs, ours = tomllib.loads(rendered), tomllib.loads(mine)
+    except tomllib.TOMLDecodeError:
+        return rendered, []
+    canonical = lambda name: re.sub(r"[-_.]+", "-", name).lower()  # noqa: E731
+    known = {canonical(n) for section in ("packages", "dev-packages") for n in theirs.get(section, {})}
+    lines, added = rendered.splitlines(), []
+    for section in ("packages", "dev-packages"):
+        extra = [n for n in ours.get(section, {}) if canonical(n) not in known]
+        if not extra:
+            continue
+        header = lines.index(f"[{section}]") if f"[{section}]" in lines else None
+        if header is None:
+            lines += ["", f"[{section}]"]
+            header = len(lines) - 1
+        end = next((i for i in range(header + 1, len(lines)) if lines[i].startswith("[")), len(lines))
+        while end > header + 1 and not lines[end - 1].strip():
+            end -= 1
+        new = ["# kept from this repo's own Pipfile (adopt)"]
+        for name in extra:
+            spec = ours[section][name]
+            new.append(f'{name} = {json.dumps(spec) if isinstance(spec, str) else _inline_table(spec)}')
+            added.append(name)
+        lines[end:end] = new
+    if "[[source]]" in mine and "[[source]]" not in rendered:
+        block = mine[mine.index("[[source]]"):].split("\n\n", 1)[0]
+        lines = block.splitlines() + [""] + lines
+    return "\n".join(lines) + "\n", added
+
+
+def _inline_table(spec: dict) -> str:
+    return "{" + ", ".join(f"{k} = {json.dumps(v)}" for k, v in spec.items()) + "}"
+
+
+def merge_lines(rendered: str, mine: str) -> tuple[str, list[str]]:
+    """The template's .gitignore plus the repo's lines it lacks."""
+    have = {line.strip() for line in rendered.splitlines()}
+    extra = [line for line in mine.splitlines() if line.strip() and line.strip() not in have
+             and not line.strip().startswith("#")]
+    if not extra:
+        return rendered, []
+    return rendered.rstrip("\n") + "\n# kept from this repo's own .gitignore (adopt)\n" + "\n".join(extra) + "\n", extra
+
+
+def place(rel: str, rendered: str, mine: str | None, answered_keys: set[str]) -> FileAction | tuple[FileAction, str]:
+    """What to do with one template-owned file: (action, text to write) or an action that writes nothing."""
+    if mine is None:
+        return FileAction(rel, "added"), rendered
+    if mine == rendered:
+        return FileAction(rel, "same")
+    if rel in ENTRY_FILES:
+        return FileAction(rel, "replaced", "the template's; yours is in the commit before adoption"), rendered
+    if rel.endswith("__init__.py"):
+        if _trivial_python(mine):
+            return FileAction(rel, "replaced", "yours held no code"), rendered
+        return FileAction(rel, "kept", "it has code of yours; copier update merges template changes into it")
+    if rel == "Pipfile":
+        text, added = merge_pipfile(rendered, mine)
+        return FileAction(rel, "merged", f"the template's, plus your {', '.join(added)}" if added else
+                          "the template's; it has every package yours had"), text
+    if rel == ".gitignore":
+        text, extra = merge_lines(rendered, mine)
+        if not extra:
+            return FileAction(rel, "replaced", "yours had no line the template's lacks"), text
+        return FileAction(rel, "merged", f"the template's, plus {len(extra)} line(s) of yours"), text
+    if rel.endswith("conftest.py"):
+        return FileAction(rel, "merged", "the template's fixtures, then yours (yours win on equal names)"), (
+            rendered.rstrip("\n") + "\n\n\n# ---- kept from this repo's own conftest.py (adopt) ----\n" + mine)
+    if rel.endswith(".json"):
+        try:
+            ours, theirs = json.loads(mine), json.loads(rendered)
+        except json.JSONDecodeError:
+            return FileAction(rel, "replaced", "yours was not valid JSON"), rendered
+        if isinstance(ours, dict) and isinstance(theirs, dict) and set(ours) <= set(theirs) and all(
+                ours[k] == theirs[k] for k in ours if k not in answered_keys):
+            changed = sorted(k for k in ours if ours[k] != theirs[k])
+            return FileAction(rel, "replaced", "the template's, from the answers" + (
+                f" ({', '.join(changed)} changed)" if changed else "")), rendered
+    return FileAction(rel, "kept", "yours differs from the template's; copier update merges template changes "
+                                   "into it, and may mark conflicts there")
+
+
+# ---------------------------------------------------------------- the steps
+class Adoption:
+    """One adoption, step by step; any AdoptError leaves the repo as it was."""
+
+    def __init__(self, repo: Path, source: Path, version: str | None, verify: bool, commit: bool):
+        self.repo, self.source, self.wanted = repo, source, version
+        self.verify, self.commit = verify, commit
+        self.outcome = Outcome(str(repo), str(source))
+        self.tmp = Path(tempfile.mkdtemp(prefix="tap-adopt-"))
+        self.head: str | None = None
+        self.applied = False
+
+    def run(self) -> Outcome:
+        try:
+            self.prepare_git()
+            reading = self.read()
+            render, config = self.choose(reading)
+            before = self.snapshot() if self.verify else None
+            self.applied = True
+            self.convert(reading, render, config)
+            self.check(before)
+            self.finish()
+            return self.outcome
+        except (AdoptError, handmade.NotATapRepo, transplant.CannotMove, gitutil.GitError) as error:
+            if self.applied:
+                self.restore()
+            raise AdoptError(str(error)) from error
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def prepare_git(self) -> None:
+        repo = self.repo
+        if not repo.is_dir():
+            raise AdoptError(f"{repo} is not a directory")
+        if (repo / template.ANSWERS_FILE).exists():
+            raise AdoptError(f"{repo / template.ANSWERS_FILE} exists: this repo is already a copier project; update "
+                             f"it with `python3 run.py update {repo} --defaults` (or roll out with run.py rollout)")
+        for required in ("tap.py", "lib/tap_stack.py"):
+            if not (repo / required).is_file():
+                raise AdoptError(f"{repo} has no {required}: adopt works on TAP repos (tap.py creating TapStack "
+                                 "from lib/tap_stack.py)")
+        top = gitutil.toplevel(repo)
+        if top is None:
+            gitutil.init(repo, "The repo as it was before adopting the TAP copier template")
+            self.outcome.notes.append("the repo was not a git repository: adopt made one and committed your files "
+                                      "as they were, first")
+        elif top != repo:
+            raise AdoptError(f"{repo} is inside the git repository {top}; adopt needs the TAP repo at the top of its "
+                             "own git repository (copier update works per repository)")
+        dirty = gitutil.status_lines(repo)
+        if dirty:
+            raise AdoptError(f"{repo} has uncommitted changes ({len(dirty)}, first: {dirty[0].strip()}); commit or "
+                             "stash them first, so adopt's commit holds only its own changes")
+        self.head = gitutil.out(repo, "rev-parse", "HEAD")
+        self.outcome.branch = gitutil.current_branch(repo)
+
+    def read(self) -> handmade.Reading:
+        reading = handmade.read(self.repo, template.provider_version(), template.contract())
+        outcome = self.outcome
+        outcome.answers, outcome.sources = dict(reading.answers), dict(reading.sources)
+        outcome.could_not, outcome.drift = list(reading.could_not), list(reading.drift)
+        outcome.mismatches, outcome.notes = list(reading.mismatches), outcome.notes + list(reading.notes)
+        return reading
+
+    def choose(self, reading: handmade.Reading) -> tuple[Path, dict]:
+        """Render candidate releases with the answers; keep the one closest to the repo."""
+        try:
+            tags = template.releases(self.source)
+        except gitutil.GitError as error:
+            raise AdoptError(f"cannot read the template's releases: {error}") from error
+        if not tags:
+            raise AdoptError(f"the template at {self.source} has no release tag (a PEP 440 version such as 0.2.0), "
+                             "and copier update needs one to start from: tag a release there (see CHANGELOG.md), "
+                             "or pass --template with a released checkout")
+        newest_version, newest = tags[-1]
+        self.outcome.newest = newest
+        if self.wanted:
+            tags = [t for t in tags if t[1] == self.wanted]
+            if not tags:
+                raise AdoptError(f"--version {self.wanted} is not a release tag of {self.source}")
+        renamed = template.renames(template.config_at(self.source, newest))
+        results = {}
+        for version, tag in tags[-6:]:
+            config = template.config_at(self.source, tag)
+            questions = {k for k in config if not k.startswith("_")}
+            answers = {k: v for k, v in template.answers_for(reading.answers, version, renamed).items()
+                       if k in questions}
+            dest = self.tmp / "render" / tag / self.repo.name
+            done = self.render(tag, answers, dest, reading)
+            if done.returncode != 0:
+                last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["?"]
+                self.outcome.notes.append(f"release {tag} cannot take these answers: {last[0]}")
+                continue
+            results[tag] = (self.similarity(dest, config), dest, config, version)
+        if not results:
+            raise AdoptError("no release of the template accepts the inferred answers (see the notes above); fix "
+                             "the value named there in the repo, commit, and run adopt again")
+        self.outcome.scores = {tag: round(r[0], 3) for tag, r in results.items()}
+        best = max(results, key=lambda tag: (results[tag][0], results[tag][3]))
+        self.outcome.version = best
+        _score, dest, config, version = results[best]
+        if best != newest:
+            self.preview(dest, config, version, newest_version, newest, reading, renamed)
+        else:
+            self.outcome.first_update.append(f"nothing yet: {best} is the newest release; later releases arrive with "
+                                             "copier update")
+        return dest, config
+
+    def render(self, tag: str, answers: dict, dest: Path, reading: handmade.Reading):
+        """Render one release; an inferred answer its validator refuses falls back to the default, said so."""
+        for _ in range(len(answers) + 1):
+            done = template.render(self.source, tag, answers, dest)
+            refused = re.search(r"Validation error for question '([^']+)': (.*)", done.stderr + done.stdout)
+            if done.returncode == 0 or not refused or refused.group(1) not in answers:
+                return done
+            shutil.rmtree(dest, ignore_errors=True)
+            question = refused.group(1)
+            answers.pop(question)
+            for mine in (reading.answers, self.outcome.answers):
+                mine.pop(question, None)
+            self.outcome.could_not.append(f"{question}: the repo says {reading.sources.get(question, '?')}, which the "
+                                          f"template refuses ({refused.group(2).strip()}); kept its default")
+        return done
+
+    def similarity(self, render: Path, config: dict) -> float:
+        """Mean line similarity of the release's template-owned files to the repo's files of the same path."""
+        owned = self.template_owned(render, config)
+        if not owned:
+            return 0.0
+        total = 0.0
+        for rel in owned:
+            mine = self.repo / rel
+            if mine.is_file():
+                a = (render / rel).read_text(encoding="utf-8", errors="replace").splitlines()
+                b = mine.read_text(encoding="utf-8", errors="replace").splitlines()
+                total += difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+        return total / len(owned)
+
+    @staticmethod
+    def template_owned(render: Path, config: dict) -> list[str]:
+        user = set(template.skip_if_exists(config)) | {template.ANSWERS_FILE}
+        return sorted(p.relative_to(render).as_posix() for p in render.rglob("*")
+                      if p.is_file() and p.relative_to(render).as_posix() not in user)
+
+    def preview(self, render, config, version, newest_version, newest, reading, renamed) -> None:
+        """What the first copier update (pinned release -> newest) will change."""
+        config_new = template.config_at(self.source, newest)
+        answers = {k: v for k, v in template.answers_for(reading.answers, newest_version, renamed).items()
+                   if not k.startswith("_") and k in config_new}
+        dest = self.tmp / "render-newest" / self.repo.name
+        if template.render(self.source, newest, answers, dest).returncode != 0:
+            self.outcome.first_update.append(f"{self.outcome.version} -> {newest}: the newest release does not "
+                                             "render with these answers; copier update will ask")
+            return
+        old, new = set(self.template_owned(render, config)), set(self.template_owned(dest, config_new))
+        changed = sorted(p for p in old & new if (render / p).read_bytes() != (dest / p).read_bytes())
+        lines = [f"{self.outcome.version} -> {newest}"]
+        if changed:
+            lines.append(f"changes {len(changed)} template-owned file(s): {', '.join(changed)}")
+        if new - old:
+            lines.append(f"adds {', '.join(sorted(new - old))}")
+        if old - new:
+            lines.append(f"removes {', '.join(sorted(old - new))}")
+        self.outcome.first_update.append("; ".join(lines))
+        for since, old_name, new_name in renamed:
+            if version < since <= newest_version:
+                self.outcome.first_update.append(f"migration {since}: renames the answer {old_name} to {new_name}")
+        for heading in template.changelog_between(self.source, newest, version, newest_version):
+            self.outcome.first_update.append(f"CHANGELOG {heading}")
+        self._kept_paths_changed = changed
+
+    _kept_paths_changed: list[str] = []
+
+    def snapshot(self) -> set[str] | None:
+        """The resources the repo synthesizes as it is (a copy, so nothing in it changes)."""
+        copy = self.tmp / "before" / self.repo.name
+        shutil.copytree(self.repo, copy, ignore=shutil.ignore_patterns(".git", "cdktf.out", "__pycache__", ".venv"))
+        found, error = synthesize(copy, self.tmp / "before-out")
+        if error:
+            self.outcome.synth_before_error = error
+            if "TypeError" in error and "TapStack" in error:
+                found, again = synthesize(copy, self.tmp / "before-out-2", "--drop-refused-keywords")
+                if found is not None:
+                    self.outcome.notes.append(
+                        f"the repo did not synthesize before adoption ({error}); its resources were listed from a "
+                        "synth where tap.py's keywords TapStack refuses were dropped, and compared with that")
+                else:
+                    error = again
+        if found is None:
+            self.outcome.notes.append(f"the repo did not synthesize before adoption ({error}), so there is no "
+                                      "resource list to compare with; the adopted repo's is shown")
+        self.outcome.resources_before = sorted(found) if found is not None else None
+        return found
+
+    def write(self, rel: str, text: str) -> None:
+        path = self.repo / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+    def convert(self, reading: handmade.Reading, render: Path, config: dict) -> None:
+        """Turn the repo into the release's render plus its own work."""
+        files, repo = self.outcome.files, self.repo
+        user_owned = template.skip_if_exists(config)
+        if (repo / transplant.RESOURCES).exists():
+            raise AdoptError(f"{repo / transplant.RESOURCES} exists already; the template keeps your resources "
+                             "there. Rename it (and its imports), commit, and run adopt again")
+        moved = transplant.move_resources(reading, self.outcome.answers, repo)
+        self.write(str(transplant.RESOURCES), moved.text)
+        detail = "TapStack.__init__'s resources" + (f" and {', '.join(moved.functions)}" if moved.functions else "")
+        files.append(FileAction(f"lib/tap_stack.py -> {transplant.RESOURCES}", "moved", detail))
+        if moved.dropped:
+            self.outcome.notes.append("left behind in the old TapStack, as the template's TapStack does it from the "
+                                      "answers: " + "; ".join(moved.dropped))
+        owned = self.template_owned(render, config)
+        # Test files on template-owned paths move to user-owned ones.
+        for rel in owned:
+            if rel.startswith("tests/") and Path(rel).name.startswith("test_") and (repo / rel).is_file():
+                home = TEST_HOMES.get(rel)
+                if home is None or (repo / home).exists():
+                    home = str(Path(rel).with_name(Path(rel).stem + "_adopted.py"))
+                gitutil.git(repo, "mv", rel, home)
+                files.append(FileAction(f"{rel} -> {home}", "moved", "the template owns the old path"))
+        # Tests that built TapStack the old way go through tests/adopted.py.
+        needs_adapter = False
+        for path in sorted((repo / "tests").rglob("*.py")) if (repo / "tests").is_dir() else []:
+            edit = transplant.rewrite_test(path, path.read_text(encoding="utf-8"), moved.names)
+            if edit:
+                path.write_text(edit.text, encoding="utf-8")
+                rel = path.relative_to(repo).as_posix()
+                files.append(FileAction(rel, "rewritten", "; ".join(edit.changes)))
+                needs_adapter |= any("TapStack(...)" in change for change in edit.changes)
+        if needs_adapter:
+            self.write(str(transplant.ADOPTED_TESTS), transplant.adapter_text(reading.stack))
+            files.append(FileAction(str(transplant.ADOPTED_TESTS), "added", "tap_stack_as_before(), for your tests"))
+        # User-owned files the template would otherwise fill with its example.
+        for rel in user_owned:
+            if rel in STUBS and (render / rel).exists() and not (repo / rel).exists():
+                self.write(rel, STUBS[rel])
+                files.append(FileAction(rel, "added", "yours, empty: the template's example tests "
+                                                      "test its example resources"))
+        answered = {"projectId", "terraformProviders", "app", *self.outcome.answers}
+        for rel in owned:
+            mine = repo / rel
+            result = place(rel, (render / rel).read_text(encoding="utf-8"),
+                           mine.read_text(encoding="utf-8") if mine.is_file() else None, answered)
+            action, text = result if isinstance(result, tuple) else (result, None)
+            if text is not None:
+                self.write(rel, text)
+            if action.action != "same":
+                files.append(action)
+        shutil.copy2(render / template.ANSWERS_FILE, repo / template.ANSWERS_FILE)
+        files.append(FileAction(template.ANSWERS_FILE, "added", f"the answers, pinned to {self.outcome.version}"))
+        kept_changed = sorted({a.path for a in files if a.action in {"kept", "merged"}} & set(self._kept_paths_changed))
+        if kept_changed:
+            self.outcome.first_update.append(f"may mark conflicts in {', '.join(kept_changed)}: you keep your "
+                                             "version and the update changes the template's")
+
+    def check(self, before: set[str] | None) -> None:
+        """The adopted repo must pass the contract check and synthesize every resource it had."""
+        errors = [f for f in template.contract().check(self.repo) if f.severity == "error"]
+        if errors:
+            raise AdoptError("after the conversion, TapStack calls do not match its signature:\n  "
+                             + "\n  ".join(map(str, errors)))
+        if not self.verify:
+            self.outcome.notes.append("--no-verify: the adopted repo was not synthesized; run "
+                                      "`python -m taptools.verify` in it")
+            return
+        after, error = synthesize(self.repo, self.tmp / "after-out")
+        if error:
+            raise AdoptError(f"the adopted repo does not synthesize: {error}. Nothing was changed; if the line "
+                             "above points into lib/resources.py, the code adopt moved needs a hand (please report "
+                             "it with your lib/tap_stack.py)")
+        self.outcome.resources_after = sorted(after)
+        if before is not None and before - after:
+            raise AdoptError(f"after the conversion {len(before - after)} resource(s) are missing: "
+                             f"{', '.join(sorted(before - after))}. Nothing was changed")
+
+    def finish(self) -> None:
+        if not self.commit:
+            self.outcome.notes.append("--no-commit: commit the changes yourself before copier update "
+                                      "(it refuses a dirty tree)")
+            return
+        message = (f"Adopt the TAP copier template {self.outcome.version}\n\n"
+                   "Made by `python3 run.py adopt`: resources moved to lib/resources.py, template files from "
+                   f"release {self.outcome.version}, answers in {template.ANSWERS_FILE}.")
+        self.outcome.commit = gitutil.commit_all(self.repo, message)
+
+    def restore(self) -> None:
+        gitutil.git(self.repo, "reset", "-q", "--hard", self.head or "HEAD", check=False)
+        gitutil.git(self.repo, "clean", "-fdq", check=False)
+
+
+def adopt(repo: Path, source: Path = template.ROOT, version: str | None = None, verify: bool = True,
+          commit: bool = True) -> Outcome:
+    """Adopt the repo; raises AdoptError (repo left as it was) when it cannot."""
+    return Adoption(repo.resolve(), source.resolve(), version, verify, commit).run()
+
+
+# ---------------------------------------------------------------- report
+def report(outcome: Outcome) -> str:
+    """The text report adopt prints."""
+    out = [f"adopt: {outcome.repo}",
+           f"template {outcome.template}: pinned release {outcome.version} (newest {outcome.newest}); "
+           f"closeness of each release's render to the repo: "
+           + ", ".join(f"{tag} {score:.2f}" for tag, score in outcome.scores.items()), ""]
+    out.append(f"Inferred ({len(outcome.answers)}; every other question keeps the template's default):")
+    width = max((len(k) for k in outcome.answers), default=10)
+    for key, value in outcome.answers.items():
+        shown = json.dumps(value) if not isinstance(value, str) else value
+        out.append(f"  {key:<{width}}  {shown:<28}  from {outcome.sources.get(key, '?')}")
+
+    def section(title: str, items: list[str], empty: str | None = None) -> None:
+        if items or empty:
+            out.append("")
+            out.append(f"{title} ({len(items)}):" if items else f"{title}: {empty}")
+            out.extend(f"  - {item}" for item in items)
+
+    section("Could not infer", outcome.could_not, "nothing")
+    section("Drift between tap.py and TapStack", outcome.drift, "none found")
+    section("Other mismatches", outcome.mismatches)
+    section("Notes", outcome.notes)
+    out += ["", "Files:"]
+    for action in outcome.files:
+        out.append(f"  {action.action:<9} {action.path}" + (f"  ({action.detail})" if action.detail else ""))
+    out.append("")
+    if outcome.resources_after is not None:
+        before = outcome.resources_before
+        kept = "every one kept" if before is not None and set(before) <= set(outcome.resources_after) else (
+            "nothing to compare with" if before is None else "SOME MISSING")
+        out.append(f"Resources, data sources and outputs: {len(before) if before is not None else '?'} before, "
+                   f"{len(outcome.resources_after)} after, {kept}: {', '.join(outcome.resources_after)}")
+    section("The first copier update will", outcome.first_update)
+    out.append("")
+    if outcome.commit:
+        out.append(f"Committed {outcome.commit} on {outcome.branch or 'a detached HEAD'} (nothing pushed). Next:")
+    else:
+        out.append("Not committed. Commit, then:")
+    out.append(f"  python3 run.py update {outcome.repo} --defaults    # copier update to {outcome.newest}")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(prog="python3 run.py adopt", description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog=__doc__.split("\n\n", 1)[1])
+    parser.add_argument("repo", type=Path, help="the hand-made TAP repo")
+    parser.add_argument("--template", type=Path, default=template.ROOT,
+                        help=f"template checkout with release tags (default {template.ROOT})")
+    parser.add_argument("--version", help="pin this release instead of the closest one")
+    parser.add_argument("--no-verify", dest="verify", action="store_false",
+                        help="do not synthesize before and after (faster; nothing proves the resources are kept)")
+    parser.add_argument("--no-commit", dest="commit", action="store_false", help="leave the changes uncommitted")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the findings as JSON")
+    args = parser.parse_args(argv)
+    try:
+        outcome = adopt(args.repo, args.template, args.version, args.verify, args.commit)
+    except AdoptError as error:
+        print(f"adopt: FAILED for {args.repo.resolve()}: {error}", file=sys.stderr)
+        return 1
+    print(report(outcome))
+    if args.json:
+        args.json.write_text(json.dumps(asdict(outcome), indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

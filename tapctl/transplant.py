@@ -1,0 +1,607 @@
+"""Move a hand-made TapStack's resources into lib/resources.py, and point the repo's tests at the new stack.
+
+A hand-made lib/tap_stack.py mixes the stack shell (provider, backend, the
+settings it receives) with the task's resources. The template owns the shell;
+the resources become `add_resources(stack)`, which the template's TapStack
+calls last with itself as `stack`. The resource statements move as written,
+with `self` renamed `stack`, so every construct keeps its scope and its id,
+hence its logical id in the synthesized JSON. What the statements read from
+the old shell is bound first, from the template's stack:
+
+    environment_suffix -> stack.environment_suffix    aws_region -> stack.aws_region
+    the stack id       -> stack.node.id               a provider -> stack.providers["<region>"]
+    **kwargs           -> a dict of what tap.py passed, so kwargs.get(...) behaves as before
+
+Helper methods become functions taking `stack`; class constants and the
+module's own code (imports, constants, helpers) move along. Anything adopt
+cannot move safely raises CannotMove, naming the line and what to do.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import io
+import re
+import textwrap
+import tokenize
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tapctl.handmade import ENV_SETTINGS, SETTING_NAMES, STACK_FILE, Reading, Stack, env_read, kwargs_key
+
+TEMPLATE_ATTRIBUTES = {"environment_suffix", "aws_region", "default_tags", "providers", "provider"}
+SHELL_CALLS = {"AwsProvider", "S3Backend", "LocalBackend", "RemoteBackend", "CloudBackend", "GcsBackend",
+               "AzurermBackend"}
+PURE_CALLS = {"get", "pop", "getenv", "dict", "list", "str", "int", "bool", "AwsProviderDefaultTags"}
+ADAPTER = "tap_stack_as_before"
+ADAPTER_MODULE = "tests.adopted"
+RESOURCES = Path("lib") / "resources.py"
+ADOPTED_TESTS = Path("tests") / "adopted.py"
+
+
+class CannotMove(Exception):
+    """Adopt cannot move this code safely; the message says where and what to change first."""
+
+
+@dataclass
+class Moved:
+    """The new lib/resources.py and what went into it."""
+
+    text: str
+    names: set[str]  # module-level names now defined in lib.resources
+    bound: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    functions: list[str] = field(default_factory=list)
+
+
+def _called(node: ast.AST) -> str:
+    if not isinstance(node, ast.Call):
+        return ""
+    func = node.func
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+
+
+def _segment(lines: list[str], node: ast.AST) -> list[str]:
+    first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+    return lines[first - 1:node.end_lineno]
+
+
+def _is_self_attr(node: ast.AST, names: set[str] | None = None) -> str | None:
+    if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
+            and (names is None or node.attr in names)):
+        return node.attr
+    return None
+
+
+def _loads(nodes: list[ast.AST]) -> set[str]:
+    return {n.id for node in nodes for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _stores(nodes: list[ast.AST]) -> set[str]:
+    found = set()
+    for node in nodes:
+        for n in ast.walk(node):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+                found.add(n.id)
+            elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                found.add(n.name)
+            elif isinstance(n, ast.arg):
+                found.add(n.arg)
+            elif isinstance(n, (ast.Import, ast.ImportFrom)):
+                found.update((a.asname or a.name).split(".")[0] for a in n.names)
+    return found
+
+
+def _pure(node: ast.AST) -> bool:
+    """Whether evaluating node has no effect besides its value (so an unused assignment of it can go)."""
+    return all(_called(n) in PURE_CALLS for n in ast.walk(node) if isinstance(n, ast.Call)) and not any(
+        isinstance(n, (ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)) for n in ast.walk(node))
+
+
+class Mover:
+    """Builds lib/resources.py from a parsed hand-made TapStack."""
+
+    def __init__(self, reading: Reading, answers: dict):
+        self.reading = reading
+        self.stack: Stack = reading.stack
+        self.answers = answers
+        self.lines = self.stack.source.splitlines()
+        self.moved = Moved("", set())
+        self.scope_param = [a.arg for a in self.stack.init.args.posonlyargs + self.stack.init.args.args][1]
+
+    # ---------------------------------------------------------------- classify __init__'s statements
+    def shell_kind(self, stmt: ast.stmt) -> str | None:
+        """Why a top-level statement of __init__ is part of the shell the template now owns, or None."""
+        value = stmt.value if isinstance(stmt, (ast.Expr, ast.Assign, ast.AnnAssign)) else None
+        if isinstance(value, ast.Call):
+            func = value.func
+            if (isinstance(func, ast.Attribute) and func.attr == "__init__") or (
+                    isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call)
+                    and _called(func.value) == "super"):
+                return "base class"
+            if _called(value) in SHELL_CALLS:
+                return "shell"
+            if (_called(value) == "add_override" and value.args and isinstance(value.args[0], ast.Constant)
+                    and str(value.args[0].value).startswith(("terraform.backend", "terraform.required_providers"))):
+                return "shell"
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and _is_self_attr(stmt.targets[0],
+                                                                                    TEMPLATE_ATTRIBUTES):
+            return "set by the template's TapStack"
+        return None
+
+    def check_nested_shell(self, kept: list[ast.stmt]) -> None:
+        for stmt in kept:
+            for node in ast.walk(stmt):
+                if _called(node) in SHELL_CALLS:
+                    raise CannotMove(
+                        f"{STACK_FILE}:{node.lineno}: {_called(node)} is created inside a block of "
+                        "TapStack.__init__, so adopt cannot tell it apart from your resources. Move it to the top "
+                        "level of __init__ (or delete it if the template's provider and backend do the job), "
+                        "commit, and run adopt again")
+
+    def split_body(self) -> tuple[list[ast.stmt], list[tuple[ast.stmt, str]]]:
+        body = list(self.stack.init.body)
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(
+                body[0].value.value, str):
+            body = body[1:]
+        kept, removed = [], []
+        for stmt in body:
+            kind = self.shell_kind(stmt)
+            if kind:
+                removed.append((stmt, kind))
+            else:
+                kept.append(stmt)
+        self.check_nested_shell(kept)
+        changed = True
+        while changed:  # drop settings reads only the shell used: `state_bucket = kwargs.get(...)`
+            changed = False
+            for stmt in list(kept):
+                if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+                        and _pure(stmt.value)):
+                    others = [s for s in kept if s is not stmt] + self.methods()
+                    if stmt.targets[0].id not in _loads(others):
+                        kept.remove(stmt)
+                        removed.append((stmt, "read only by the shell"))
+                        changed = True
+        return kept, removed
+
+    def methods(self) -> list[ast.FunctionDef]:
+        return [n for n in self.stack.cls.body if isinstance(n, ast.FunctionDef) and n.name != "__init__"]
+
+    # ---------------------------------------------------------------- what the kept code reads from the shell
+    def provider_names(self, removed: list[tuple[ast.stmt, str]]) -> dict[str, str]:
+        """Variable (or self.attr) holding a removed AwsProvider -> the expression for it on the new stack."""
+        found = {}
+        primary = self.answers.get("aws_region")
+        for stmt, _kind in removed:
+            if not isinstance(stmt, ast.Assign) or _called(stmt.value) != "AwsProvider":
+                continue
+            region_node = next((k.value for k in stmt.value.keywords if k.arg == "region"), None)
+            value = self._region(region_node)
+            aliased = any(k.arg == "alias" for k in stmt.value.keywords)
+            expr = "stack.provider" if not aliased or value in (None, primary) else f"stack.providers[{value!r}]"
+            target = stmt.targets[0]
+            if isinstance(target, ast.Name):
+                found[target.id] = expr
+            elif _is_self_attr(target):
+                found[f"self.{target.attr}"] = expr
+        return found
+
+    def _region(self, node: ast.AST | None) -> str | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.Name):
+            if self.stack.bindings.get(node.id) == "aws_region":
+                return self.answers.get("aws_region")
+            for stmt in self.stack.tree.body + self.stack.init.body:
+                if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+                        and stmt.targets[0].id == node.id and isinstance(stmt.value, ast.Constant)):
+                    return stmt.value.value
+        return None
+
+    def setting_expr(self, setting: str) -> str:
+        """How add_resources gets a setting the old TapStack received."""
+        if setting == "environment_suffix":
+            return "stack.environment_suffix"
+        if setting == "aws_region":
+            return "stack.aws_region"
+        if setting == "stack_id":
+            return "stack.node.id"
+        if setting == "default_tags":
+            shape = self.reading.tags_shape
+            return {"nested": '{"tags": dict(stack.default_tags)}', "list": '[{"tags": dict(stack.default_tags)}]'}.get(
+                shape, "dict(stack.default_tags)")
+        variable = {v: k for k, v in ENV_SETTINGS.items()}[setting]
+        return f'os.environ.get("{variable}") or {self.answers.get(setting, "")!r}'
+
+    def passed_expr(self, keyword: str) -> str | None:
+        """What tap.py passed for a keyword, as an expression add_resources can evaluate; None if unknown."""
+        setting = SETTING_NAMES.get(keyword)
+        if setting:
+            return self.setting_expr(setting)
+        tap = self.reading.passed.get(keyword)
+        resolved = self._tap_constant(tap)
+        if resolved is not None:
+            return repr(resolved)
+        return None
+
+    def _tap_constant(self, node: ast.AST | None):
+        from tapctl.handmade import TapPy  # pylint: disable=import-outside-toplevel
+
+        if node is None:
+            return None
+        value = TapPy(self.tap_root).resolve(node) if self.tap_root else None
+        return value.value if value is not None else None
+
+    tap_root: Path | None = None
+
+    def bindings(self, kept: list[ast.stmt], removed: list[tuple[ast.stmt, str]]) -> list[str]:
+        """Lines that bind what the kept code reads but no longer defines."""
+        module_names = top_names([n for n in self.stack.tree.body if n is not self.stack.cls])
+        class_names = {t.id for n in self.stack.cls.body if isinstance(n, ast.Assign) for t in n.targets
+                       if isinstance(t, ast.Name)}
+        free = (_loads(kept) - _stores(kept) - module_names - class_names - set(dir(builtins))
+                - {m.name for m in self.methods()})
+        providers = self.provider_names(removed)
+        lines = []
+        if self.stack.kwarg and self.stack.kwarg in free:
+            entries = []
+            for keyword in self.reading.passed:
+                expr = self.passed_expr(keyword)
+                if expr is None:
+                    self.moved.dropped.append(f"{self.stack.kwarg}[{keyword!r}]: tap.py's value is not a constant "
+                                              "adopt can carry over; add it to the dict by hand")
+                    continue
+                entries.append(f"        {keyword!r}: {expr},")
+            lines.append(f"    {self.stack.kwarg} = {{  # what tap.py passed to TapStack before adoption")
+            lines += entries + ["    }"]
+            self.moved.bound.append(f"{self.stack.kwarg}: the settings tap.py passed ({', '.join(self.reading.passed)})")
+            free.discard(self.stack.kwarg)
+        params = {p.arg: p for p in self.stack.params}
+        for name in sorted(free):
+            if name in providers:
+                expr = providers[name]
+            elif name in self.stack.bindings:
+                expr = self.setting_expr(self.stack.bindings[name])
+            elif name == self.scope_param:
+                expr = "stack.node.scope"
+            elif name in params:
+                expr = self.passed_expr(name) or self._param_default(params[name])
+                if expr is None:
+                    raise CannotMove(
+                        f"{STACK_FILE}:{params[name].lineno}: TapStack's parameter {name} has no default and tap.py "
+                        "does not pass a constant for it, so adopt cannot tell what your resources should get. "
+                        "Give it a default (or pass a constant from tap.py), commit, and run adopt again")
+            else:
+                continue  # a module name adopt did not see defined: synth will tell
+            lines.append(f"    {name} = {expr}")
+            self.moved.bound.append(f"{name} = {expr}")
+        for attr, expr in providers.items():
+            if attr.startswith("self.") and f"stack.{attr[5:]}" != expr and self._uses_attr(kept, attr[5:]):
+                lines.append(f"    stack.{attr[5:]} = {expr}")
+                self.moved.bound.append(f"stack.{attr[5:]} = {expr}")
+        return lines
+
+    def _uses_attr(self, kept: list[ast.stmt], attr: str) -> bool:
+        return any(_is_self_attr(n) == attr for node in kept + self.methods() for n in ast.walk(node))
+
+    def _param_default(self, param: ast.arg) -> str | None:
+        from tapctl.handmade import _param_default  # pylint: disable=import-outside-toplevel
+
+        default = _param_default(self.stack.init, param)
+        return ast.unparse(default) if default is not None else None
+
+    # ---------------------------------------------------------------- text
+    def body_text(self, kept: list[ast.stmt], removed: list[tuple[ast.stmt, str]]) -> list[str]:
+        """The kept statements' lines, with their comments, dedented to function level."""
+        if not kept:
+            return ["    pass  # TapStack.__init__ declared no resources of its own"]
+        drop = set()
+        for stmt, kind in removed:
+            drop.update(range(stmt.lineno, stmt.end_lineno + 1))
+            line = stmt.lineno - 1
+            while line >= 1 and self.lines[line - 1].strip().startswith("#"):
+                drop.add(line)
+                line -= 1
+            self.moved.dropped.append(f"{self.lines[stmt.lineno - 1].strip()[:60]} (line {stmt.lineno}: {kind})")
+        first = kept[0].lineno
+        while first > 1 and self.lines[first - 2].strip().startswith("#") and first - 1 not in drop:
+            first -= 1
+        chosen = [self.lines[i - 1] for i in range(first, kept[-1].end_lineno + 1) if i not in drop]
+        text = textwrap.dedent("\n".join(chosen))
+        body = [("    " + line if line.strip() else "") for line in text.splitlines()]
+        collapsed = []
+        for line in body:
+            if line or (collapsed and collapsed[-1]):
+                collapsed.append(line)
+        return collapsed
+
+    def method_text(self, method: ast.FunctionDef) -> list[str]:
+        decorators = {ast.unparse(d) for d in method.decorator_list}
+        if decorators - {"staticmethod"}:
+            raise CannotMove(
+                f"{STACK_FILE}:{method.lineno}: TapStack.{method.name} is decorated ({', '.join(sorted(decorators))}); "
+                "adopt moves plain methods only. Turn it into a plain method or a module function, commit, and run "
+                "adopt again")
+        segment = _segment(self.lines, method)
+        if method.decorator_list:
+            segment = segment[len(segment) - (method.end_lineno - method.lineno + 1):]
+        return textwrap.dedent("\n".join(segment)).splitlines()
+
+    def build(self) -> Moved:
+        kept, removed = self.split_body()
+        bound = self.bindings(kept, removed)
+        body = self.body_text(kept, removed)
+        methods = self.methods()
+        method_lines: list[str] = []
+        for method in methods:
+            method_lines += ["", ""] + self.method_text(method)
+            self.moved.functions.append(method.name)
+        class_constants = [n for n in self.stack.cls.body if isinstance(n, (ast.Assign, ast.AnnAssign))]
+        constant_lines = [line for node in class_constants for line in textwrap.dedent(
+            "\n".join(_segment(self.lines, node))).splitlines()]
+        moved_code = "\n".join(bound + body + method_lines)
+        moved_code = rename_self(moved_code, {m.name for m in methods if not m.decorator_list},
+                                 {m.name for m in methods if m.decorator_list},
+                                 {t.id for n in class_constants for t in getattr(n, "targets", [getattr(n, "target", None)])
+                                  if isinstance(t, ast.Name)})
+        module_parts = self.module_code()
+        docstring = ast.get_docstring(self.stack.tree) or ""
+        init_doc = ast.get_docstring(self.stack.init) or ""
+        imported = top_names(ast.parse("\n".join(module_parts["imports"])).body)
+        needs_os = "os.environ" in moved_code and "os" not in imported
+        head = [
+            '"""This task\'s AWS resources. TapStack calls add_resources(stack) once, last.',
+            "",
+            "Yours: written once by the TAP cdktf copier template; `copier update` never touches it.",
+            "`python3 run.py adopt` moved this code here from the hand-made lib/tap_stack.py",
+            "(TapStack.__init__ and its helpers, `self` renamed `stack`). The scope is still the",
+            "stack, so every resource keeps its logical id.",
+        ]
+        if docstring:
+            head += ["", *[line.rstrip() for line in docstring.splitlines()]]
+        head += ['"""', "from __future__ import annotations", ""]
+        if needs_os:
+            head += ["import os"]
+        head += ["from typing import TYPE_CHECKING", ""]
+        lines = head + module_parts["imports"] + [
+            "", "if TYPE_CHECKING:  # pragma: no cover - type hints only, avoids an import cycle",
+            "    from lib.tap_stack import TapStack", ""]
+        if module_parts["code"] or constant_lines:
+            lines += ["", *module_parts["code"], *constant_lines, ""]
+        summary = init_doc.splitlines()[0] if init_doc else "Declare this task's resources on `stack`."
+        lines += ["", "def add_resources(stack: TapStack) -> None:  # pylint: disable=too-many-locals,too-many-statements",
+                  f'    """{summary.rstrip(".")} (moved from TapStack.__init__)."""']
+        code = "\n".join(lines) + "\n" + moved_code + "\n"
+        code = prune_imports(code)
+        try:
+            compile(code, str(RESOURCES), "exec")
+        except SyntaxError as error:  # pragma: no cover - a bug in adopt, not in the repo
+            raise CannotMove(f"adopt produced invalid Python for {RESOURCES} (line {error.lineno}: {error.msg}); "
+                             "please report it with your lib/tap_stack.py") from error
+        self.moved.text = code
+        self.moved.names = top_names([n for n in ast.parse(code).body if not isinstance(
+            n, (ast.Import, ast.ImportFrom, ast.If))])
+        return self.moved
+
+    def module_code(self) -> dict[str, list[str]]:
+        """tap_stack.py's own module code, split into imports and the rest (TapStack left out)."""
+        imports, code = [], []
+        body = self.stack.tree.body
+        for index, node in enumerate(body):
+            if node is self.stack.cls or (index == 0 and isinstance(node, ast.Expr)
+                                          and isinstance(node.value, ast.Constant)):
+                continue
+            if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+                continue
+            if isinstance(node, ast.If) and "__main__" in ast.unparse(node.test):
+                continue
+            segment = _segment(self.lines, node)
+            (imports if isinstance(node, (ast.Import, ast.ImportFrom)) else code).extend(
+                segment + ([""] if isinstance(node, (ast.FunctionDef, ast.ClassDef)) else []))
+        return {"imports": imports, "code": code}
+
+
+def rename_self(code: str, methods: set[str], static_methods: set[str], constants: set[str]) -> str:
+    """`self` becomes `stack`; stack.method(...) becomes method(stack, ...); stack.CONSTANT becomes CONSTANT."""
+    lines = code.splitlines()
+    spots = [token.start for token in tokenize.generate_tokens(io.StringIO(code).readline)
+             if token.type == tokenize.NAME and token.string == "self"]
+    for row, col in sorted(spots, reverse=True):
+        line = lines[row - 1]
+        lines[row - 1] = line[:col] + "stack" + line[col + 4:]
+    text = "\n".join(lines)
+    for name in methods:
+        text = re.sub(rf"\bstack\.{re.escape(name)}\(\s*\)", f"{name}(stack)", text)
+        text = re.sub(rf"\bstack\.{re.escape(name)}\(", f"{name}(stack, ", text)
+    for name in static_methods | constants:
+        text = re.sub(rf"\b(stack|TapStack)\.{re.escape(name)}\b", name, text)
+    return text
+
+
+def top_names(nodes: list[ast.stmt]) -> set[str]:
+    """Names a list of module-level statements defines."""
+    found = set()
+    for node in nodes:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            for target in getattr(node, "targets", [getattr(node, "target", None)]):
+                found.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            found.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return found
+
+
+def prune_imports(code: str) -> str:
+    """Drop imported names the module never uses (the shell's AwsProvider, S3Backend, ...)."""
+    tree = ast.parse(code)
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    used |= {n.value.id for n in ast.walk(tree) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)}
+    lines = code.splitlines()
+    replacements = []
+    for node in tree.body:
+        if not isinstance(node, (ast.Import, ast.ImportFrom)) or (
+                isinstance(node, ast.ImportFrom) and node.module in {"__future__", "typing"}):
+            continue
+        keep = [a for a in node.names if (a.asname or a.name).split(".")[0] in used or a.name == "*"]
+        if len(keep) == len(node.names):
+            continue
+        new = ""
+        if keep:
+            node.names = keep
+            new = ast.unparse(node)
+        replacements.append((node.lineno, node.end_lineno, new))
+    for first, last, new in sorted(replacements, reverse=True):
+        lines[first - 1:last] = [new] if new else []
+    return "\n".join(lines) + "\n"
+
+
+def move_resources(reading: Reading, answers: dict, root: Path) -> Moved:
+    """The lib/resources.py that holds the hand-made TapStack's resources."""
+    mover = Mover(reading, answers)
+    mover.tap_root = root
+    return mover.build()
+
+
+# ---------------------------------------------------------------- the repo's tests
+ADAPTER_TEXT = '''"""Build TapStack the way this repo's tests did before it adopted the TAP template.
+
+Yours: written by `python3 run.py adopt`; `copier update` never touches it.
+The tests used to construct the hand-made TapStack directly; the template's
+TapStack takes keyword-only settings and its resources come from
+lib/resources.py. tap_stack_as_before(scope, id, ...) accepts the old call,
+turns old-style values into the new ones (tags as {{"tags": {{...}}}} or
+[{{"tags": {{...}}}}] become a flat mapping) and fills every setting the call
+does not give from tap.py's own defaults, so those tests keep testing the same
+resources. New tests should use the fixtures in tests/unit/conftest.py
+(`stack`, `synthesized`, `stack_json`) instead.
+"""
+from __future__ import annotations
+
+import inspect
+import warnings
+
+import tap
+from lib.tap_stack import TapStack
+
+# The old TapStack's parameters after the id, in order, for positional calls.
+OLD_POSITIONAL = {old_positional!r}
+# Old parameter names and the template's names for them.
+RENAMED = {renamed!r}
+
+
+def _flat_tags(tags):
+    if isinstance(tags, list) and len(tags) == 1:
+        tags = tags[0]
+    if isinstance(tags, dict) and set(tags) == {{"tags"}}:
+        tags = tags["tags"]
+    return dict(tags or {{}})
+
+
+def _template_settings(environment_suffix: str) -> dict:
+    """Every keyword tap.py's build_stack() passes to TapStack, with the pipeline's variables unset."""
+    captured = {{}}
+
+    class _Capture:  # pylint: disable=too-few-public-methods
+        def __init__(self, scope, stack_id, **settings):
+            captured.update(settings)
+
+    real = tap.TapStack
+    tap.TapStack = _Capture
+    try:
+        tap.build_stack(None, environ={{"ENVIRONMENT_SUFFIX": environment_suffix}})
+    finally:
+        tap.TapStack = real
+    return captured
+
+
+def tap_stack_as_before(scope, stack_id, *args, **settings):
+    """TapStack(scope, stack_id, ...) called the old way."""
+    settings.update(zip(OLD_POSITIONAL, args))
+    settings = {{RENAMED.get(name, name): value for name, value in settings.items()}}
+    accepted = inspect.signature(TapStack.__init__).parameters
+    suffix = settings.get("environment_suffix") or _template_settings("dev")["environment_suffix"]
+    merged = _template_settings(suffix)
+    for name, value in settings.items():
+        if name not in accepted:
+            warnings.warn(f"tap_stack_as_before: the template's TapStack has no setting {{name!r}}; ignored",
+                          stacklevel=2)
+        elif value is not None:
+            merged[name] = _flat_tags(value) if name == "default_tags" else value
+    return TapStack(scope, stack_id, **merged)
+'''
+
+
+@dataclass
+class TestEdit:
+    """One test file's new text and what changed in it."""
+
+    path: Path
+    text: str
+    changes: list[str]
+
+
+def adapter_text(stack: Stack) -> str:
+    """tests/adopted.py for this repo's old TapStack signature."""
+    positional = [p.arg for p in stack.params if p in stack.init.args.args]
+    renamed = {old: new for old, new in SETTING_NAMES.items() if old != new}
+    return ADAPTER_TEXT.format(old_positional=positional, renamed=renamed)
+
+
+def rewrite_test(path: Path, text: str, moved_names: set[str]) -> TestEdit | None:
+    """The test file with its TapStack(...) calls going through tap_stack_as_before; None if unchanged."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return None
+    lines = text.splitlines(keepends=True)
+    edits: list[tuple[int, int, int, int, str]] = []  # (line, col, end line, end col, new text), 1-based lines
+    changes = []
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and (
+        (isinstance(n.func, ast.Name) and n.func.id == "TapStack")
+        or (isinstance(n.func, ast.Attribute) and n.func.attr == "TapStack"))]
+    for call in calls:
+        func = call.func
+        edits.append((func.lineno, func.col_offset, func.end_lineno, func.end_col_offset, ADAPTER))
+    if calls:
+        changes.append(f"{len(calls)} TapStack(...) call(s) now go through {ADAPTER_MODULE}.{ADAPTER}")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module in {"lib.tap_stack", "tap_stack"}:
+            moving = [a for a in node.names if a.name in moved_names]
+            if moving:
+                staying = [a for a in node.names if a.name not in moved_names]
+                parts = []
+                if staying:
+                    parts.append(ast.unparse(ast.ImportFrom(module=node.module, names=staying, level=node.level)))
+                parts.append(ast.unparse(ast.ImportFrom(module="lib.resources", names=moving, level=0)))
+                indent = " " * node.col_offset
+                edits.append((node.lineno, node.col_offset, node.end_lineno, node.end_col_offset,
+                              ("\n" + indent).join(parts)))
+                changes.append(f"imports {', '.join(a.name for a in moving)} from lib.resources, where they moved")
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("lib.tap_stack."):
+            name = node.value.split(".")[2]
+            if name in moved_names:
+                new = repr(node.value.replace("lib.tap_stack.", "lib.resources.", 1))
+                edits.append((node.lineno, node.col_offset, node.end_lineno, node.end_col_offset, new))
+                changes.append(f"patches {node.value} at lib.resources now")
+    if not edits:
+        return None
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+
+    def position(line: int, col: int) -> int:
+        return offsets[line - 1] + len(lines[line - 1].encode("utf-8")[:col].decode("utf-8", "ignore"))
+
+    spans = [(position(line, col), position(end_line, end_col), new) for line, col, end_line, end_col, new in edits]
+    if calls:  # the adapter's import goes after the last top-level import (or first, when there is none)
+        imports = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+        after = max((n.end_lineno for n in imports), default=0)
+        at = offsets[after]
+        newline = "" if at == 0 or "".join(lines)[at - 1] == "\n" else "\n"
+        spans.append((at, at, f"{newline}from {ADAPTER_MODULE} import {ADAPTER}  # added by adopt\n"))
+    flat = "".join(lines)
+    for start, end, new in sorted(spans, key=lambda span: span[:2], reverse=True):
+        flat = flat[:start] + new + flat[end:]
+    return TestEdit(path, flat, changes)

@@ -1,0 +1,268 @@
+"""`python3 run.py adopt`: hand-made TAP repos of every shape get answers, keep their resources and tests, and update.
+
+Each repo in tests/fixtures/handmade is copied, adopted against a template
+repository tagged 0.1.0, 0.2.0 and 0.3.0, then updated with `copier update`
+to 0.3.0; its resources, its tests and the drift report are checked. The five
+shapes run two at a time (adopt and update are mostly subprocesses).
+"""
+from __future__ import annotations
+
+import ast
+import json
+import os
+import shutil
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from helpers import PYTHON, ROOT, answers, clean_env
+from tapctl import adopt, gitutil, handmade, sandbox, template, transplant
+
+HANDMADE = ROOT / "tests" / "fixtures" / "handmade"
+SHAPES = sorted(p.name for p in HANDMADE.iterdir() if p.is_dir())
+
+# What adopt must infer (a subset of the answers) and which drift it must report, per shape.
+EXPECTED = {
+    "classic-kwargs": {
+        "answers": {"state_key_pattern": "{environment_suffix}/{stack_id}.tfstate", "s3_locking": "lockfile",
+                    "aws_provider_constraint": "~> 6.0", "author": "maria", "team": "synth-2",
+                    "python_version": "3.12", "include_integration_tests": True},
+        "drift": [],
+    },
+    "explicit-id": {
+        "answers": {"extra_regions": ["us-west-2"], "s3_locking": "dynamodb",
+                    "dynamodb_table": "iac-rlhf-tf-state-locks", "state_key_pattern": "tap/{environment_suffix}/terraform.tfstate",
+                    "extra_tags": {"CostCenter": "4410"}, "aws_provider_constraint": "~> 6.0", "team": "inventory"},
+        "drift": [],
+        "mismatch": "cdktf.json asks for aws@~> 5.0",
+    },
+    "ns-suffix-only": {
+        "answers": {"aws_region": "us-west-2", "backend": "local", "extra_tags": {"Project": "alerts"},
+                    "include_integration_tests": False},
+        "drift": [],
+        "mismatch": "cdktf.json asks for aws@~> 5.0",
+    },
+    "stack-id-drift": {
+        "answers": {"state_bucket": "iac-rlhf-tf-states", "s3_locking": "none", "complexity": "expert"},
+        "drift": ["passes aws_region, default_tags, environment_suffix, state_bucket, state_bucket_region, which "
+                  "TapStack.__init__ (lib/tap_stack.py:14) does not declare",
+                  "tap.py reads AWS_REGION"],
+    },
+    "kwargs-typo-drift": {
+        "answers": {"s3_locking": "none", "aws_region": "us-east-1"},
+        "drift": ["TapStack reads kwargs['enviroment_suffix']", "a misspelling?", "passes enable_logging=...",
+                  "passes environment_suffix=..., which TapStack never reads"],
+    },
+}
+
+
+def test_every_fixture_has_expectations():
+    assert sorted(EXPECTED) == SHAPES
+
+
+def defined_tests(tree_root: Path) -> dict[str, set[str]]:
+    """{test file: names of its test functions} under tests/."""
+    found = {}
+    for path in sorted((tree_root / "tests").rglob("test_*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name.startswith("test")}
+        if names:
+            found[path.relative_to(tree_root).as_posix()] = names
+    return found
+
+
+def synth_resources(project: Path, outdir: Path) -> set[str]:
+    found, error = adopt.synthesize(project, outdir)
+    assert error is None, error
+    return found
+
+
+def adopt_and_update(releases: Path, shape: str, base: Path) -> dict:
+    repo = shutil.copytree(HANDMADE / shape, base / shape)
+    before_tests = defined_tests(repo)
+    outcome = adopt.adopt(repo, releases)
+    result = {"repo": repo, "outcome": outcome, "report": adopt.report(outcome), "before_tests": before_tests,
+              "adopted_answers": answers(repo), "adopted_status": gitutil.status_lines(repo)}
+    result["update"] = sandbox.copier("update", "--trust", "--defaults", "--vcs-ref=0.3.0", cwd=repo,
+                                      env={**os.environ, "TAP_HOOK_SKIP_SYNTH": "1"})
+    result["after"] = synth_resources(repo, base / f"{shape}-out")
+    own = [t for t in defined_tests(repo) if not t.startswith(("tests/unit/test_tap_stack.py",
+                                                               "tests/unit/test_toolchain.py",
+                                                               "tests/unit/test_guardrails.py"))]
+    result["tests"] = subprocess.run([PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", *own],
+                                     cwd=repo, env=clean_env(), capture_output=True, text=True, check=False)
+    return result
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory):
+    return sandbox.sample_releases(tmp_path_factory.mktemp("releases") / "template")
+
+
+@pytest.fixture(scope="module")
+def adopted(releases, tmp_path_factory):
+    """Every shape adopted and updated to 0.3.0, two at a time."""
+    base = tmp_path_factory.mktemp("adopted")
+    template.contract()  # load once, before the threads
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {shape: pool.submit(adopt_and_update, releases, shape, base) for shape in SHAPES}
+        return {shape: future.result() for shape, future in futures.items()}
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_adopt_infers_the_answers_and_pins_a_release(adopted, shape):
+    result = adopted[shape]
+    for key, value in EXPECTED[shape]["answers"].items():
+        assert result["outcome"].answers[key] == value, (key, result["report"])
+        assert result["adopted_answers"][key] == value, key
+    assert result["adopted_answers"]["_commit"] == result["outcome"].version
+    assert result["outcome"].version in {"0.1.0", "0.2.0", "0.3.0"}
+    assert not result["adopted_status"], "adopt commits its work, so copier update can run"
+    assert f"Committed {result['outcome'].commit}" in result["report"]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_drift_is_reported_not_hidden(adopted, shape):
+    outcome, report = adopted[shape]["outcome"], adopted[shape]["report"]
+    wanted = EXPECTED[shape]["drift"]
+    if not wanted:
+        assert outcome.drift == [] and "Drift between tap.py and TapStack: none found" in report
+    for fragment in wanted:
+        assert any(fragment in line for line in outcome.drift), (fragment, outcome.drift)
+    if wanted:
+        assert f"Drift between tap.py and TapStack ({len(outcome.drift)}):" in report
+    if "mismatch" in EXPECTED[shape]:
+        assert any(EXPECTED[shape]["mismatch"] in line for line in outcome.mismatches)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_adopt_keeps_every_resource(adopted, shape):
+    outcome = adopted[shape]["outcome"]
+    assert outcome.resources_before, "adopt lists the resources the repo had (for drift repos, with a repaired call)"
+    assert set(outcome.resources_before) <= set(outcome.resources_after)
+    assert "every one kept" in adopted[shape]["report"]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_after_the_update_it_synthesizes_its_resources_and_keeps_its_tests(adopted, shape):
+    result = adopted[shape]
+    update = result["update"]
+    assert update.returncode == 0, update.stdout + update.stderr
+    repo = result["repo"]
+    assert answers(repo)["_commit"] == "0.3.0"
+    assert "App(stack_traces=False)" in (repo / "tap.py").read_text(encoding="utf-8"), "the update arrived"
+    assert set(result["outcome"].resources_before) <= result["after"]
+    before, after = result["before_tests"], defined_tests(repo)
+    kept = set().union(*after.values())
+    for path, names in before.items():
+        assert names <= kept, (path, names - kept)
+    tests = result["tests"]
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+
+
+def test_the_report_says_what_moved_and_what_the_update_brings(adopted):
+    report = adopted["classic-kwargs"]["report"]
+    assert "moved     lib/tap_stack.py -> lib/resources.py  (TapStack.__init__'s resources and _queue)" in report
+    assert "moved     tests/unit/test_tap_stack.py -> tests/unit/test_resources.py" in report
+    assert "merged    Pipfile  (the template's, plus your boto3)" in report
+    assert "tag CreatedAt" in report and "every synth differed" in report
+    outcome = adopted["classic-kwargs"]["outcome"]
+    if outcome.version != "0.3.0":
+        assert any(line.startswith(f"{outcome.version} -> 0.3.0") for line in outcome.first_update)
+
+
+def test_user_files_outside_the_template_are_untouched(adopted):
+    for shape, files in {"explicit-id": ["lib/storage.py", "tests/unit/test_storage.py",
+                                         "tests/integration/test_tap_stack.py"],
+                         "classic-kwargs": ["lib/PROMPT.md", "tests/integration/test_tap_stack.py", "README.md"]}.items():
+        for rel in files:
+            assert (adopted[shape]["repo"] / rel).read_bytes() == (HANDMADE / shape / rel).read_bytes(), (shape, rel)
+
+
+# ---------------------------------------------------------------- refusals, each leaving the repo as it was
+def git_repo(tmp_path, shape="classic-kwargs"):
+    repo = shutil.copytree(HANDMADE / shape, tmp_path / shape)
+    gitutil.init(repo, "hand-made")
+    return repo
+
+
+def test_a_copier_project_is_refused(releases, tmp_path):
+    repo = git_repo(tmp_path)
+    (repo / ".copier-answers.yml").write_text("_commit: 0.2.0\n", encoding="utf-8")
+    with pytest.raises(adopt.AdoptError, match="already a copier project"):
+        adopt.adopt(repo, releases)
+
+
+def test_a_dirty_repo_is_refused_and_untouched(releases, tmp_path):
+    repo = git_repo(tmp_path)
+    (repo / "tap.py").write_text("# work in progress\n", encoding="utf-8")
+    with pytest.raises(adopt.AdoptError, match="uncommitted changes"):
+        adopt.adopt(repo, releases)
+    assert (repo / "tap.py").read_text(encoding="utf-8") == "# work in progress\n"
+
+
+def test_a_template_without_releases_is_a_clear_error(tmp_path):
+    bare = sandbox.copy_template(ROOT, tmp_path / "untagged")
+    gitutil.init(bare, "no tag")
+    with pytest.raises(adopt.AdoptError, match="has no release tag"):
+        adopt.adopt(git_repo(tmp_path), bare)
+
+
+def test_code_adopt_cannot_move_stops_it_and_restores_the_repo(releases, tmp_path):
+    repo = git_repo(tmp_path)
+    stack = repo / "lib" / "tap_stack.py"
+    stack.write_text(stack.read_text(encoding="utf-8").replace(
+        "        AwsProvider(\n", "        if aws_region:\n          AwsProvider(\n"), encoding="utf-8")
+    gitutil.commit_all(repo, "provider in a block")
+    head = gitutil.out(repo, "rev-parse", "HEAD")
+    with pytest.raises(adopt.AdoptError, match=r"lib/tap_stack.py:\d+: AwsProvider is created inside a block"):
+        adopt.adopt(repo, releases, version="0.2.0", verify=False)
+    assert gitutil.out(repo, "rev-parse", "HEAD") == head and not gitutil.status_lines(repo)
+    assert not (repo / "lib" / "resources.py").exists()
+
+
+def test_run_py_exposes_the_command_and_fails_readably(tmp_path):
+    done = subprocess.run(["python3", str(ROOT / "run.py"), "adopt", str(tmp_path / "nothing-here")],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 1 and "adopt: FAILED" in done.stderr and "is not a directory" in done.stderr
+
+
+# ---------------------------------------------------------------- the parts, on small inputs
+def test_tags_given_flat_but_wrapped_as_a_tags_block_twice_are_drift(tmp_path):
+    repo = shutil.copytree(HANDMADE / "classic-kwargs", tmp_path / "repo")
+    tap = repo / "tap.py"
+    text = tap.read_text(encoding="utf-8")
+    tap.write_text(text.replace('default_tags = {\n    "tags": {', 'default_tags = {\n    "flat": {'), encoding="utf-8")
+    reading = handmade.read(repo, "6.25.0", template.contract())
+    assert any("tags: tap.py passes default_tags as a flat mapping" in line for line in reading.drift)
+
+
+def test_self_becomes_stack_and_helper_calls_take_it():
+    code = "    self.bucket = self._make(self, 'x')\n    self.queue = self._queue()\n    n = self.LIMIT + 'self'\n"
+    out = transplant.rename_self(code, {"_make", "_queue"}, set(), {"LIMIT"})
+    assert out == ("    stack.bucket = _make(stack, stack, 'x')\n    stack.queue = _queue(stack)\n"
+                   "    n = LIMIT + 'self'")
+
+
+def test_test_calls_go_through_the_adapter_and_moved_names_are_imported_from_resources(tmp_path):
+    text = ("import json\nfrom lib.tap_stack import TapStack, QUEUE_SIZE\n\n\ndef test_x():\n"
+            "    stack = TapStack(None, 'x', environment_suffix='t')\n    assert json and stack and QUEUE_SIZE\n"
+            "    patch('lib.tap_stack.QUEUE_SIZE')\n")
+    edit = transplant.rewrite_test(tmp_path / "t.py", text, {"QUEUE_SIZE", "add_resources"})
+    assert "tap_stack_as_before(None, 'x', environment_suffix='t')" in edit.text
+    assert "from lib.tap_stack import TapStack\nfrom lib.resources import QUEUE_SIZE" in edit.text
+    assert "from tests.adopted import tap_stack_as_before  # added by adopt" in edit.text
+    assert "'lib.resources.QUEUE_SIZE'" in edit.text
+    ast.parse(edit.text)
+
+
+def test_the_pipfile_merge_keeps_the_repo_packages_the_template_lacks():
+    rendered = '[packages]\ncdktf = "==0.21.0"\n\n[dev-packages]\npytest = ">=8"\n\n[requires]\npython_version = "3.11"\n'
+    mine = '[packages]\ncdktf = "~=0.21"\nboto3 = "*"\n\n[dev-packages]\nmoto = {version = "*", extras = ["s3"]}\n'
+    merged, added = adopt.merge_pipfile(rendered, mine)
+    assert added == ["boto3", "moto"]
+    assert 'cdktf = "==0.21.0"\n# kept from this repo\'s own Pipfile (adopt)\nboto3 = "*"\n' in merged
+    assert 'moto = {version = "*", extras = ["s3"]}' in merged
+    assert json.dumps(__import__("tomllib").loads(merged)["packages"]) == '{"cdktf": "==0.21.0", "boto3": "*"}'
