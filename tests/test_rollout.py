@@ -169,3 +169,29 @@ def test_run_py_exposes_the_command():
     done = subprocess.run(["python3", str(ROOT / "run.py"), "rollout", "--help"], capture_output=True, text=True,
                           check=False)
     assert done.returncode == 0 and "already current" in done.stdout and "--jobs" in done.stdout
+
+
+# ---------------------------------------------------------------- Renovate, the org-wide alternative
+# Settings only the self-hosted (admin) config may hold; in a repo's renovate.json they are a config error.
+RENOVATE_GLOBAL_ONLY = {"allowScripts", "allowedEnv", "allowedCommands", "allowedPostUpgradeCommands",
+                        "exposeAllEnv", "customEnvVariables", "allowPlugins"}
+# The copier manager's default managerFilePatterns (docs.renovatebot.com/modules/manager/copier).
+COPIER_MANAGER_FILES = r"(^|/)\.copier-answers(\..+)?\.ya?ml"
+
+
+def test_generated_repos_ship_a_renovate_config_for_the_copier_manager(rendered):
+    import re  # pylint: disable=import-outside-toplevel
+
+    project = rendered("default")
+    config = json.loads((project / "renovate.json").read_text(encoding="utf-8"))
+    assert config["enabledManagers"] == ["copier"]
+    assert config["ignoreScripts"] is False, "without it Renovate runs copier without --trust, which refuses our tasks"
+    assert not RENOVATE_GLOBAL_ONLY & set(config), "admin-only options do not belong in a repo config"
+    assert config["env"] == {"TAP_HOOK_SKIP_SYNTH": "1"}
+    (rule,) = config["packageRules"]
+    assert rule["matchManagers"] == ["copier"] and rule["labels"] == ["copier-update"]
+    assert "allowScripts: true" in " ".join(config["description"])
+    assert "allowedEnv" in " ".join(config["description"])
+    assert re.search(COPIER_MANAGER_FILES, ".copier-answers.yml")
+    recorded = answers(project)
+    assert recorded["_src_path"] and recorded["_commit"], "what the copier manager reads: template and version"
