@@ -14,6 +14,7 @@ from cdktf import App, S3Backend, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
+from lib import guardrails
 from lib.resources import add_resources
 
 __all__ = ["App", "TapStack", "AWS_PROVIDER_CONSTRAINT"]
@@ -100,6 +101,7 @@ class TapStack(TerraformStack):
         self.add_override("terraform.required_providers.aws.version", AWS_PROVIDER_CONSTRAINT)
 
         add_resources(self)
+        guardrails.apply(self)  # deploy-blockers fail the synth, naming the construct (lib/guardrails.py)
 
     def _add_provider(self, region: str, alias: str | None) -> AwsProvider:
         provider = AwsProvider(
