@@ -7,6 +7,8 @@ interpreter that has cdktf (--python, else this one).
 
 Steps, each timed:
   contract  tap.py's and the tests' TapStack(...) calls match TapStack.__init__ (ast only)
+  doctor    provider classes, keywords, struct dicts, ${...} strings, project shape (taptools.doctor;
+            reads the provider package as text, no import)
   synth     python tap.py into a temporary directory, pipeline variables unset
   json      backend, provider regions, default_tags shape and values, provider
             constraint in cdktf.out/stacks/*/cdk.tf.json, as answered in copier
@@ -25,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from taptools import contract
+from taptools import contract, doctor
 # What the answers promise (rendered by copier from .copier-answers.yml), with
 # the pipeline variables unset.
 EXPECTED = json.loads(
@@ -83,6 +85,15 @@ def step_contract(root: Path) -> str:
         raise CheckFailed("\n".join(str(f) for f in findings))
     warnings = "".join(f"\n    warning: {f}" for f in findings)
     return f"TapStack calls match TapStack.__init__{warnings}"
+
+
+def step_doctor(root: Path, python: str | None) -> str:
+    """The doctor's findings beyond the contract (TAP1xx, the step before); raises CheckFailed on errors."""
+    findings = [f for f in doctor.diagnose(root, python) if not f.rule.startswith("TAP1")]
+    if any(f.severity == "error" for f in findings):
+        raise CheckFailed("\n".join(str(f) if f.severity == "error" else f"warning: {f}" for f in findings))
+    warnings = "".join(f"\n    warning: {f}" for f in findings)
+    return f"provider API, struct dicts, ${{...}} strings and project shape look right{warnings}"
 
 
 def step_synth(root: Path, python: str, outdir: Path) -> str:
@@ -228,12 +239,13 @@ def run(root: Path, python: str | None, skip_synth: bool, out=sys.stdout) -> int
         outdir = Path(tmp) / "cdktf.out"
         steps = [("contract", lambda: step_contract(root))]
         if skip_synth:
-            steps.append(("synth", None))
+            steps += [("doctor", lambda: step_doctor(root, python)), ("synth", None)]
         else:
             chosen: list[str] = []
             steps += [
                 ("python", lambda: chosen.append(_python_with_cdktf(python)) or f"{chosen[0]}"),
                 ("provider", lambda: step_provider(chosen[0])),
+                ("doctor", lambda: step_doctor(root, chosen[0])),
                 ("synth", lambda: step_synth(root, chosen[0], outdir)),
                 ("json", lambda: step_json(outdir)),
             ]

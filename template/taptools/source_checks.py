@@ -1,0 +1,644 @@
+"""The doctor's checks of Python source against the provider API (ast only, no imports).
+
+For each project file it resolves imports of cdktf_cdktf_provider_aws, cdktf and
+constructs, and of the project's own modules, then checks every call of an
+imported class: the class exists, each keyword exists, required ones are
+passed, dict literals match the struct the parameter expects, and strings hold
+no raw Terraform interpolation. Rule ids TAP200-TAP219; see taptools/doctor.py.
+"""
+# Template-owned: rendered by the TAP cdktf copier template. Change it through the
+# template and `copier update`; local edits are merged on update and may conflict.
+from __future__ import annotations
+
+import ast
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from taptools.contract import Finding, read_signature
+from taptools.provider_api import PROVIDER_PACKAGE, ApiIndex, ClassInfo
+
+JSII_PACKAGES = (PROVIDER_PACKAGE, "cdktf", "constructs")
+# Renames a keyword search cannot guess: (class, wrong keyword) -> what to write instead.
+KEYWORD_FIXES = {
+    ("KmsAlias", "alias"): "name=",
+    ("Route", "instance_id"): "network_interface_id=<instance>.primary_network_interface_id",
+    ("Eip", "vpc"): 'domain="vpc"',
+    ("S3Backend", "use_lockfile"): 'stack.add_override("terraform.backend.s3.use_lockfile", True)',
+    ("LambdaFunction", "code"): "filename= (a zip built with TerraformAsset) or s3_bucket=/s3_key=",
+}
+# Terraform (>= 1.10) S3 backend arguments, for add_override("terraform.backend.s3.<key>", ...).
+S3_BACKEND_KEYS = frozenset((
+    "bucket", "key", "region", "encrypt", "use_lockfile", "dynamodb_table", "kms_key_id", "sse_customer_key",
+    "acl", "workspace_key_prefix", "access_key", "secret_key", "token", "profile", "shared_config_files",
+    "shared_credentials_files", "shared_credentials_file", "skip_credentials_validation", "skip_metadata_api_check",
+    "skip_region_validation", "skip_requesting_account_id", "skip_s3_checksum", "sts_region",
+    "use_dualstack_endpoint", "use_fips_endpoint", "use_path_style", "force_path_style", "max_retries", "retry_mode",
+    "custom_ca_bundle", "ec2_metadata_service_endpoint", "ec2_metadata_service_endpoint_mode", "http_proxy",
+    "https_proxy", "no_proxy", "insecure", "allowed_account_ids", "forbidden_account_ids", "assume_role",
+    "assume_role_with_web_identity", "endpoints", "endpoint", "iam_endpoint", "sts_endpoint", "dynamodb_endpoint",
+    "role_arn", "session_name", "external_id", "assume_role_duration_seconds", "assume_role_policy",
+    "assume_role_policy_arns", "assume_role_tags", "assume_role_transitive_tag_keys",
+))
+NONDETERMINISTIC_CALLS = {
+    ("datetime", "now"), ("datetime", "utcnow"), ("datetime", "today"), ("date", "today"), ("time", "time"),
+    ("time", "time_ns"), ("uuid", "uuid1"), ("uuid", "uuid4"), ("Fn", "timestamp"), ("Fn", "uuid"),
+    ("Fn", "plantimestamp"), ("random", "random"), ("random", "randint"), ("random", "choice"),
+}
+_IAM_VARIABLE = re.compile(r"^(aws|s3|ec2|iam|sts|saml|ssm|kms|sns|sqs|[a-z0-9.-]+\.com):[\w/-]+$")
+
+
+@dataclass
+class SourceFile:
+    """One parsed project file."""
+
+    path: Path
+    rel: str
+    module: str
+    tree: ast.Module
+    reachable: bool = True
+
+
+@dataclass
+class Local:
+    """A class defined in the project, with its constructor signature."""
+
+    module: str
+    name: str
+    where: str
+    signature: object  # contract.Signature
+
+
+@dataclass
+class Scope:
+    """Names bound in one file: jsii modules and classes, project modules and classes."""
+
+    names: dict[str, tuple] = field(default_factory=dict)
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+
+
+def _close(word: str, options, cutoff: float = 0.6) -> list[str]:
+    return difflib.get_close_matches(word, sorted(options), n=3, cutoff=cutoff)
+
+
+class SourceChecker:
+    """Runs every source rule over the project's files."""
+
+    def __init__(self, files: list[SourceFile], index: ApiIndex, local_packages: set[str],
+                 unparsed: set[str] = frozenset()) -> None:
+        self.files = {f.module: f for f in files}
+        self.unparsed = set(unparsed)
+        self.index = index
+        self.local_packages = local_packages
+        self.findings: list[Finding] = []
+        self.locals: dict[tuple[str, str], Local] = {}
+        for source in files:
+            self._collect_locals(source)
+        self._current: SourceFile | None = None
+        self._backend_seen = False
+
+    # ------------------------------------------------------------- reporting
+
+    def report(self, node: ast.AST, rule: str, message: str, fix: str, severity: str = "error") -> None:
+        """Record a finding at `node` in the current file; errors in files synth never imports become warnings."""
+        source = self._current
+        if severity == "error" and not source.reachable:
+            severity, message = "warning", message + " [file not imported by tap.py]"
+        self.findings.append(Finding(source.rel, getattr(node, "lineno", 1), rule, message, fix, severity))
+
+    # ------------------------------------------------------------- local classes
+
+    def _collect_locals(self, source: SourceFile) -> None:
+        for node in source.tree.body:
+            if isinstance(node, ast.ClassDef) and any(isinstance(i, ast.FunctionDef) and i.name == "__init__"
+                                                     for i in node.body):
+                self.locals[(source.module, node.name)] = Local(
+                    source.module, node.name, f"{source.rel}:{node.lineno}", read_signature(source.tree, node.name))
+
+    def _module_defines(self, module: str, name: str) -> bool:
+        source = self.files[module]
+        for node in source.tree.body:
+            if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+                return True
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
+                node, (ast.AnnAssign, ast.AugAssign)) else []
+            if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+                return True
+            if isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+                    (a.asname or a.name.split(".")[0]) == name for a in node.names):
+                return True
+        return f"{module}.{name}" in self.files
+
+    # ------------------------------------------------------------- imports
+
+    def _local_module(self, source: SourceFile, node: ast.ImportFrom) -> str | None:
+        if node.level:
+            package = source.module if source.path.name == "__init__.py" else source.module.rpartition(".")[0]
+            for _ in range(node.level - 1):
+                package = package.rpartition(".")[0]
+            return f"{package}.{node.module}" if node.module else package
+        top = (node.module or "").split(".")[0]
+        return node.module if top in self.local_packages else None
+
+    def _bind_imports(self, source: SourceFile) -> Scope:
+        scope = Scope()
+        for node in ast.walk(source.tree):
+            if isinstance(node, ast.ImportFrom):
+                self._import_from(source, node, scope)
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    self._import(node, alias, scope)
+        return scope
+
+    def _import(self, node: ast.Import, alias: ast.alias, scope: Scope) -> None:
+        top = alias.name.split(".")[0]
+        if top in JSII_PACKAGES and self.index.available(top):
+            if not self._check_module(node, alias.name):
+                return
+            scope.names[alias.asname or top] = ("module", alias.name if alias.asname else top)
+        elif top in self.local_packages:
+            if alias.name not in self.files:
+                self._missing_module(node, alias.name)
+            elif alias.asname:
+                scope.names[alias.asname] = ("local_module", alias.name)
+
+    def _import_from(self, source: SourceFile, node: ast.ImportFrom, scope: Scope) -> None:
+        module = node.module or ""
+        local = self._local_module(source, node)
+        if local is not None:
+            self._import_local(node, local, scope)
+            return
+        top = module.split(".")[0]
+        if node.level or top not in JSII_PACKAGES or not self.index.available(top):
+            return
+        if not self._check_module(node, module):
+            return
+        info = self.index.module(module)
+        for alias in node.names:
+            bound = alias.asname or alias.name
+            if f"{module}.{alias.name}" != module and self.index.module_file(f"{module}.{alias.name}"):
+                scope.names[bound] = ("module", f"{module}.{alias.name}")
+            elif alias.name in info.classes:
+                scope.names[bound] = ("class", info.classes[alias.name])
+            elif alias.name != "*" and alias.name not in info.public:
+                self._missing_class(node, module, alias.name)
+
+    def _check_module(self, node: ast.AST, dotted: str) -> bool:
+        if self.index.module_file(dotted):
+            return True
+        package, _, sub = dotted.partition(".")
+        guesses = _close(sub, self.index.submodules(package), 0.75)
+        self.report(node, "TAP200", f"module {dotted} does not exist in the installed {package} "
+                    "(ModuleNotFoundError at synth)",
+                    f"did you mean {', '.join(f'{package}.{g}' for g in guesses)}?" if guesses else
+                    f"check the module name in {package}'s directory (one module per Terraform resource type)")
+        return False
+
+    def _missing_class(self, node: ast.AST, module: str, name: str) -> None:
+        info = self.index.module(module)
+        twins = [g for g in (name + "A", name[:-1] if name.endswith("A") else "") if g in info.public]
+        elsewhere = self._class_elsewhere(module.split(".")[0], name, module)
+        owners = [c for c in info.classes.values() if name.startswith(c.name) and name != c.name and any(
+            b.endswith(("TerraformResource", "TerraformDataSource")) for b in c.bases)]
+        owner = max(owners, key=lambda c: len(c.name)) if owners else None
+        keywords = [p for p in owner.params if p.startswith(_snake(name[len(owner.name):]).split("_")[0] + "_")
+                    ] if owner else []
+        guesses = _close(name, info.public)
+        if twins:
+            fix = f"did you mean {twins[0]}?"
+        elif elsewhere:
+            fix = f"import it from {elsewhere}"
+        elif keywords:
+            fix = f"there is no such class: pass {', '.join(keywords)} to {owner.name}"
+        elif guesses:
+            fix = f"did you mean {guesses[0]}?"
+        else:
+            fix = f"remove the import; {module} has {', '.join(info.public[:6])}"
+        self.report(node, "TAP201", f"{name} does not exist in {module} (ImportError at synth)", fix)
+
+    def _class_elsewhere(self, package: str, name: str, module: str) -> str | None:
+        """Another module that has this class (or its A-suffixed twin): module names follow class names."""
+        for candidate in dict.fromkeys((name, name + "A", name[:-1] if name.endswith("A") else name)):
+            base = candidate[:-1] if candidate.endswith("A") and candidate != name else candidate
+            for dotted in dict.fromkeys((f"{package}.{_snake(candidate)}", f"{package}.{_snake(base)}")):
+                found = dotted != module and self.index.module(dotted)
+                if found and candidate in found.public:
+                    return f"{dotted} (as {candidate})" if candidate != name else dotted
+        return None
+
+    def _import_local(self, node: ast.ImportFrom, module: str, scope: Scope) -> None:
+        if module not in self.files:
+            self._missing_module(node, module)
+            return
+        for alias in node.names:
+            bound = alias.asname or alias.name
+            if f"{module}.{alias.name}" in self.files:
+                scope.names[bound] = ("local_module", f"{module}.{alias.name}")
+            elif alias.name == "*":
+                continue
+            elif not self._module_defines(module, alias.name):
+                self.report(node, "TAP213", f"{self.files[module].rel} defines no {alias.name} (ImportError at synth)",
+                            f"define {alias.name} in {self.files[module].rel} or fix the import")
+            elif (module, alias.name) in self.locals:
+                scope.names[bound] = ("local_class", self.locals[(module, alias.name)])
+
+    def _missing_module(self, node: ast.AST, module: str) -> None:
+        if module in self.unparsed:
+            return  # it exists but does not parse: the contract check reports the syntax error (TAP100)
+        rel = module.replace(".", "/")
+        self.report(node, "TAP213", f"{rel}.py is missing, but this file imports {module} "
+                    "(ModuleNotFoundError at synth)", f"create {rel}.py (or {rel}/__init__.py) or fix the import")
+
+    # ------------------------------------------------------------- resolution
+
+    def resolve(self, expr: ast.AST, scope: Scope):
+        """What an expression names: ("module", dotted), ("class", ClassInfo), ("local_class", Local) or None."""
+        if isinstance(expr, ast.Name):
+            return scope.names.get(expr.id)
+        if not isinstance(expr, ast.Attribute):
+            return None
+        base = self.resolve(expr.value, scope)
+        if base and base[0] == "module":
+            dotted = f"{base[1]}.{expr.attr}"
+            if self.index.module_file(dotted):
+                return ("module", dotted)
+            info = self.index.module(base[1])
+            return ("class", info.classes[expr.attr]) if info and expr.attr in info.classes else None
+        if base and base[0] == "local_module":
+            found = self.locals.get((base[1], expr.attr))
+            return ("local_class", found) if found else None
+        return None
+
+    # ------------------------------------------------------------- the checks
+
+    def run(self) -> list[Finding]:
+        """Check every file; the findings, in file order."""
+        for source in self.files.values():
+            self._current = source
+            scope = self._bind_imports(source)
+            for (module, name), local in self.locals.items():
+                if module == source.module:
+                    scope.names.setdefault(name, ("local_class", local))
+            for node in ast.walk(source.tree):
+                if isinstance(node, ast.Call):
+                    self._check_call(node, scope)
+            self._check_attributes(source.tree, scope)
+        self._check_backend()
+        return list(dict.fromkeys(self.findings))
+
+    def _check_backend(self) -> None:
+        """TAP217: no state backend anywhere synth runs (warning; a LocalBackend counts as a choice)."""
+        stack = self.files.get("lib.tap_stack") or self.files.get("tap")
+        if self._backend_seen or stack is None or not self.index.available("cdktf"):
+            return
+        self._current = stack
+        self.report(stack.tree, "TAP217", "no state backend (S3Backend, or an override of terraform.backend): "
+                    "Terraform keeps the state on the CI runner, and the pipeline cannot destroy what it deployed",
+                    "add S3Backend(self, bucket=state_bucket, key=f\"{environment_suffix}/{stack_id}.tfstate\", "
+                    "region=state_bucket_region, encrypt=True)", "warning")
+
+    def _check_call(self, call: ast.Call, scope: Scope) -> None:
+        func = call.func
+        if isinstance(func, ast.Attribute):
+            owner = self.resolve(func.value, scope)
+            self._check_member_call(call, func, owner)
+            self._check_nondeterministic(call, func)
+            if func.attr == "add_override":
+                self._check_override(call)
+                first = call.args[0] if call.args else None
+                self._backend_seen |= isinstance(first, ast.Constant) and str(first.value).startswith(
+                    "terraform.backend") and self._current.reachable
+            if owner and owner[0] == "module" and not self.resolve(func, scope):
+                module = self.index.module(owner[1])
+                if module and func.attr not in module.public and func.attr not in module.classes:
+                    self._missing_class(call, owner[1], func.attr)
+        target = self.resolve(func, scope)
+        if target and target[0] == "class":
+            self._check_jsii_call(call, target[1])
+            self._backend_seen |= target[1].module == "cdktf" and target[1].name.endswith("Backend") and \
+                self._current.reachable
+        elif target and target[0] == "local_class" and target[1].name != "TapStack":
+            self._check_local_call(call, target[1])
+
+    def _check_member_call(self, call: ast.Call, func: ast.Attribute, owner) -> None:
+        if not owner or owner[0] != "class" or func.attr.startswith("_"):
+            return
+        info = owner[1]
+        if any("enum" in base.lower() for base in info.bases):
+            return
+        members = self.index.all_members(info)
+        if members and func.attr not in members:
+            guesses = _close(func.attr, members) or _close(_snake(func.attr), members)
+            self.report(call, "TAP208", f"{info.name}.{func.attr} does not exist (AttributeError at synth)",
+                        f"did you mean {info.name}.{guesses[0]}?" if guesses else f"see {info.module}.{info.name}")
+
+    def _check_nondeterministic(self, call: ast.Call, func: ast.Attribute) -> None:
+        owner = func.value
+        name = owner.id if isinstance(owner, ast.Name) else owner.attr if isinstance(owner, ast.Attribute) else ""
+        if (name, func.attr) in NONDETERMINISTIC_CALLS:
+            self.report(call, "TAP207", f"{name}.{func.attr}() gives a new value at every synth: in a name or tag it "
+                        "changes every plan (and replaces named resources)",
+                        "use a fixed value (the environment suffix, or a value the pipeline passes in)", "warning")
+
+    def _check_override(self, call: ast.Call) -> None:
+        if not call.args or not isinstance(call.args[0], ast.Constant) or not isinstance(call.args[0].value, str):
+            return
+        path = call.args[0].value
+        keys: list[str] = []
+        if path.startswith("terraform.backend.s3."):
+            keys = [path.split(".")[3]]
+        elif path in ("terraform.backend.s3", "terraform.backend") and len(call.args) > 1 and isinstance(
+                call.args[1], ast.Dict):
+            value = call.args[1]
+            if path == "terraform.backend":
+                inner = dict(zip((k.value for k in value.keys if isinstance(k, ast.Constant)), value.values))
+                value = inner.get("s3") if isinstance(inner.get("s3"), ast.Dict) else ast.Dict(keys=[], values=[])
+            keys = [k.value for k in value.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+        for key in keys:
+            if key not in S3_BACKEND_KEYS:
+                guesses = _close(key, S3_BACKEND_KEYS)
+                self.report(call, "TAP215", f"S3 backend has no argument {key!r} (terraform init: "
+                            "Extraneous JSON object property)",
+                            f"did you mean {guesses[0]!r}?" if guesses else "see Terraform's S3 backend arguments")
+
+    def _check_jsii_call(self, call: ast.Call, info: ClassInfo) -> None:
+        if not info.has_init:
+            return
+        spread = any(k.arg is None for k in call.keywords)
+        starred = any(isinstance(a, ast.Starred) for a in call.args)
+        positional = info.positional
+        if not starred and len(call.args) > len(positional):
+            self.report(call, "TAP203", f"{info.name}(...) gets {len(call.args)} positional arguments; it takes "
+                        f"{len(positional)} ({', '.join(p.name for p in positional) or 'none'})",
+                        "pass the settings as keywords")
+        passed = {k.arg for k in call.keywords if k.arg}
+        for keyword in call.keywords:
+            if keyword.arg and keyword.arg not in info.params:
+                self._unknown_keyword(keyword, info)
+            elif keyword.arg:
+                self._check_value(keyword.value, info, keyword.arg)
+        if spread or starred:
+            return
+        covered = passed | {p.name for p in positional[:len(call.args)]}
+        missing = [p.name for p in info.params.values() if p.required and p.name not in covered]
+        if missing:
+            self.report(call, "TAP203", f"{info.name}(...) does not pass {', '.join(missing)}, which it requires "
+                        "(TypeError at synth)", f"pass {', '.join(m + '=...' for m in missing)}")
+
+    def _unknown_keyword(self, keyword: ast.keyword, info: ClassInfo) -> None:
+        known = KEYWORD_FIXES.get((info.name, keyword.arg))
+        options = [p for p in info.params if p not in ("scope", "id_")]
+        guesses = ([known] if known else []) + [f"{g}=" for g in _close(_snake(keyword.arg), options)]
+        self.report(keyword.value, "TAP202", f"{info.name}(...) has no keyword {keyword.arg!r} "
+                    "(TypeError: unexpected keyword argument at synth)",
+                    f"did you mean {guesses[0]}?" if guesses else f"its keywords: {', '.join(options[:12])}")
+
+    # ------------------------------------------------------------- struct-shaped values
+
+    def _expects(self, info: ClassInfo, keyword: str) -> tuple[str, ClassInfo | None]:
+        """("struct" | "list" | "other", struct class) for one parameter's annotation."""
+        module = self.index.module(info.module)
+        try:
+            tree = ast.parse(info.params[keyword].annotation, mode="eval")
+        except SyntaxError:
+            return "other", None
+        return self._walk_annotation(tree.body, module, in_list=False)
+
+    def _walk_annotation(self, node: ast.AST, module, in_list: bool) -> tuple[str, ClassInfo | None]:
+        if isinstance(node, ast.Subscript):
+            container = ast.unparse(node.value).rsplit(".", 1)[-1]
+            return self._walk_annotation(node.slice, module, in_list or container in ("Sequence", "List"))
+        if isinstance(node, ast.Tuple):
+            for item in node.elts:
+                kind, struct = self._walk_annotation(item, module, in_list)
+                if struct is not None:
+                    return kind, struct
+            return "other", None
+        reference = node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else (
+            ast.unparse(node) if isinstance(node, (ast.Name, ast.Attribute)) else None)
+        struct = self.index.resolve(module, reference) if reference and module else None
+        if struct is not None and struct.is_struct:
+            return ("list" if in_list else "struct"), struct
+        return "other", None
+
+    def _check_value(self, value: ast.AST, info: ClassInfo, keyword: str) -> None:
+        kind, struct = self._expects(info, keyword)
+        self._check_strings(value)
+        if struct is None:
+            return
+        value = self._literal(value)
+        where = f"{info.name}({keyword}=...)"
+        if kind == "list" and (isinstance(value, ast.Dict) or self._is_call_of(value, struct)):
+            self.report(value, "TAP205", f"{where} expects a list of {struct.name}, got a single "
+                        f"{'dict' if isinstance(value, ast.Dict) else struct.name} (jsii: Unable to deserialize)",
+                        f"wrap it in a list: {keyword}=[{struct.name}({', '.join(f'{k}=...' for k in struct.required or list(struct.params)[:3])})]")
+            return
+        if kind == "struct" and isinstance(value, (ast.List, ast.Tuple)):
+            self.report(value, "TAP205", f"{where} expects one {struct.name}, got a list (TypeError at synth)",
+                        f"pass {keyword}={struct.name}(...) without the list")
+            return
+        items = value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]
+        for item in items:
+            item = self._literal(item)
+            if isinstance(item, ast.Dict):
+                self._check_dict(item, struct, where)
+
+    def _check_dict(self, node: ast.Dict, struct: ClassInfo, where: str) -> None:
+        keys = [k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+        if len(keys) != len(node.keys):
+            return  # **spread or computed keys
+        jsii_keys = set(struct.json_names.values())
+        snake = [k for k in keys if k not in jsii_keys and k in struct.params]
+        unknown = [k for k in keys if k not in jsii_keys and k not in struct.params]
+        given = {struct.json_names.get(k, k) for k in keys}
+        missing = [p for p in struct.required if struct.json_names.get(p, p) not in given]
+        args = ", ".join(f"{k}=..." for k in keys if k in struct.params)
+        if snake:
+            self.report(node, "TAP204", f"{where}: dict with snake_case key(s) {', '.join(snake)} where "
+                        f"{struct.name} is expected; jsii reads dict keys as camelCase, so they are dropped "
+                        "(deserialize error or an empty block at apply)", f"use {struct.name}({args})")
+        elif unknown or missing:
+            problems = ([f"unknown key(s) {', '.join(unknown)}"] if unknown else []) + (
+                [f"missing {', '.join(missing)}"] if missing else [])
+            self.report(node, "TAP204", f"{where}: dict for {struct.name} has {'; '.join(problems)}",
+                        f"use {struct.name}(...) with keywords {', '.join(list(struct.params)[:10])}")
+        for key_node, item in zip(node.keys, node.values):
+            field_name = key_node.value if key_node.value in struct.params else next(
+                (p for p, j in struct.json_names.items() if j == key_node.value), None)
+            if field_name:
+                self._check_value(item, struct, field_name)
+
+    @staticmethod
+    def _is_call_of(value: ast.AST, struct: ClassInfo) -> bool:
+        return isinstance(value, ast.Call) and (ast.unparse(value.func).rsplit(".", 1)[-1] == struct.name)
+
+    def _literal(self, value: ast.AST) -> ast.AST:
+        """A Name bound once, in its function, to a literal: that literal; else the value itself."""
+        if not isinstance(value, ast.Name):
+            return value
+        assigned = [node.value for node in ast.walk(self._current.tree) if isinstance(node, ast.Assign)
+                    and any(isinstance(t, ast.Name) and t.id == value.id for t in node.targets)]
+        if len(assigned) == 1 and isinstance(assigned[0], (ast.Dict, ast.List, ast.Tuple)):
+            return assigned[0]
+        return value
+
+    # ------------------------------------------------------------- interpolation strings
+
+    def _check_strings(self, value: ast.AST) -> None:
+        """Strings that reach a jsii call: in its arguments, or in a variable assigned once to a string."""
+        for node in _walk_strings(value):
+            node = self._string_value(node) if isinstance(node, ast.Name) else node
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                for inner in _interpolations(node.value):
+                    self._constant_interpolation(node, inner)
+            elif isinstance(node, ast.JoinedStr):
+                self._check_fstring(node)
+
+    def _string_value(self, name: ast.Name) -> ast.AST:
+        assigned = [node.value for node in ast.walk(self._current.tree) if isinstance(node, ast.Assign)
+                    and any(isinstance(t, ast.Name) and t.id == name.id for t in node.targets)]
+        return assigned[0] if len(assigned) == 1 and isinstance(assigned[0], (ast.Constant, ast.JoinedStr)) else name
+
+    def _constant_interpolation(self, node: ast.AST, inner: str) -> None:
+        if _IAM_VARIABLE.match(inner):
+            self.report(node, "TAP206", f"'${{{inner}}}' is an IAM policy variable, but Terraform reads ${{...}} "
+                        "as its own interpolation (plan fails: invalid reference)", f"escape it: '$${{{inner}}}'")
+        else:
+            self.report(node, "TAP206", f"raw Terraform interpolation '${{{inner}}}' in a Python string: cdktf "
+                        "cannot check it or track the dependency", _fn_fix(inner, self.index), "warning")
+
+    def _check_fstring(self, node: ast.JoinedStr) -> None:
+        text = "".join(v.value if isinstance(v, ast.Constant) else "\0" for v in node.values)
+        placeholders = [v.value for v in node.values if isinstance(v, ast.FormattedValue)]
+        for inner in _interpolations(text):
+            count = inner.count("\0")
+            if not count:
+                self._constant_interpolation(node, inner)
+                continue
+            before = text[:text.find("${" + inner)].count("\0")
+            values = placeholders[before:before + count]
+            shown = inner.replace("\0", "{...}")
+            if any(isinstance(v, (ast.Attribute, ast.Call, ast.Subscript)) for v in values):
+                self.report(node, "TAP206", f"f-string builds '${{{shown}}}' around a Python value: a token inside "
+                            "a raw ${...} does not resolve (synth fails: encoded token in a string, or Terraform gets "
+                            "an invalid expression)", _fn_fix(inner, self.index))
+            else:
+                self.report(node, "TAP206", f"f-string builds a raw Terraform expression '${{{shown}}}': cdktf "
+                            "cannot check it or track the dependency", _fn_fix(inner, self.index), "warning")
+
+    # ------------------------------------------------------------- calls of project classes
+
+    def _check_local_call(self, call: ast.Call, local: Local) -> None:
+        sig = local.signature
+        if any(k.arg is None for k in call.keywords) or any(isinstance(a, ast.Starred) for a in call.args):
+            return
+        passed = {k.arg for k in call.keywords}
+        if not sig.var_keyword:
+            for name in sorted(passed - sig.keywords):
+                guesses = _close(name, sig.keywords, 0.8)
+                self.report(call, "TAP214", f"{local.name}(...) passes keyword '{name}', which {local.name}.__init__ "
+                            f"({local.where}) does not declare (TypeError at synth)",
+                            f"did you mean '{guesses[0]}'?" if guesses else
+                            f"declare '{name}' in {local.name}.__init__ or stop passing it")
+        if len(call.args) > len(sig.positional) and not sig.var_positional:
+            self.report(call, "TAP214", f"{local.name}(...) gets {len(call.args)} positional arguments; "
+                        f"{local.name}.__init__ ({local.where}) takes {len(sig.positional)}", "pass keywords")
+        covered = set(sig.positional[:len(call.args)]) | passed
+        missing = [p for p in sig.positional[:sig.required_positional] if p not in covered]
+        missing += [p for p in sig.required_keyword_only if p not in covered]
+        if missing:
+            self.report(call, "TAP214", f"{local.name}(...) does not pass {', '.join(missing)}, which "
+                        f"{local.name}.__init__ ({local.where}) requires (TypeError at synth)",
+                        f"pass {', '.join(m + '=...' for m in missing)}")
+
+    # ------------------------------------------------------------- attributes of resources
+
+    def _check_attributes(self, tree: ast.Module, scope: Scope) -> None:
+        """x.attr where x = SomeResource(...) once in the same function, or self.x once in the same class."""
+        for owner in ast.walk(tree):
+            if not isinstance(owner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            bound = self._instances(owner, scope, on_self=isinstance(owner, ast.ClassDef))
+            for node in ast.walk(owner) if bound else ():
+                if not isinstance(node, ast.Attribute) or not isinstance(node.ctx, ast.Load) or node.attr[0] == "_":
+                    continue
+                key = _dotted(node.value)
+                info = bound.get(key)
+                members = self.index.all_members(info) if info else set()
+                if members and node.attr not in members:
+                    guesses = _close(node.attr, members)
+                    self.report(node, "TAP208", f"{key} is a {info.name}, which has no attribute {node.attr!r} "
+                                "(AttributeError at synth)",
+                                f"did you mean {key}.{guesses[0]}?" if guesses else f"see {info.module}")
+
+    def _instances(self, owner: ast.AST, scope: Scope, on_self: bool) -> dict[str, ClassInfo]:
+        """Variables (self.x in a class, plain names in a function) assigned exactly once, from a jsii class call."""
+        found: dict[str, list] = {}
+        for node in ast.walk(owner):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
+                node, (ast.AnnAssign, ast.AugAssign, ast.For)) else []
+            value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+            for target in targets:
+                key = _dotted(target)
+                if key is None or key.startswith("self.") != on_self:
+                    continue
+                resolved = self.resolve(value.func, scope) if isinstance(value, ast.Call) else None
+                found.setdefault(key, []).append(resolved[1] if resolved and resolved[0] == "class" and
+                                                 isinstance(node, ast.Assign) else None)
+            if isinstance(node, ast.Assign):
+                for target in node.targets:  # x.attr = ... sets an attribute of its own: do not check x
+                    key = _dotted(target.value) if isinstance(target, ast.Attribute) else None
+                    found.setdefault(key, []).append(None)
+        return {name: infos[0] for name, infos in found.items()
+                if name and len(infos) == 1 and infos[0] is not None and not infos[0].is_struct}
+
+
+def _dotted(node: ast.AST) -> str | None:
+    """'x' or 'self.x' for a Name or a one-level attribute of a Name, else None."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return f"{node.value.id}.{node.attr}"
+    return None
+
+
+def _walk_strings(node: ast.AST):
+    """Every node under `node`, without descending into f-strings (their parts are not whole strings)."""
+    yield node
+    if not isinstance(node, ast.JoinedStr):
+        for child in ast.iter_child_nodes(node):
+            yield from _walk_strings(child)
+
+
+def _interpolations(text: str) -> list[str]:
+    """The insides of every ${...} in text, skipping escaped $${...}."""
+    found = []
+    index = text.find("${")
+    while index >= 0:
+        depth, end = 0, index + 1
+        for end in range(index + 1, len(text)):
+            depth += {"{": 1, "}": -1}.get(text[end], 0)
+            if depth == 0:
+                break
+        if index == 0 or text[index - 1] != "$":
+            found.append(text[index + 2:end])
+        index = text.find("${", end)
+    return found
+
+
+def _fn_fix(inner: str, index: ApiIndex) -> str:
+    """How to write a Terraform expression with cdktf: Fn.<function> or a resource attribute."""
+    call = re.match(r"([a-z_][a-z0-9_]*)\(", inner)
+    fn = index.lookup("cdktf", "Fn")
+    members = index.all_members(fn) if fn else set()
+    if call:
+        name = call.group(1)
+        for candidate in (name, f"{name}_of", f"{name}_"):
+            if candidate in members:
+                return f"use Fn.{candidate}(...) with the tokens themselves (e.g. Fn.element(azs.names, i))"
+        return f"use the Fn.* function for {name}() with the tokens themselves"
+    return "use the resource's attribute (e.g. bucket.arn) or a data source's, not a ${...} string"
