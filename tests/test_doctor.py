@@ -1,0 +1,247 @@
+"""The doctor (taptools/doctor.py) flags every seed failure class it covers, passes the fixes, and is silent on fresh projects.
+
+Fixtures: tests/fixtures/seeds/_base is a small hand-written TAP repo (the shape
+of the old, copied template); each case overlays it with broken/ and fixed/
+files (case.json: which rules the doctor must report on the broken one, files
+the broken one lacks). The doctor runs in-process from template/taptools, the
+same files every generated project gets, and as a command in rendered projects.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import PYTHON, ROOT, SCENARIOS, run
+
+sys.path.insert(0, str(ROOT / "template"))
+from taptools import doctor  # noqa: E402  (template/taptools is not installed)
+from taptools.provider_api import ApiIndex, parse_module  # noqa: E402
+
+SEEDS = ROOT / "tests" / "fixtures" / "seeds"
+CASES = {p.name: json.loads((p / "case.json").read_text(encoding="utf-8"))
+         for p in sorted(SEEDS.iterdir()) if (p / "case.json").is_file()}
+INDEX = ApiIndex()
+
+
+def materialize(case: str, kind: str, dest: Path) -> Path:
+    """_base with the case's broken/ or fixed/ files laid over it."""
+    project = shutil.copytree(SEEDS / "_base", dest / f"{case}-{kind}")
+    if (SEEDS / case / kind).is_dir():
+        shutil.copytree(SEEDS / case / kind, project, dirs_exist_ok=True)
+    for rel in CASES[case].get(f"{kind}_remove", []):
+        (project / rel).unlink()
+    return project
+
+
+def describe(findings) -> str:
+    return "\n".join(f"{f.severity}: {f}" for f in findings) or "(no findings)"
+
+
+def test_there_is_a_case_for_every_seed_post_mortem():
+    seeds = {seed.split()[0] for meta in CASES.values() for seed in meta["seeds"]}
+    assert {"000", "001", "002", "003", "004"} <= seeds
+    assert all(meta["doctor_rules"] or meta["guardrail_rules"] for meta in CASES.values())
+
+
+def test_the_base_project_is_clean(tmp_path):
+    findings = doctor.diagnose(shutil.copytree(SEEDS / "_base", tmp_path / "base"), index=INDEX)
+    assert findings == [], describe(findings)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_broken_is_flagged_with_the_expected_rules(case, tmp_path):
+    findings = doctor.diagnose(materialize(case, "broken", tmp_path), index=INDEX)
+    expected = set(CASES[case]["doctor_rules"])
+    assert expected <= {f.rule for f in findings}, describe(findings)
+    for finding in findings:
+        assert finding.path and finding.message and finding.fix, finding
+    if not expected:  # the guardrails catch it at synth (tests/test_guardrails.py); the doctor must not guess
+        assert not [f for f in findings if f.severity == "error"], describe(findings)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_fixed_is_clean(case, tmp_path):
+    findings = doctor.diagnose(materialize(case, "fixed", tmp_path), index=INDEX)
+    assert findings == [], describe(findings)
+
+
+def test_findings_name_the_fix(tmp_path):
+    fixes = {
+        "kms_alias_keyword": "did you mean name=?",
+        "route_instance_id": "network_interface_id=<instance>.primary_network_interface_id",
+        "s3_class_names": "did you mean S3BucketVersioningA?",
+        "lifecycle_class_suffix": "did you mean S3BucketLifecycleConfiguration?",
+        "nonexistent_struct_import": "pass stream_enabled, stream_view_type to DynamodbTable",
+        "dynamodb_gsi_dict": "use DynamodbTableGlobalSecondaryIndex(name=..., hash_key=...",
+        "default_tags_dict": "default_tags=[AwsProviderDefaultTags(tags=...)]",
+        "terraform_interpolation": "Fn.element(",
+        "s3_backend_override": "did you mean 'use_lockfile'?",
+        "missing_lib_module": "create lib/api.py",
+    }
+    for case, fix in fixes.items():
+        text = "\n".join(str(f) for f in doctor.diagnose(materialize(case, "broken", tmp_path), index=INDEX))
+        assert fix in text, f"{case}: {text}"
+
+
+def test_use_lockfile_as_an_override_is_valid(tmp_path):
+    project = materialize("s3_backend_override", "fixed", tmp_path)
+    assert 'add_override("terraform.backend.s3.use_lockfile", True)' in (project / "lib" / "tap_stack.py").read_text()
+    assert doctor.diagnose(project, index=INDEX) == []
+
+
+def test_errors_in_files_synth_never_imports_are_warnings(tmp_path):
+    project = materialize("kms_alias_keyword", "broken", tmp_path)
+    (project / "lib" / "resources.py").rename(project / "lib" / "unused.py")
+    shutil.copy(SEEDS / "_base" / "lib" / "resources.py", project / "lib" / "resources.py")
+    (finding,) = doctor.diagnose(project, index=INDEX)
+    assert (finding.rule, finding.severity, finding.path) == ("TAP202", "warning", "lib/unused.py")
+    assert "[file not imported by tap.py]" in finding.message
+
+
+def test_more_provider_mistakes(tmp_path):
+    project = shutil.copytree(SEEDS / "_base", tmp_path / "more")
+    (project / "lib" / "resources.py").write_text('''"""Mistakes beyond the seeds."""
+import json
+
+from cdktf import Fn, TerraformOutput
+from cdktf_cdktf_provider_aws import s3_bucket
+from cdktf_cdktf_provider_aws.eip import Eip
+from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
+from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA
+from cdktf_cdktf_provider_aws.s3_bucketz import S3Bucketz
+
+
+def add_resources(stack) -> None:
+    """Declare the resources."""
+    bucket = s3_bucket.S3Bucket(stack, "data", bucket="data-dev", force_destroy=True)
+    Eip(stack, "nat-ip", vpc=True)
+    S3BucketVersioningA(stack, "versioning", bucket=bucket.id, versioning_configuration=[{"status": "Enabled"}])
+    S3BucketVersioningA(stack, "versioning-2", bucket=bucket.id)
+    TerraformOutput(stack, "arn", value=bucket.bucket_arn)
+    TerraformOutput(stack, "first", value=Fn.elementt(["a"], 0))
+    IamPolicy(stack, "home", name="home-dev", policy=json.dumps({"Statement": [
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b/${aws:username}/*"}]}))
+    TerraformOutput(stack, "raw", value="${aws_s3_bucket.data.arn}")
+    assert S3Bucketz
+''', encoding="utf-8")
+    found = {(f.rule, f.severity, f.line) for f in doctor.diagnose(project, index=INDEX)}
+    assert found == {
+        ("TAP200", "error", 9), ("TAP202", "error", 15), ("TAP205", "error", 16), ("TAP203", "error", 17),
+        ("TAP208", "error", 18), ("TAP208", "error", 19), ("TAP206", "error", 21), ("TAP206", "warning", 22),
+    }, describe(doctor.diagnose(project, index=INDEX))
+
+
+def test_kwargs_in_the_stack_is_a_warning_that_names_what_it_hides(tmp_path):
+    project = materialize("stack_kwargs", "broken", tmp_path)
+    stack = project / "lib" / "tap_stack.py"
+    stack.write_text(stack.read_text(encoding="utf-8").replace('kwargs.get("environment_suffix"',
+                                                               'kwargs.get("enviroment_suffix"'), encoding="utf-8")
+    found = {(f.rule, f.severity, f.path) for f in doctor.diagnose(project, index=INDEX)}
+    assert ("TAP106", "warning", "lib/tap_stack.py") in found
+    assert ("TAP218", "warning", "lib/tap_stack.py") in found  # reads enviroment_suffix, which nobody passes
+    assert ("TAP218", "warning", "tap.py") in found  # passes environment_suffix, state_bucket..., never read
+    assert not [f for f in found if f[1] == "error"]
+
+
+def test_project_shape(tmp_path):
+    project = shutil.copytree(SEEDS / "_base", tmp_path / "shape")
+    (project / "cdktf.json").write_text('{"language": "typescript", "app": "python main.py"}', encoding="utf-8")
+    (project / "metadata.json").write_text('{"platform": "cdk", "language": "py"', encoding="utf-8")
+    (project / "lib" / "__init__.py").unlink()
+    found = {(f.rule, f.severity, f.message.split(":")[0]) for f in doctor.diagnose(project, index=INDEX)}
+    assert found == {
+        ("TAP210", "error", "language is 'typescript', not 'python'"),
+        ("TAP210", "error", "app 'python main.py' runs main.py, which does not exist"),
+        ("TAP211", "error", "metadata.json is not valid JSON"),
+        ("TAP212", "warning", "lib/ has no __init__.py"),
+    }
+
+
+def test_without_the_provider_package_the_api_checks_are_skipped_with_a_warning(tmp_path):
+    project = materialize("kms_alias_keyword", "broken", tmp_path)
+    bare = ApiIndex({"cdktf_cdktf_provider_aws": None, "cdktf": None, "constructs": None})
+    (finding,) = doctor.diagnose(project, index=bare)
+    assert (finding.rule, finding.severity) == ("TAP216", "warning")
+
+
+def test_parse_module_reads_structs_and_signatures():
+    info = parse_module("m", '''
+import cdktf as _cdktf_alias
+
+
+@jsii.data_type(
+    jsii_type="m.Thing",
+    name_mapping={"hash_key": "hashKey"},
+)
+class Thing:
+    def __init__(
+        self,
+        *,
+        hash_key: builtins.str,
+        note: typing.Optional[builtins.str] = None,
+    ) -> None:
+        pass
+
+
+class Widget(_cdktf_alias.TerraformResource, metaclass=jsii.JSIIMeta):
+    def __init__(
+        self,
+        scope: Construct,
+        id_: builtins.str,
+        *,
+        thing: typing.Union["Thing", typing.Dict[builtins.str, typing.Any]],
+    ) -> None:
+        pass
+
+    @builtins.property
+    def arn(self) -> builtins.str:
+        pass
+
+__all__ = [
+    "Thing",
+    "Widget",
+]
+''')
+    thing, widget = info.classes["Thing"], info.classes["Widget"]
+    assert thing.is_struct and thing.json_names == {"hash_key": "hashKey"} and thing.required == ["hash_key"]
+    assert not widget.is_struct and widget.bases == ["_cdktf_alias.TerraformResource"]
+    assert [p.name for p in widget.positional] == ["scope", "id_"] and widget.members == {"arn"}
+    assert info.aliases == {"_cdktf_alias": "cdktf"} and info.public == ["Thing", "Widget"]
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_fresh_projects_are_clean(rendered, scenario):
+    done = run([PYTHON, "-m", "taptools.doctor", "--json"], rendered(scenario))
+    assert done.returncode == 0 and json.loads(done.stdout) == [], done.stdout + done.stderr
+
+
+def test_the_command_prints_file_line_rule_message_fix_and_fails(rendered, tmp_path):
+    project = shutil.copytree(rendered("default"), tmp_path / "project", ignore=shutil.ignore_patterns("cdktf.out"))
+    resources = project / "lib" / "resources.py"
+    resources.write_text(resources.read_text(encoding="utf-8").replace(
+        "from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket",
+        "from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket\n"
+        "from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioning  # noqa"), encoding="utf-8")
+    line = resources.read_text(encoding="utf-8").splitlines().index(
+        "from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioning  # noqa") + 1
+    done = run([PYTHON, "-m", "taptools.doctor"], project)
+    assert done.returncode == 1
+    assert (f"lib/resources.py:{line} TAP201 S3BucketVersioning does not exist in cdktf_cdktf_provider_aws."
+            "s3_bucket_versioning (ImportError at synth) (did you mean S3BucketVersioningA?)") in done.stdout
+    assert "tap doctor: 1 error(s), 0 warning(s)" in done.stdout
+    listed = json.loads(run([PYTHON, "-m", "taptools.doctor", ".", "--json"], project).stdout)
+    assert [(f["path"], f["rule"], f["severity"]) for f in listed] == [("lib/resources.py", "TAP201", "error")]
+    verify = run([PYTHON, "-m", "taptools.verify", "--python", PYTHON], project)
+    assert verify.returncode == 1 and "FAILED  doctor" in verify.stdout and "TAP201" in verify.stdout
+
+
+def test_the_doctor_never_imports_cdktf_jsii_or_the_provider(rendered):
+    code = ("import sys; from taptools import doctor; findings = doctor.diagnose('.'); "
+            "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('cdktf', 'jsii', 'constructs', "
+            "'cdktf_cdktf_provider_aws')); print(loaded, len(findings))")
+    done = run([PYTHON, "-c", code], rendered("default"))
+    assert done.stdout.strip() == "[] 0", done.stdout + done.stderr

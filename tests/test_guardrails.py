@@ -1,0 +1,118 @@
+"""A generated project refuses the seed post-mortems' deploy-blockers at synth, naming each, and accepts the fixes.
+
+The blockers are the seed fixtures in tests/fixtures/seeds/<case>/ that the
+guardrails catch ("guardrail_rules" in case.json): each holds a broken and a
+fixed lib/resources.py. All of them go
+into one copy of a rendered project at once, each under its own construct named
+after the case, so one `python tap.py` must name every blocker.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pytest
+
+from helpers import PYTHON, ROOT, run, run_unit_tests
+
+SEEDS = ROOT / "tests" / "fixtures" / "seeds"
+CASES = {
+    case.name: meta
+    for case in sorted(SEEDS.iterdir()) if (case / "case.json").is_file()
+    for meta in [json.loads((case / "case.json").read_text(encoding="utf-8"))] if meta["guardrail_rules"]
+}
+STACK = "TapStackdev"
+
+
+def install_cases(project, kind: str, extra: str = "") -> None:
+    """Each case's lib/resources.py as lib/seed_<case>.py; lib/resources.py calls them, one construct each."""
+    for name in CASES:
+        shutil.copy(SEEDS / name / kind / "lib" / "resources.py", project / "lib" / f"seed_{name}.py")
+    imports = "\n".join(f"from lib import seed_{name}" for name in CASES)
+    calls = ", ".join(f'("{name}", seed_{name})' for name in CASES)
+    (project / "lib" / "resources.py").write_text(f'''"""Seed fixtures ({kind}), one construct each."""
+from constructs import Construct
+
+from lib import guardrails  # noqa: F401  (used by `extra`)
+{imports}
+
+
+def add_resources(stack) -> None:
+    """Every seed case under a construct named after it."""
+    for name, module in ({calls},):
+        scope = Construct(stack, name)
+        scope.environment_suffix = stack.environment_suffix
+        module.add_resources(scope)
+{extra}''', encoding="utf-8")
+    for test in (project / "tests" / "unit").glob("test_resources.py"):
+        test.unlink()  # it asserts on the example bucket these cases replace
+
+
+@pytest.fixture
+def project(rendered, tmp_path):
+    """A private copy of the default project."""
+    return shutil.copytree(rendered("default"), tmp_path / "project", ignore=shutil.ignore_patterns("cdktf.out"))
+
+
+def test_every_guardrail_case_exists_both_ways():
+    assert len(CASES) >= 9
+    for name in CASES:
+        assert (SEEDS / name / "broken" / "lib" / "resources.py").is_file()
+        assert (SEEDS / name / "fixed" / "lib" / "resources.py").is_file()
+
+
+def test_synth_refuses_every_seed_blocker_naming_construct_rule_and_fix(project, tmp_path):
+    install_cases(project, "broken")
+    done = run([PYTHON, "tap.py"], project, CDKTF_OUTDIR=str(tmp_path / "out"))
+    output = done.stdout + done.stderr
+    assert done.returncode != 0, output
+    missing = [
+        f"{name}: {rule}" for name, meta in CASES.items() for rule in meta["guardrail_rules"]
+        if not re.search(rf"\[{STACK}/{name}/[^\]]+\] {rule} [^\n]+\(fix: ", output)
+    ]
+    assert not missing, f"synth did not name these blockers: {missing}\n{output[-4000:]}"
+    assert "Encountered Annotations with level \"ERROR\"" in output
+
+
+def test_the_generated_unit_tests_fail_on_the_blockers_too(project):
+    install_cases(project, "broken")
+    done = run_unit_tests(project, "-x", "-k", "passes_every_guardrail")
+    assert done.returncode != 0
+    assert "fix these, or suppress one with a reason" in done.stdout
+    assert "/log_retention/app_log_group] TAP301 retention_in_days=2555" in done.stdout  # the tests' own suffix
+
+
+def test_the_fixes_synthesize_without_a_guardrail_finding(project, tmp_path):
+    install_cases(project, "fixed")
+    done = run([PYTHON, "tap.py"], project, CDKTF_OUTDIR=str(tmp_path / "out"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "guardrails warning" not in done.stderr
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["stacks"][STACK]["annotations"] == []
+
+
+def test_a_suppression_with_a_reason_lets_one_blocker_through_and_says_so(project, tmp_path):
+    install_cases(project, "fixed", extra='''
+    retention = Construct(stack, "legacy")
+    from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup  # pylint: disable=all
+    CloudwatchLogGroup(retention, "logs", name=stack.name("legacy"), retention_in_days=2555)
+    guardrails.suppress(retention, "TAP301", reason="imported from the legacy account as is")
+''')
+    done = run([PYTHON, "tap.py"], project, CDKTF_OUTDIR=str(tmp_path / "out"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    (note,) = manifest["stacks"][STACK]["annotations"]
+    assert note["constructPath"] == f"{STACK}/legacy/logs" and note["level"] == "@cdktf/info"
+    assert note["message"].startswith("TAP301 suppressed (imported from the legacy account as is)")
+
+
+def test_a_warning_is_printed_and_synth_still_succeeds(project, tmp_path):
+    resources = project / "lib" / "resources.py"
+    resources.write_text(resources.read_text(encoding="utf-8") + '''
+    S3Bucket(stack, "shared", bucket="shared-artifacts", force_destroy=True)
+''', encoding="utf-8")
+    done = run([PYTHON, "tap.py"], project, CDKTF_OUTDIR=str(tmp_path / "out"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"guardrails warning: [{STACK}/shared] TAP321 bucket='shared-artifacts' lacks the environment suffix" in (
+        done.stderr)
