@@ -19,10 +19,13 @@ A suppressed violation stays visible as an info annotation that quotes the reaso
 """
 # Template-owned: rendered by the TAP cdktf copier template. Change it through the
 # template and `copier update`; local edits are merged on update and may conflict.
+# One registry of small, independent rules reads best as one file, longer than pylint's default.
+# pylint: disable=too-many-lines
 from __future__ import annotations
 
 import ipaddress
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -443,19 +446,21 @@ _NONDETERMINISTIC = (
 )
 
 
-def nondeterministic(value) -> str | None:
+def nondeterministic(value, uuids: bool = True) -> str | None:
     """What makes a value differ between two synths (a timestamp, a UUID...), or None."""
     for pattern, what in _NONDETERMINISTIC:
-        if isinstance(value, str) and pattern.search(value):
+        if isinstance(value, str) and pattern.search(value) and (uuids or what != "a random UUID"):
             return what
     return None
 
 
-def _labelled_values(config: Mapping) -> Iterator[tuple[str, object]]:
-    yield from _names(config)
+def _labelled_values(config: Mapping) -> Iterator[tuple[str, object, bool]]:
+    """(label, value, is a name) of names and tags; a constant UUID is fine in a tag, not in a name."""
+    for key, value in _names(config):
+        yield key, value, True
     for key in ("tags", "tags_all"):
         for tag, value in (config.get(key) or {}).items() if isinstance(config.get(key), dict) else ():
-            yield f"{key}[{tag!r}]", value
+            yield f"{key}[{tag!r}]", value, False
 
 
 @rule("TAP322", ERROR, "names and tags are deterministic (no timestamps, uuid(), datetime.now())")
@@ -466,8 +471,8 @@ def _deterministic(doc: StackDoc):
         tags = {k: v for block in blocks(provider.get("default_tags")) for k, v in (block.get("tags") or {}).items()}
         found.append((doc.provider_paths.get(alias, f"{doc.stack_path}/aws"), {"tags": tags}))
     for path, config in found:
-        for label, value in _labelled_values(config):
-            what = nondeterministic(value)
+        for label, value, is_name in _labelled_values(config):
+            what = nondeterministic(value, uuids=is_name)
             if what:
                 yield (path, f"{label}={value!r} holds {what}: every synth differs, so every plan changes "
                        "(and a name change replaces the resource)",
@@ -476,16 +481,14 @@ def _deterministic(doc: StackDoc):
 
 # ----------------------------------------------------------------- more AWS-side validation
 
-SERVICE_ROLE_POLICIES = frozenset((
-    "AWSLambdaBasicExecutionRole", "AWSLambdaVPCAccessExecutionRole", "AWSLambdaKinesisExecutionRole",
-    "AWSLambdaDynamoDBExecutionRole", "AWSLambdaSQSQueueExecutionRole", "AWSLambdaMSKExecutionRole",
-    "AWSLambdaENIManagementAccess", "AmazonECSTaskExecutionRolePolicy", "AWSGlueServiceRole",
-    "AmazonEC2ContainerServiceforEC2Role", "AmazonEC2ContainerServiceRole", "AmazonRDSEnhancedMonitoringRole",
-    "AmazonAPIGatewayPushToCloudWatchLogs", "AWSBackupServiceRolePolicyForBackup",
-    "AWSBackupServiceRolePolicyForRestores", "AmazonSSMAutomationRole", "AWS_ConfigRole", "AWSCodeDeployRole",
-    "AWSAppSyncPushToCloudWatchLogs", "AmazonDMSVPCManagementRole", "AmazonDMSCloudWatchLogsRole",
-    "AWSTransferLoggingAccess", "AmazonElasticMapReduceRole", "AmazonElasticMapReduceforEC2Role",
-))
+SERVICE_ROLE_POLICIES = frozenset("""
+    AWSLambdaBasicExecutionRole AWSLambdaVPCAccessExecutionRole AWSLambdaKinesisExecutionRole AWSLambdaMSKExecutionRole
+    AWSLambdaDynamoDBExecutionRole AWSLambdaSQSQueueExecutionRole AWSLambdaENIManagementAccess AWSGlueServiceRole
+    AmazonECSTaskExecutionRolePolicy AmazonEC2ContainerServiceforEC2Role AmazonEC2ContainerServiceRole AWS_ConfigRole
+    AmazonRDSEnhancedMonitoringRole AmazonAPIGatewayPushToCloudWatchLogs AWSBackupServiceRolePolicyForBackup
+    AWSBackupServiceRolePolicyForRestores AmazonSSMAutomationRole AWSCodeDeployRole AWSAppSyncPushToCloudWatchLogs
+    AmazonDMSVPCManagementRole AmazonDMSCloudWatchLogsRole AWSTransferLoggingAccess AmazonElasticMapReduceRole
+    AmazonElasticMapReduceforEC2Role""".split())
 _MANAGED_POLICY = re.compile(r"arn:aws:iam::aws:policy/([A-Za-z0-9_+=,.@-]+)")
 
 
@@ -510,19 +513,15 @@ def _managed_policy_path(doc: StackDoc):
                        f"use arn:aws:iam::aws:policy/service-role/{found[1]}")
 
 
-LAMBDA_RESERVED_VARIABLES = frozenset((
-    "_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_EXECUTION_ENV",
-    "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
-    "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
-    "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-    "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
-))
+LAMBDA_RESERVED_VARIABLES = frozenset("""
+    _HANDLER _X_AMZN_TRACE_ID AWS_DEFAULT_REGION AWS_REGION AWS_EXECUTION_ENV AWS_LAMBDA_FUNCTION_NAME
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE AWS_LAMBDA_FUNCTION_VERSION AWS_LAMBDA_INITIALIZATION_TYPE AWS_LAMBDA_LOG_GROUP_NAME
+    AWS_LAMBDA_LOG_STREAM_NAME AWS_ACCESS_KEY AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
+    AWS_LAMBDA_RUNTIME_API LAMBDA_TASK_ROOT LAMBDA_RUNTIME_DIR""".split())
 # Runtimes for which AWS blocks creating functions.
-LAMBDA_BLOCKED_RUNTIMES = frozenset((
-    "python2.7", "python3.6", "python3.7", "nodejs", "nodejs4.3", "nodejs6.10", "nodejs8.10", "nodejs10.x",
-    "nodejs12.x", "nodejs14.x", "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "ruby2.5",
-    "ruby2.7", "go1.x", "java8",
-))
+LAMBDA_BLOCKED_RUNTIMES = frozenset("""
+    python2.7 python3.6 python3.7 nodejs nodejs4.3 nodejs6.10 nodejs8.10 nodejs10.x nodejs12.x nodejs14.x dotnetcore1.0
+    dotnetcore2.0 dotnetcore2.1 dotnetcore3.1 ruby2.5 ruby2.7 go1.x java8""".split())
 
 
 @rule("TAP331", ERROR, "Lambda functions do not set reserved environment variables")
@@ -554,30 +553,30 @@ def _sqs_visibility(doc: StackDoc):
 
 _S3_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _LOWER_ID = r"[a-z][a-z0-9]*(-[a-z0-9]+)*"
-# (type, attribute, longest, pattern, what the pattern allows)
+_NAME_PATTERNS = {  # pattern -> what it allows, for the message
+    r"(?!internal-)[A-Za-z0-9]+(-[A-Za-z0-9]+)*": "letters, digits, inner hyphens",
+    r"[A-Za-z0-9_-]+(\.fifo)?": "letters, digits, - and _",
+    r"[\w+=,.@-]+": "letters, digits and +=,.@_-",
+    r"[.\-_A-Za-z0-9]+": "letters, digits and .-_",
+    r"[A-Za-z0-9_.-]{3,}": "3+ letters, digits and _.-",
+    _LOWER_ID: "lowercase letters, digits, single inner hyphens",
+    r"[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*": "a letter, then letters, digits, single inner hyphens",
+    r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*": "lowercase letters, digits and ._-/",
+    r"alias/(?!aws/)[A-Za-z0-9/_-]+": "alias/ then letters, digits and /_-",
+}
+_LB, _WORD, _IAM, _EVENT, _TABLE, _, _CACHE, _ECR, _ALIAS = _NAME_PATTERNS
+# (type, attribute, longest, pattern)
 NAME_RULES = (
-    ("aws_lb", "name", 32, r"(?!internal-)[A-Za-z0-9]+(-[A-Za-z0-9]+)*", "letters, digits, inner hyphens"),
-    ("aws_alb", "name", 32, r"(?!internal-)[A-Za-z0-9]+(-[A-Za-z0-9]+)*", "letters, digits, inner hyphens"),
-    ("aws_lb_target_group", "name", 32, r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*", "letters, digits, inner hyphens"),
-    ("aws_alb_target_group", "name", 32, r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*", "letters, digits, inner hyphens"),
-    ("aws_lambda_function", "function_name", 64, r"[A-Za-z0-9_-]+", "letters, digits, - and _"),
-    ("aws_iam_role", "name", 64, r"[\w+=,.@-]+", "letters, digits and +=,.@_-"),
-    ("aws_iam_user", "name", 64, r"[\w+=,.@-]+", "letters, digits and +=,.@_-"),
-    ("aws_iam_policy", "name", 128, r"[\w+=,.@-]+", "letters, digits and +=,.@_-"),
-    ("aws_iam_instance_profile", "name", 128, r"[\w+=,.@-]+", "letters, digits and +=,.@_-"),
-    ("aws_sqs_queue", "name", 80, r"[A-Za-z0-9_-]+(\.fifo)?", "letters, digits, - and _"),
-    ("aws_sns_topic", "name", 256, r"[A-Za-z0-9_-]+(\.fifo)?", "letters, digits, - and _"),
-    ("aws_cloudwatch_event_rule", "name", 64, r"[.\-_A-Za-z0-9]+", "letters, digits and .-_"),
-    ("aws_sfn_state_machine", "name", 80, r"[A-Za-z0-9_-]+", "letters, digits, - and _"),
-    ("aws_dynamodb_table", "name", 255, r"[A-Za-z0-9_.-]{3,}", "3+ letters, digits and _.-"),
-    ("aws_db_instance", "identifier", 63, _LOWER_ID, "lowercase letters, digits, single inner hyphens"),
-    ("aws_rds_cluster", "cluster_identifier", 63, _LOWER_ID, "lowercase letters, digits, single inner hyphens"),
-    ("aws_elasticache_replication_group", "replication_group_id", 40, _LOWER_ID,
-     "lowercase letters, digits, single inner hyphens"),
-    ("aws_elasticache_cluster", "cluster_id", 50, _LOWER_ID, "lowercase letters, digits, single inner hyphens"),
-    ("aws_ecr_repository", "name", 256, r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*",
-     "lowercase letters, digits and ._-/"),
-    ("aws_kms_alias", "name", 256, r"alias/(?!aws/)[A-Za-z0-9/_-]+", "alias/ then letters, digits and /_-"),
+    ("aws_lb", "name", 32, _LB), ("aws_alb", "name", 32, _LB), ("aws_lb_target_group", "name", 32, _LB),
+    ("aws_alb_target_group", "name", 32, _LB), ("aws_lambda_function", "function_name", 64, _WORD),
+    ("aws_iam_role", "name", 64, _IAM), ("aws_iam_user", "name", 64, _IAM), ("aws_iam_policy", "name", 128, _IAM),
+    ("aws_iam_instance_profile", "name", 128, _IAM), ("aws_sqs_queue", "name", 80, _WORD),
+    ("aws_sns_topic", "name", 256, _WORD), ("aws_cloudwatch_event_rule", "name", 64, _EVENT),
+    ("aws_sfn_state_machine", "name", 80, _WORD), ("aws_dynamodb_table", "name", 255, _TABLE),
+    ("aws_db_instance", "identifier", 63, _LOWER_ID), ("aws_rds_cluster", "cluster_identifier", 63, _LOWER_ID),
+    ("aws_elasticache_replication_group", "replication_group_id", 40, _CACHE),
+    ("aws_elasticache_cluster", "cluster_id", 50, _CACHE), ("aws_ecr_repository", "name", 256, _ECR),
+    ("aws_kms_alias", "name", 256, _ALIAS),
 )
 
 
@@ -601,13 +600,13 @@ def _name_rules(doc: StackDoc):
             suggestion = re.sub(r"[^a-z0-9.-]+", "-", bucket.lower()).strip("-.")[:63].rstrip("-.") or "data"
             yield (doc.path(rtype, name, config), f"bucket name {bucket!r} is invalid: it {problem}",
                    f"use a valid name such as {suggestion!r}")
-    for rtype, attribute, longest, pattern, allowed in NAME_RULES:
+    for rtype, attribute, longest, pattern in NAME_RULES:
         for _, name, config in doc.resources(rtype):
             value = literal_str(config.get(attribute))
             if value is not None and (len(value) > longest or not re.fullmatch(pattern, value)):
                 yield (doc.path(rtype, name, config),
                        f"{attribute}={value!r} ({len(value)} chars) is invalid for {rtype}: at most {longest} "
-                       f"characters, {allowed}", "shorten or rename it (keep the environment suffix)")
+                       f"characters, {_NAME_PATTERNS[pattern]}", "shorten or rename it (keep the environment suffix)")
 
 
 _RATE = re.compile(r"rate\((\d+) (minute|hour|day)(s?)\)")
@@ -673,7 +672,8 @@ def _policy_json(doc: StackDoc):
                 yield (doc.path(rtype, name, config), f"{key} is not valid JSON ({error})",
                        "build it with json.dumps({...}) (or Fn.jsonencode) instead of formatting a string")
                 continue
-            if key != "redrive_policy" and not (isinstance(parsed, dict) and "Statement" in parsed):
+            if key != "redrive_policy" and "lifecycle" not in rtype and not (
+                    isinstance(parsed, dict) and "Statement" in parsed):
                 yield (doc.path(rtype, name, config), f"{key} has no Statement (MalformedPolicyDocument)",
                        'give it {"Version": "2012-10-17", "Statement": [...]}')
 
@@ -743,7 +743,8 @@ def _fifo_names(doc: StackDoc):
     for rtype, flag in (("aws_sqs_queue", "fifo_queue"), ("aws_sns_topic", "fifo_topic")):
         for _, name, config in doc.resources(rtype):
             value = literal_str(config.get("name"))
-            if value is not None and (config.get(flag) is True) != value.endswith(".fifo"):
+            if value is not None and not is_token(config.get(flag)) and (config.get(flag) is True) != value.endswith(
+                    ".fifo"):
                 fix = 'end the name with ".fifo"' if config.get(flag) is True else f"pass {flag}=True"
                 yield (doc.path(rtype, name, config), f"name {value!r} with {flag}={config.get(flag) is True}: "
                        "AWS requires FIFO names to end in .fifo and no others to", fix)
@@ -785,6 +786,107 @@ def _empty_routes(doc: StackDoc):
                 yield (doc.path(rtype, name, config), f"route #{index + 1} has no destination (apply fails: one of "
                        "cidr_block, ipv6_cidr_block, destination_prefix_list_id must be specified)",
                        "use RouteTableRoute(cidr_block=..., gateway_id=...): a dict with snake_case keys is dropped")
+
+
+@rule("TAP348", ERROR, "a Lambda zip (filename) is a cdktf asset or an existing absolute path")
+def _lambda_files(doc: StackDoc):
+    for rtype, name, config in doc.resources("aws_lambda_function", "aws_lambda_layer_version"):
+        path = literal_str(config.get("filename"))
+        if path is None or path.startswith("assets/") or (os.path.isabs(path) and os.path.exists(path)):
+            continue
+        where = "does not exist" if os.path.isabs(path) else "is relative: Terraform runs in cdktf.out/stacks/<stack>"
+        yield (doc.path(rtype, name, config), f"filename {path!r} {where}, so apply fails (no such file)",
+               "package the code with TerraformAsset(scope, id, path=<dir>, type=AssetType.ARCHIVE) and pass "
+               "filename=asset.path, source_code_hash=asset.asset_hash")
+
+
+_GLOBAL_NAMES = ("aws_s3_bucket", "aws_iam_")
+
+
+def _identities(doc: StackDoc) -> Iterator[tuple[tuple, str, str, str]]:
+    """(identity key, what, path, name) for resources whose names must be unique in an account (and region)."""
+    for rtype, name, config in doc.resources():
+        if rtype == "aws_lambda_permission":
+            function, sid = config.get("function_name"), literal_str(config.get("statement_id"))
+            if sid is not None:
+                yield (rtype, function, sid), f"statement_id {sid!r}", doc.path(rtype, name, config), sid
+            continue
+        if rtype in SCOPED_NAMES or "count" in config or "for_each" in config:
+            continue
+        region = None if rtype.startswith(_GLOBAL_NAMES) else config.get("provider", "aws")
+        for key, value in _names(config):
+            if not key.endswith("_prefix") and literal_str(value) is not None:
+                yield (rtype, key, value, region), f"{key}={value!r}", doc.path(rtype, name, config), value
+
+
+@rule("TAP350", ERROR, "no two resources of one type share a name (or a Lambda permission statement_id)")
+def _duplicate_names(doc: StackDoc):
+    seen: dict[tuple, str] = {}
+    for key, what, path, _ in _identities(doc):
+        if key in seen:
+            yield (path, f"{what} is also used by {seen[key]} (AlreadyExists at create)",
+                   "give each resource its own name, e.g. stack.name(\"<purpose>\")")
+        else:
+            seen[key] = path
+
+
+def _network(value) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    try:
+        return ipaddress.ip_network(value, strict=False) if literal_str(value) else None
+    except ValueError:
+        return None
+
+
+@rule("TAP351", ERROR, "subnets lie inside their VPC's CIDR and do not overlap each other")
+def _subnet_ranges(doc: StackDoc):
+    placed: dict[str, list[tuple[object, str]]] = {}
+    for rtype, name, config in doc.resources("aws_subnet"):
+        subnet, vpc = _network(doc.deref(config.get("cidr_block"))), doc.ref(config.get("vpc_id"))
+        vpc_cidr = _network(doc.deref(f"${{{vpc[0]}.{vpc[1]}.cidr_block}}")) if vpc else None
+        if subnet is None or vpc is None:
+            continue
+        path = doc.path(rtype, name, config)
+        if vpc_cidr is not None and not subnet.subnet_of(vpc_cidr):
+            yield (path, f"cidr_block {subnet} is outside its VPC's {vpc_cidr} (InvalidSubnet.Range)",
+                   f"pick a range inside {vpc_cidr}")
+        clash = next((other for net, other in placed.get(vpc[1], []) if net.overlaps(subnet)), None)
+        if clash:
+            yield (path, f"cidr_block {subnet} overlaps subnet {clash} (InvalidSubnet.Conflict)",
+                   "give each subnet its own range, e.g. 10.0.<i>.0/24")
+        placed.setdefault(vpc[1], []).append((subnet, path))
+
+
+# (resource type, attribute, the referenced attribute that is wrong there, the right one)
+WRONG_REFERENCES = (
+    ("aws_iam_role_policy_attachment", "role", "arn", "name"),
+    ("aws_iam_role_policy", "role", "arn", "name"),
+    ("aws_iam_instance_profile", "role", "arn", "name"),
+    ("aws_lambda_function", "role", "name", "arn"),
+    ("aws_lambda_function", "role", "id", "arn"),
+    ("aws_api_gateway_integration", "uri", "arn", "invoke_arn"),
+)
+
+
+@rule("TAP352", ERROR, "references pass the attribute AWS expects (a role's name vs arn, a Lambda's invoke_arn)")
+def _wrong_references(doc: StackDoc):
+    for rtype, attribute, wrong, right in WRONG_REFERENCES:
+        for _, name, config in doc.resources(rtype):
+            target = doc.ref(config.get(attribute))
+            if target and target[2] == wrong and target[0] in ("aws_iam_role", "aws_lambda_function"):
+                yield (doc.path(rtype, name, config), f"{attribute} is the {wrong} of {doc.where(*target[:2])}; "
+                       f"{rtype}.{attribute} takes its {right} (ValidationError at apply)",
+                       f"pass <{target[0].replace('aws_', '')}>.{right}")
+
+
+@rule("TAP353", ERROR, "literal database passwords are 8+ characters without / @ \" or spaces")
+def _db_passwords(doc: StackDoc):
+    for rtype, name, config in doc.resources("aws_db_instance", "aws_rds_cluster", "aws_docdb_cluster"):
+        for key in ("password", "master_password"):
+            password = literal_str(config.get(key))
+            if password is not None and (len(password) < 8 or re.search(r'[/@" ]', password)):
+                yield (doc.path(rtype, name, config), f"{key} is shorter than 8 characters or holds / @ \" or a "
+                       "space (InvalidParameterValue)", "pass manage_master_user_password=True (or a generated "
+                       "secret) instead of a literal password")
 
 
 @rule("TAP343", ERROR, "KMS key deletion_window_in_days is 7-30")

@@ -10,10 +10,11 @@ TapStack (tap.py's code path) must pass every rule.
 # pylint: disable=missing-function-docstring,redefined-outer-name
 import json
 from datetime import datetime, timezone
+from pathlib import Path
 
 import lib  # noqa: F401  first: bundled Node and lazy provider import before cdktf loads
 import pytest
-from cdktf import App, Aspects, TerraformResourceLifecycle, TerraformStack, Testing
+from cdktf import App, Aspects, AssetType, TerraformAsset, TerraformResourceLifecycle, TerraformStack, Testing
 from cdktf_cdktf_provider_aws.api_gateway_deployment import ApiGatewayDeployment
 from cdktf_cdktf_provider_aws.api_gateway_integration import ApiGatewayIntegration
 from cdktf_cdktf_provider_aws.api_gateway_method import ApiGatewayMethod
@@ -32,6 +33,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAtt
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from cdktf_cdktf_provider_aws.lambda_event_source_mapping import LambdaEventSourceMapping
 from cdktf_cdktf_provider_aws.lambda_function import LambdaFunction, LambdaFunctionEnvironment
+from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from cdktf_cdktf_provider_aws.lb import Lb
 from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
@@ -67,9 +69,11 @@ def n(base: str) -> str:
 
 
 def function(scope, cid="fn", **overrides) -> LambdaFunction:
-    role = IamRole(scope, f"{cid}-role", name=n(f"{cid}-role"), assume_role_policy=ASSUME_LAMBDA)
-    settings = {"function_name": n(cid), "role": role.arn, "runtime": "python3.12", "handler": "index.handler",
-                "filename": "lambda.zip", "timeout": 30, **overrides}
+    base = f"{scope.node.id.lower()}-{cid}"
+    role = IamRole(scope, f"{cid}-role", name=n(f"{base}-role"), assume_role_policy=ASSUME_LAMBDA)
+    code = TerraformAsset(scope, f"{cid}-code", path=str(Path(__file__).parent), type=AssetType.ARCHIVE)
+    settings = {"function_name": n(base), "role": role.arn, "runtime": "python3.12", "handler": "index.handler",
+                "filename": code.path, "timeout": 30, **overrides}
     return LambdaFunction(scope, cid, **settings)
 
 
@@ -241,7 +245,7 @@ def tap341(s, fixed):
 
 def tap342(s, fixed):
     extra = [] if fixed else [DynamodbTableAttribute(name="status", type="S")]
-    DynamodbTable(s, "orders", name=n("orders"), billing_mode="PAY_PER_REQUEST", hash_key="id",
+    DynamodbTable(s, "orders", name=n("orders-index"), billing_mode="PAY_PER_REQUEST", hash_key="id",
                   attribute=[DynamodbTableAttribute(name="id", type="S"), *extra])
     DynamodbTable(s, "events", name=n("events"), hash_key="id", attribute=[DynamodbTableAttribute(name="id", type="S")],
                   **({"read_capacity": 5, "write_capacity": 5} if fixed else {}))
@@ -251,6 +255,38 @@ def tap347(s, fixed):
     route = RouteTableRoute(cidr_block="0.0.0.0/0", gateway_id="igw-1") if fixed else {
         "cidr_block": "0.0.0.0/0", "gateway_id": "igw-1"}
     RouteTable(s, "public", vpc_id="vpc-12345678", route=[route])
+
+
+def tap348(s, fixed):
+    function(s, **({} if fixed else {"filename": "lambda_function.zip"}))
+
+
+def tap350(s, fixed):
+    SqsQueue(s, "first", name=n("events"))
+    SqsQueue(s, "second", name=n("events-dlq" if fixed else "events"))
+    worker = function(s)
+    for cid in ("allow-sns", "allow-s3"):
+        LambdaPermission(s, cid, function_name=worker.function_name, action="lambda:InvokeFunction",
+                         principal=f"{cid[6:]}.amazonaws.com", statement_id=cid if fixed else "AllowInvoke")
+
+
+def tap351(s, fixed):
+    vpc = Vpc(s, "vpc", cidr_block="10.0.0.0/16")
+    ranges = ("10.0.1.0/24", "10.0.2.0/24") if fixed else ("10.1.1.0/24", "10.0.0.0/16")
+    for i, cidr in enumerate(("10.0.0.0/24", *ranges)):
+        Subnet(s, f"subnet{i}", vpc_id=vpc.id, cidr_block=cidr)
+
+
+def tap352(s, fixed):
+    role = IamRole(s, "role", name=n("reader"), assume_role_policy=ASSUME_LAMBDA)
+    IamRolePolicyAttachment(s, "read", role=role.name if fixed else role.arn,
+                            policy_arn="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+
+
+def tap353(s, fixed):
+    secret = {"manage_master_user_password": True} if fixed else {"password": "p@ss word"}
+    DbInstance(s, "db", identifier=n("reports"), engine="postgres", instance_class="db.t3.micro",
+               allocated_storage=20, username="app_admin", skip_final_snapshot=True, **secret)
 
 
 def tap343(s, fixed):
@@ -380,6 +416,7 @@ def test_s3_bucket_names(name, ok):
 def test_nondeterministic_values(value, what):
     found = guardrails.nondeterministic(value)
     assert (found is None) if what is None else (what in found)
+    assert guardrails.nondeterministic(value, uuids=False) == (None if what == "UUID" else found)
 
 
 def test_references_are_followed_to_their_literal():
@@ -398,7 +435,10 @@ def test_edge_cases_on_plain_documents():
         "aws_cloudwatch_log_group": {"l": {"kms_key_id": "${aws_kms_key.k.arn}"}},
         "aws_secretsmanager_secret": {"s": {"name_prefix": "db-"}},
         "aws_lb": {"nlb": {"load_balancer_type": "network", "subnets": ["subnet-1"]}},
-        "aws_sqs_queue": {"q": {"name": "q-pr1", "policy": "${data.aws_iam_policy_document.p.json}"}},
+        "aws_sqs_queue": {"q": {"name": "q-pr1", "policy": "${data.aws_iam_policy_document.p.json}",
+                                "tags": {"ProjectId": "123e4567-e89b-12d3-a456-426614174000"}}},
+        "aws_ecr_lifecycle_policy": {"keep": {"repository": "r", "policy": '{"rules": []}'}},
+        "aws_elasticache_replication_group": {"cache": {"replication_group_id": "Cache-pr1", "description": "c"}},
         "aws_api_gateway_deployment": {"d": {"rest_api_id": "${aws_api_gateway_rest_api.open.id}"}},
         "aws_api_gateway_rest_api": {"open": {"name": "open-pr1", "body": "{}"}},
     }, "provider": {"aws": [{"region": "us-east-1", "default_tags": [{"tags": {"Environment": "pr1"}}]}]}}
