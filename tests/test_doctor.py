@@ -109,6 +109,7 @@ import json
 
 from cdktf import Fn, TerraformOutput
 from cdktf_cdktf_provider_aws import s3_bucket
+from cdktf_cdktf_provider_aws.data_aws_availability_zones import DataAwsAvailabilityZones
 from cdktf_cdktf_provider_aws.eip import Eip
 from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
 from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA
@@ -126,12 +127,17 @@ def add_resources(stack) -> None:
     IamPolicy(stack, "home", name="home-dev", policy=json.dumps({"Statement": [
         {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b/${aws:username}/*"}]}))
     TerraformOutput(stack, "raw", value="${aws_s3_bucket.data.arn}")
+    azs = DataAwsAvailabilityZones(stack, "azs", state="available")
+    TerraformOutput(stack, "first-az", value=azs.names[0])
+    TerraformOutput(stack, "all-azs", value=f"zones: {azs.names}")
+    TerraformOutput(stack, "upper", value=f"${{upper({bucket.bucket})}}")
     assert S3Bucketz
 ''', encoding="utf-8")
     found = {(f.rule, f.severity, f.line) for f in doctor.diagnose(project, index=INDEX)}
     assert found == {
-        ("TAP200", "error", 9), ("TAP202", "error", 15), ("TAP205", "error", 16), ("TAP203", "error", 17),
-        ("TAP208", "error", 18), ("TAP208", "error", 19), ("TAP206", "error", 21), ("TAP206", "warning", 22),
+        ("TAP200", "error", 10), ("TAP202", "error", 16), ("TAP205", "error", 17), ("TAP203", "error", 18),
+        ("TAP208", "error", 19), ("TAP208", "error", 20), ("TAP206", "error", 22), ("TAP206", "warning", 23),
+        ("TAP209", "error", 25), ("TAP209", "error", 26), ("TAP206", "warning", 27),
     }, describe(doctor.diagnose(project, index=INDEX))
 
 
@@ -159,6 +165,16 @@ def test_project_shape(tmp_path):
         ("TAP211", "error", "metadata.json is not valid JSON"),
         ("TAP212", "warning", "lib/ has no __init__.py"),
     }
+
+
+def test_a_namespace_lib_package_imports_fine(tmp_path):
+    project = shutil.copytree(SEEDS / "_base", tmp_path / "namespace")
+    (project / "lib" / "__init__.py").unlink()
+    stack = project / "lib" / "tap_stack.py"
+    stack.write_text(stack.read_text(encoding="utf-8").replace(
+        "from lib.resources import add_resources", "from lib import resources").replace(
+        "        add_resources(self)", "        resources.add_resources(self)"), encoding="utf-8")
+    assert [f.rule for f in doctor.diagnose(project, index=INDEX)] == ["TAP212"]
 
 
 def test_without_the_provider_package_the_api_checks_are_skipped_with_a_warning(tmp_path):

@@ -22,6 +22,7 @@ Rules (docs/guardrails.md in the template has the full list):
   TAP206  Terraform ${...} interpolation in a Python string
   TAP207  a value that changes at every synth: datetime.now(), uuid4(), Fn.timestamp() (warning)
   TAP208  attribute or function a provider class does not have (Fn.elementt, bucket.bucket_arn)
+  TAP209  a list token indexed or formatted in Python (azs.names[0], f"{azs.names}"): use Fn.element
   TAP210  cdktf.json missing, unreadable, not python, or its app runs a missing file
   TAP211  metadata.json missing or unreadable; platform/language unlike cdktf/py (warning)
   TAP212  lib/__init__.py missing (warning)
@@ -244,6 +245,10 @@ def diagnose(root: Path | str = ".", python: str | None = None, index: ApiIndex 
                                 "(pipenv run doctor) or pass --python", "warning"))
     unparsed: set[str] = set()
     files = project_files(root, unparsed)
+    for package in {f.module.split(".")[0] for f in files if "." in f.module}:
+        # directories without __init__.py import as namespace packages: modules too, with nothing to check
+        unparsed |= {_module_name(d.relative_to(root) / "__init__.py") for d in [root / package, *(
+            root / package).rglob("*")] if d.is_dir() and not (d / "__init__.py").is_file()}
     mark_reachable(files)
     local_packages = {m.split(".")[0] for m in {f.module for f in files} | unparsed} | {
         p.name for p in root.iterdir() if p.is_dir() and (p / "__init__.py").is_file()}

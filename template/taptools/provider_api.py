@@ -26,6 +26,7 @@ CORE_PACKAGES = ("cdktf", "constructs")
 _TOP_LEVEL = re.compile(r"^(?:class |def |@|__all__|publication\.)", re.MULTILINE)
 _INIT = re.compile(r"^    def __init__\(\n(.*?)\n    \)(?: -> None)?:", re.MULTILINE | re.DOTALL)
 _MEMBER = re.compile(r"^    def (\w+)\(", re.MULTILINE)
+_LIST_PROPERTY = re.compile(r"^    def (\w+)\(self\) -> typing\.(?:List|Sequence)\[", re.MULTILINE)
 _ALIAS_IMPORT = re.compile(r"^import ([\w.]+) as (_\w+)$", re.MULTILINE)
 
 
@@ -51,6 +52,7 @@ class ClassInfo:
     has_init: bool = False
     members: set[str] = field(default_factory=set)
     json_names: dict[str, str] = field(default_factory=dict)  # struct: python keyword -> jsii (camelCase) key
+    list_members: set[str] = field(default_factory=set)  # properties that return a list (a list token at synth)
 
     @property
     def positional(self) -> list[Param]:
@@ -129,6 +131,7 @@ def _class_info(module: str, block: str, decorator: str) -> ClassInfo:
     if init:
         info.params, info.has_init = _params(init.group(1)), True
     info.members = set(_MEMBER.findall(body)) - {"__init__"}
+    info.list_members = set(_LIST_PROPERTY.findall(body))
     return info
 
 

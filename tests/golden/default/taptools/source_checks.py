@@ -100,6 +100,8 @@ class SourceChecker:
             self._collect_locals(source)
         self._current: SourceFile | None = None
         self._backend_seen = False
+        self._file_instances: dict[str, ClassInfo] = {}
+        self._assigned: dict[str, list[ast.AST]] = {}  # name -> values assigned to it in the current file
 
     # ------------------------------------------------------------- reporting
 
@@ -283,9 +285,22 @@ class SourceChecker:
             for (module, name), local in self.locals.items():
                 if module == source.module:
                     scope.names.setdefault(name, ("local_class", local))
+            self._file_instances = {**self._instances(source.tree, scope, on_self=False),
+                                    **self._instances(source.tree, scope, on_self=True)}
+            self._assigned = {}
+            for node in ast.walk(source.tree):
+                for target in node.targets if isinstance(node, ast.Assign) else ():
+                    if isinstance(target, ast.Name):
+                        self._assigned.setdefault(target.id, []).append(node.value)
             for node in ast.walk(source.tree):
                 if isinstance(node, ast.Call):
                     self._check_call(node, scope)
+                elif isinstance(node, ast.Subscript) and self._list_token(node.value) and not isinstance(
+                        node.slice, ast.Slice):
+                    shown = ast.unparse(node)
+                    self.report(node, "TAP209", f"{shown} indexes a list token in Python: at synth the list is one "
+                                "placeholder (Found an encoded list token string in a scalar string context)",
+                                f"use Fn.element({ast.unparse(node.value)}, {ast.unparse(node.slice)})")
             self._check_attributes(source.tree, scope)
         self._check_backend()
         return list(dict.fromkeys(self.findings))
@@ -480,8 +495,7 @@ class SourceChecker:
         """A Name bound once, in its function, to a literal: that literal; else the value itself."""
         if not isinstance(value, ast.Name):
             return value
-        assigned = [node.value for node in ast.walk(self._current.tree) if isinstance(node, ast.Assign)
-                    and any(isinstance(t, ast.Name) and t.id == value.id for t in node.targets)]
+        assigned = self._assigned.get(value.id, [])
         if len(assigned) == 1 and isinstance(assigned[0], (ast.Dict, ast.List, ast.Tuple)):
             return assigned[0]
         return value
@@ -499,8 +513,7 @@ class SourceChecker:
                 self._check_fstring(node)
 
     def _string_value(self, name: ast.Name) -> ast.AST:
-        assigned = [node.value for node in ast.walk(self._current.tree) if isinstance(node, ast.Assign)
-                    and any(isinstance(t, ast.Name) and t.id == name.id for t in node.targets)]
+        assigned = self._assigned.get(name.id, [])
         return assigned[0] if len(assigned) == 1 and isinstance(assigned[0], (ast.Constant, ast.JoinedStr)) else name
 
     def _constant_interpolation(self, node: ast.AST, inner: str) -> None:
@@ -511,24 +524,37 @@ class SourceChecker:
             self.report(node, "TAP206", f"raw Terraform interpolation '${{{inner}}}' in a Python string: cdktf "
                         "cannot check it or track the dependency", _fn_fix(inner, self.index), "warning")
 
+    def _list_token(self, expr: ast.AST) -> bool:
+        """Whether expr is a list attribute of a provider resource (x.names with x = DataAwsAvailabilityZones(...))."""
+        if not isinstance(expr, ast.Attribute):
+            return False
+        info = self._file_instances.get(_dotted(expr.value) or "")
+        return info is not None and expr.attr in info.list_members
+
     def _check_fstring(self, node: ast.JoinedStr) -> None:
         text = "".join(v.value if isinstance(v, ast.Constant) else "\0" for v in node.values)
         placeholders = [v.value for v in node.values if isinstance(v, ast.FormattedValue)]
+        lists = [ast.unparse(v) for v in placeholders if self._list_token(v)]
+        inside = []
         for inner in _interpolations(text):
             count = inner.count("\0")
             if not count:
                 self._constant_interpolation(node, inner)
                 continue
             before = text[:text.find("${" + inner)].count("\0")
-            values = placeholders[before:before + count]
             shown = inner.replace("\0", "{...}")
-            if any(isinstance(v, (ast.Attribute, ast.Call, ast.Subscript)) for v in values):
-                self.report(node, "TAP206", f"f-string builds '${{{shown}}}' around a Python value: a token inside "
-                            "a raw ${...} does not resolve (synth fails: encoded token in a string, or Terraform gets "
-                            "an invalid expression)", _fn_fix(inner, self.index))
+            if any(self._list_token(v) for v in placeholders[before:before + count]):
+                inside.append(inner)
+                self.report(node, "TAP206", f"f-string builds '${{{shown}}}' around the list token "
+                            f"{', '.join(lists)}: synth fails (Found an encoded list token string in a scalar "
+                            "string context)", _fn_fix(inner, self.index))
             else:
                 self.report(node, "TAP206", f"f-string builds a raw Terraform expression '${{{shown}}}': cdktf "
-                            "cannot check it or track the dependency", _fn_fix(inner, self.index), "warning")
+                            "cannot check it", _fn_fix(inner, self.index), "warning")
+        if lists and not inside:
+            self.report(node, "TAP209", f"f-string formats the list token {', '.join(lists)} into a string: synth "
+                        "fails (Found an encoded list token string in a scalar string context)",
+                        f"use Fn.join(\",\", {lists[0]}) or Fn.element({lists[0]}, i) in place of the f-string")
 
     # ------------------------------------------------------------- calls of project classes
 
