@@ -1,9 +1,10 @@
 """The doctor (taptools/doctor.py) flags every seed failure class it covers, passes the fixes, and is silent on fresh projects.
 
 Fixtures: tests/fixtures/seeds/_base is a small hand-written TAP repo (the shape
-of the old, copied template); each case overlays it with broken/ and fixed/
-files (case.json: which rules the doctor must report on the broken one, files
-the broken one lacks). The doctor runs in-process from template/taptools, the
+of the old, copied template); each case overlays it with common/ files, then
+broken/ or fixed/ ones (a fixed/ that is absent means the base is the fix);
+case.json says which rules the doctor must report on the broken one, and which
+files the broken one lacks. The doctor runs in-process from template/taptools, the
 same files every generated project gets, and as a command in rendered projects.
 """
 from __future__ import annotations
@@ -28,10 +29,11 @@ INDEX = ApiIndex()
 
 
 def materialize(case: str, kind: str, dest: Path) -> Path:
-    """_base with the case's broken/ or fixed/ files laid over it."""
+    """_base with the case's common/ files, then its broken/ or fixed/ ones, laid over it."""
     project = shutil.copytree(SEEDS / "_base", dest / f"{case}-{kind}")
-    if (SEEDS / case / kind).is_dir():
-        shutil.copytree(SEEDS / case / kind, project, dirs_exist_ok=True)
+    for layer in ("common", kind):  # files both versions share, then the version's own
+        if (SEEDS / case / layer).is_dir():
+            shutil.copytree(SEEDS / case / layer, project, dirs_exist_ok=True)
     for rel in CASES[case].get(f"{kind}_remove", []):
         (project / rel).unlink()
     return project

@@ -42,7 +42,7 @@ import json
 import subprocess
 import sys
 import time
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 
 from taptools import contract
@@ -258,15 +258,12 @@ def diagnose(root: Path | str = ".", python: str | None = None, index: ApiIndex 
 
 def report(findings: list[Finding], as_json: bool, seconds: float, out=sys.stdout) -> int:
     """Print findings (text or JSON); 1 when any is an error."""
-    errors = sum(f.severity == "error" for f in findings)
     if as_json:
-        json.dump([asdict(f) for f in findings], out, indent=2)
-        out.write("\n")
-    else:
-        for finding in findings:
-            prefix = "" if finding.severity == "error" else "warning: "
-            out.write(f"{prefix}{finding}\n")
-        out.write(f"tap doctor: {errors} error(s), {len(findings) - errors} warning(s) in {seconds:.2f}s\n")
+        return contract.report(findings, True, out)
+    errors = sum(f.severity == "error" for f in findings)
+    for finding in findings:
+        out.write(f"{'' if finding.severity == 'error' else 'warning: '}{finding}\n")
+    out.write(f"tap doctor: {errors} error(s), {len(findings) - errors} warning(s) in {seconds:.2f}s\n")
     return 1 if errors else 0
 
 

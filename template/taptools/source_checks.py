@@ -448,9 +448,10 @@ class SourceChecker:
         value = self._literal(value)
         where = f"{info.name}({keyword}=...)"
         if kind == "list" and (isinstance(value, ast.Dict) or self._is_call_of(value, struct)):
+            fields = ", ".join(f"{k}=..." for k in struct.required or list(struct.params)[:3])
             self.report(value, "TAP205", f"{where} expects a list of {struct.name}, got a single "
                         f"{'dict' if isinstance(value, ast.Dict) else struct.name} (jsii: Unable to deserialize)",
-                        f"wrap it in a list: {keyword}=[{struct.name}({', '.join(f'{k}=...' for k in struct.required or list(struct.params)[:3])})]")
+                        f"wrap it in a list: {keyword}=[{struct.name}({fields})]")
             return
         if kind == "struct" and isinstance(value, (ast.List, ast.Tuple)):
             self.report(value, "TAP205", f"{where} expects one {struct.name}, got a list (TypeError at synth)",
