@@ -49,10 +49,9 @@ import subprocess
 import sys
 import tempfile
 import tomllib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-import yaml
 
 from tapctl import gitutil, handmade, template, transplant
 
@@ -110,20 +109,14 @@ class FileAction:
 
 
 @dataclass
-class Outcome:
+class Outcome(handmade.Findings):
     """Everything adopt found and did; printed as text, or written as JSON."""
 
-    repo: str
-    template: str
+    repo: str = ""
+    template: str = ""
     version: str = ""
     newest: str = ""
     scores: dict[str, float] = field(default_factory=dict)
-    answers: dict[str, object] = field(default_factory=dict)
-    sources: dict[str, str] = field(default_factory=dict)
-    could_not: list[str] = field(default_factory=list)
-    drift: list[str] = field(default_factory=list)
-    mismatches: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
     files: list[FileAction] = field(default_factory=list)
     resources_before: list[str] | None = None
     resources_after: list[str] | None = None
@@ -171,7 +164,9 @@ def merge_pipfile(rendered: str, mine: str) -> tuple[str, list[str]]:
         theirs, ours = tomllib.loads(rendered), tomllib.loads(mine)
     except tomllib.TOMLDecodeError:
         return rendered, []
-    canonical = lambda name: re.sub(r"[-_.]+", "-", name).lower()  # noqa: E731
+    def canonical(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
     known = {canonical(n) for section in ("packages", "dev-packages") for n in theirs.get(section, {})}
     lines, added = rendered.splitlines(), []
     for section in ("packages", "dev-packages"):
@@ -256,12 +251,13 @@ class Adoption:
     def __init__(self, repo: Path, source: Path, version: str | None, verify: bool, commit: bool):
         self.repo, self.source, self.wanted = repo, source, version
         self.verify, self.commit = verify, commit
-        self.outcome = Outcome(str(repo), str(source))
+        self.outcome = Outcome(repo=str(repo), template=str(source))
         self.tmp = Path(tempfile.mkdtemp(prefix="tap-adopt-"))
         self.head: str | None = None
         self.applied = False
 
     def run(self) -> Outcome:
+        """Every step; restores the repo when one fails."""
         try:
             self.prepare_git()
             reading = self.read()
@@ -280,6 +276,7 @@ class Adoption:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
     def prepare_git(self) -> None:
+        """A clean git repository at the repo's root (made, when there was none)."""
         repo = self.repo
         if not repo.is_dir():
             raise AdoptError(f"{repo} is not a directory")
@@ -306,11 +303,11 @@ class Adoption:
         self.outcome.branch = gitutil.current_branch(repo)
 
     def read(self) -> handmade.Reading:
+        """Infer the answers and the drift."""
         reading = handmade.read(self.repo, template.provider_version(), template.contract())
-        outcome = self.outcome
-        outcome.answers, outcome.sources = dict(reading.answers), dict(reading.sources)
-        outcome.could_not, outcome.drift = list(reading.could_not), list(reading.drift)
-        outcome.mismatches, outcome.notes = list(reading.mismatches), outcome.notes + list(reading.notes)
+        for found in fields(handmade.Findings):
+            mine, theirs = getattr(self.outcome, found.name), getattr(reading, found.name)
+            setattr(self.outcome, found.name, mine + theirs if isinstance(mine, list) else dict(theirs))
         return reading
 
     def choose(self, reading: handmade.Reading) -> tuple[Path, dict]:
@@ -389,6 +386,7 @@ class Adoption:
 
     @staticmethod
     def template_owned(render: Path, config: dict) -> list[str]:
+        """A render's files that copier update rewrites (not the user's)."""
         user = set(template.skip_if_exists(config)) | {template.ANSWERS_FILE}
         return sorted(p.relative_to(render).as_posix() for p in render.rglob("*")
                       if p.is_file() and p.relative_to(render).as_posix() not in user)
@@ -444,6 +442,7 @@ class Adoption:
         return found
 
     def write(self, rel: str, text: str) -> None:
+        """Write a file of the repo."""
         path = self.repo / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
@@ -499,6 +498,9 @@ class Adoption:
                 self.write(rel, text)
             if action.action != "same":
                 files.append(action)
+        if (repo / "Pipfile.lock").is_file() and any(a.path == "Pipfile" and a.action in {"merged", "replaced"}
+                                                      for a in files):
+            self.outcome.notes.append("Pipfile.lock no longer matches the Pipfile: run `pipenv lock` and commit it")
         shutil.copy2(render / template.ANSWERS_FILE, repo / template.ANSWERS_FILE)
         files.append(FileAction(template.ANSWERS_FILE, "added", f"the answers, pinned to {self.outcome.version}"))
         kept_changed = sorted({a.path for a in files if a.action in {"kept", "merged"}} & set(self._kept_paths_changed))
@@ -527,6 +529,7 @@ class Adoption:
                              f"{', '.join(sorted(before - after))}. Nothing was changed")
 
     def finish(self) -> None:
+        """Commit adopt's work."""
         if not self.commit:
             self.outcome.notes.append("--no-commit: commit the changes yourself before copier update "
                                       "(it refuses a dirty tree)")
@@ -537,6 +540,7 @@ class Adoption:
         self.outcome.commit = gitutil.commit_all(self.repo, message)
 
     def restore(self) -> None:
+        """Back to the commit adopt started from."""
         gitutil.git(self.repo, "reset", "-q", "--hard", self.head or "HEAD", check=False)
         gitutil.git(self.repo, "clean", "-fdq", check=False)
 

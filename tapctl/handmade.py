@@ -27,7 +27,6 @@ ENV_SETTINGS = {
     "ENVIRONMENT_SUFFIX": "environment_suffix", "AWS_REGION": "aws_region",
     "TERRAFORM_STATE_BUCKET": "state_bucket", "TERRAFORM_STATE_BUCKET_REGION": "state_bucket_region",
 }
-PIPELINE_TAG_VARIABLES = {"REPOSITORY": "Repository", "COMMIT_AUTHOR": "Author", "PR_NUMBER": "PRNumber", "TEAM": "Team"}
 RESERVED_TAGS = {"Environment", "Repository", "Author", "PRNumber", "Team"}
 BACKENDS = {"S3Backend", "LocalBackend", "RemoteBackend", "CloudBackend", "GcsBackend", "AzurermBackend"}
 STACK_FILE = Path("lib") / "tap_stack.py"
@@ -71,8 +70,8 @@ class Stack:
 
 
 @dataclass
-class Reading:
-    """Everything adopt learned from the repo."""
+class Findings:
+    """What adopt reports: the answers with their sources, and what did not fit."""
 
     answers: dict[str, object] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
@@ -80,10 +79,15 @@ class Reading:
     drift: list[str] = field(default_factory=list)  # tap.py (or a test) and TapStack disagree
     mismatches: list[str] = field(default_factory=list)  # a config file disagrees with what really runs
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Reading(Findings):
+    """Everything adopt learned from the repo."""
+
     tags_shape: str = "flat"  # how tap.py hands tags to TapStack: flat | nested | list | none
     passed: dict[str, ast.expr] = field(default_factory=dict)  # what tap.py passes, by keyword
     stack: Stack | None = None
-    tap_values: dict[str, Value] = field(default_factory=dict)  # tap.py names resolved to constants
 
     def infer(self, question: str, value: object, source: str) -> None:
         """Record an answer and its source."""
@@ -279,7 +283,7 @@ class Reader:
                     return self.tap.resolve(expr)
         for param in self.stack.params:  # not passed: the stack's own default
             if SETTING_NAMES.get(param.arg) == setting:
-                default = _param_default(self.stack.init, param)
+                default = param_default(self.stack.init, param)
                 return Value(default.value, f"{STACK_FILE}:{param.lineno} default of {param.arg}") if isinstance(
                     default, ast.Constant) else None
         return None
@@ -341,6 +345,7 @@ class Reader:
         return self.reading
 
     def read_stack_name(self) -> None:
+        """The stack name tap.py gives: the template always uses TapStack{suffix}."""
         call, reading = self.tap.call, self.reading
         if call is None:
             reading.drift.append("tap.py never calls TapStack(...): nothing creates the stack the pipeline deploys")
@@ -356,6 +361,7 @@ class Reader:
                 "so deploying the adopted repo creates a new state: plan the move (terraform state mv) first")
 
     def read_environment(self) -> None:
+        """environment_suffix: tap.py's ENVIRONMENT_SUFFIX default."""
         suffix = self.tap.env.get("ENVIRONMENT_SUFFIX")
         if suffix and isinstance(suffix.value, str):
             self.reading.infer("environment_suffix", suffix.value, suffix.source)
@@ -364,13 +370,16 @@ class Reader:
                                           "kept the template's default, dev")
 
     def providers(self) -> list[tuple[ast.stmt, ast.Call, bool]]:
+        """Every AwsProvider(...) in TapStack.__init__."""
         return stack_calls(self.stack, "AwsProvider")
 
     def provider_region(self, call: ast.Call) -> Value | None:
+        """The region an AwsProvider(...) gets."""
         region = next((k.value for k in call.keywords if k.arg == "region"), None)
         return self.stack_value(region)
 
     def read_provider(self) -> None:
+        """aws_region and extra_regions, from the providers."""
         reading = self.reading
         providers = self.providers()
         if not providers:
@@ -394,7 +403,7 @@ class Reader:
                                      "value adopt can read; kept the default us-east-1 (set it with copier update "
                                      "--data aws_region=...)")
         extra = []
-        for stmt, call, _ in providers:
+        for _stmt, call, _ in providers:
             if call is primary[1]:
                 continue
             value = self.provider_region(call)
@@ -412,6 +421,7 @@ class Reader:
             reading.infer("extra_regions", extra, f"{STACK_FILE}: aliased AwsProvider(s)")
 
     def read_backend(self) -> None:
+        """backend, state bucket, region, key pattern and locking, from the backend call."""
         reading = self.reading
         backends = [(stmt, call, top) for name in BACKENDS for stmt, call, top in stack_calls(self.stack, name)]
         if not backends:
@@ -477,6 +487,7 @@ class Reader:
         return pattern if "{environment_suffix}" in pattern else None
 
     def tags_node(self) -> ast.AST | None:
+        """The literal tap.py passes as default_tags, names followed."""
         call = self.tap.call
         if call is None:
             return None
@@ -484,6 +495,7 @@ class Reader:
         return self.tap.mapping(expr)
 
     def read_tags(self) -> None:
+        """The tag shape, author and team from pipeline tags, fixed tags as extra_tags."""
         reading = self.reading
         node = self.tags_node()
         entries: dict[str, ast.expr] = {}
@@ -526,6 +538,7 @@ class Reader:
             reading.infer("extra_tags", extra, source)
 
     def stack_own_tags(self) -> dict[str, ast.expr]:
+        """Tags the stack's provider sets itself, when tap.py passes none."""
         for _stmt, call, _ in self.providers():
             for keyword in call.keywords:
                 if keyword.arg == "default_tags":
@@ -536,23 +549,33 @@ class Reader:
                             return {k.value: v for k, v in zip(node.keys, node.values)}
         return {}
 
-    def read_cdktf_json(self) -> None:
-        reading, path = self.reading, self.root / "cdktf.json"
+    def load(self, name: str, parse, missing: str | None) -> dict | None:
+        """A config file of the repo, parsed; None (said in could_not) when it is missing or broken."""
+        path = self.root / name
         if not path.is_file():
-            reading.could_not.append("cdktf.json not found: the template adds one (app: pipenv run python tap.py)")
-            return
+            if missing:
+                self.reading.could_not.append(f"{name} not found: {missing}")
+            return None
         try:
-            config = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as error:
-            reading.could_not.append(f"cdktf.json:{error.lineno}: not valid JSON ({error.msg}); the template's "
-                                     "replaces it")
+            data = parse(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, tomllib.TOMLDecodeError) as error:
+            self.reading.could_not.append(f"{name}: not valid ({error}); the template's replaces it")
+            return None
+        return data if isinstance(data, dict) else None
+
+    def read_cdktf_json(self) -> None:
+        """aws_provider_constraint (checked against the installed bindings), app, language."""
+        reading = self.reading
+        config = self.load("cdktf.json", json.loads, "the template adds one (app: pipenv run python tap.py)")
+        if config is None:
             return
         if config.get("language") not in (None, "python"):
             reading.mismatches.append(f"cdktf.json: language is {config.get('language')!r}, not python")
         app = str(config.get("app", ""))
         if "tap.py" not in app:
             reading.mismatches.append(f"cdktf.json: app is {app!r}, which does not run tap.py")
-        aws = [p for p in config.get("terraformProviders", []) if isinstance(p, str) and p.split("@")[0].endswith("aws")]
+        aws = [p for p in config.get("terraformProviders", [])
+               if isinstance(p, str) and p.split("@")[0].endswith("aws")]
         constraint = aws[0].split("@", 1)[1].strip() if aws and "@" in aws[0] else None
         if constraint is None:
             reading.could_not.append("aws_provider_constraint: cdktf.json lists no aws@<constraint>; kept ~> 6.0")
@@ -570,15 +593,10 @@ class Reader:
             reading.infer("aws_provider_constraint", constraint, f"cdktf.json terraformProviders {aws[0]}")
 
     def read_metadata(self) -> None:
-        reading, path = self.reading, self.root / "metadata.json"
-        if not path.is_file():
-            reading.could_not.append("metadata.json not found: the template adds one; check complexity, team, "
-                                     "aws_services in it")
-            return
-        try:
-            meta = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as error:
-            reading.could_not.append(f"metadata.json:{error.lineno}: not valid JSON ({error.msg})")
+        """author, team, po_id, complexity, subject_labels, aws_services."""
+        reading = self.reading
+        meta = self.load("metadata.json", json.loads, "the template adds one; check complexity, team, aws_services")
+        if meta is None:
             return
         for question in ("author", "team", "po_id"):
             value = meta.get(question)
@@ -593,19 +611,15 @@ class Reader:
             value = meta.get(question)
             if isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value):
                 reading.infer(question, value, f"metadata.json {question}")
-        for key in ("platform", "language"):
-            if key in meta and meta[key] != {"platform": "cdktf", "language": "py"}[key]:
-                reading.mismatches.append(f"metadata.json: {key} is {meta[key]!r}; the pipeline expects "
-                                     f"{ {'platform': 'cdktf', 'language': 'py'}[key]!r}")
+        for key, wanted in (("platform", "cdktf"), ("language", "py")):
+            if key in meta and meta[key] != wanted:
+                reading.mismatches.append(f"metadata.json: {key} is {meta[key]!r}; the pipeline expects {wanted!r}")
 
     def read_pipfile(self) -> None:
-        reading, path = self.reading, self.root / "Pipfile"
-        if not path.is_file():
-            return
-        try:
-            pipfile = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as error:
-            reading.could_not.append(f"Pipfile: not valid TOML ({error}); the template's replaces it")
+        """Exact cdktf and provider pins, python_version."""
+        reading = self.reading
+        pipfile = self.load("Pipfile", tomllib.loads, None)
+        if pipfile is None:
             return
         packages = pipfile.get("packages", {})
         for question, package in (("cdktf_package_version", "cdktf"),
@@ -626,6 +640,7 @@ class Reader:
                                      "offer (3.11, 3.12, 3.13); kept 3.11")
 
     def read_project(self) -> None:
+        """project_name, description, include_integration_tests."""
         reading = self.reading
         slug = re.sub(r"[^a-z0-9]+", "-", self.root.name.lower()).strip("-")
         slug = re.sub(r"^[^a-z]+", "", slug)[:63].strip("-") or "tap-task"
@@ -643,18 +658,19 @@ class Reader:
 
     # ---------------------------------------------------------------- drift
     def read_drift(self) -> None:
+        """Where tap.py and TapStack disagree: kwargs read but not passed, passed but not used."""
         reading, stack, call = self.reading, self.stack, self.tap.call
         if call is None:
             return
         passed = set(call.keywords)
         if stack.kwarg:
-            read = stack.kwargs_read
-            for key in sorted(set(read) - passed):
+            reads = stack.kwargs_read
+            for key in sorted(set(reads) - passed):
                 close = difflib.get_close_matches(key, passed, n=1)
                 hint = f" (tap.py passes {close[0]!r}: a misspelling?)" if close else ""
-                reading.drift.append(f"TapStack reads {stack.kwarg}[{key!r}] ({STACK_FILE}:{read[key]}), which "
+                reading.drift.append(f"TapStack reads {stack.kwarg}[{key!r}] ({STACK_FILE}:{reads[key]}), which "
                                      f"tap.py never passes{hint}: it always gets its default")
-            for key in sorted(passed - set(read)):
+            for key in sorted(passed - set(reads)):
                 reading.drift.append(f"tap.py:{call.line} passes {key}=..., which TapStack never reads "
                                      f"(it takes **{stack.kwarg} and ignores it)")
         else:
@@ -676,7 +692,8 @@ class Reader:
                 self.reading.could_not.append(f"{finding.path}:{finding.line} {finding.message}")
             elif finding.rule in {"TAP102", "TAP103"}:
                 name = re.search(r"'([^']+)'", finding.message)
-                grouped.setdefault((finding.path, finding.line, finding.rule), []).append(name.group(1) if name else "?")
+                key = (finding.path, finding.line, finding.rule)
+                grouped.setdefault(key, []).append(name.group(1) if name else "?")
             elif finding.rule == "TAP104":
                 self.reading.drift.append(f"{finding.path}:{finding.line} {finding.message}")
         where = f"TapStack.__init__ ({STACK_FILE}:{self.stack.init.lineno})"
@@ -729,7 +746,8 @@ class Reader:
         return node
 
 
-def _param_default(func: ast.FunctionDef, param: ast.arg) -> ast.expr | None:
+def param_default(func: ast.FunctionDef, param: ast.arg) -> ast.expr | None:
+    """The default expression of a parameter, or None."""
     args = func.args
     positional = args.posonlyargs + args.args
     if param in positional:

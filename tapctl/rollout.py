@@ -197,7 +197,8 @@ def preflight(repo: Path, templates: Templates, options: Options) -> Result | tu
     return str(recorded), target, branch
 
 
-def classify(repo: Path, done: subprocess.CompletedProcess | None, output: str, branch: str) -> tuple[str, str, list[str]]:
+def classify(repo: Path, done: subprocess.CompletedProcess | None, output: str,
+             branch: str) -> tuple[str, str, list[str]]:
     """(status, reason, conflicted files) after copier update ran on branch."""
     conflicts = template.conflicts().find_conflicts(repo)
     unmerged = gitutil.git(repo, "diff", "--name-only", "--diff-filter=U").stdout.split()

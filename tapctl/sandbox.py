@@ -114,7 +114,8 @@ def sample_releases(dest: Path) -> Path:
     return template_releases(ROOT, dest, SAMPLE_RELEASES)
 
 
-def copier(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: int = 900) -> subprocess.CompletedProcess:
+def copier(*args: str, cwd: Path | None = None, env: dict | None = None,
+           timeout: int = 900) -> subprocess.CompletedProcess:
     """Run this interpreter's copier CLI; output captured as text, never raises on failure."""
     return subprocess.run([sys.executable, "-m", "copier", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=timeout, check=False)

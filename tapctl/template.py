@@ -48,7 +48,8 @@ TOOLCHAIN = ROOT / "template" / "lib" / "toolchain.py"
 def provider_version(python: str = sys.executable) -> str | None:
     """The AWS provider version the prebuilt bindings installed for `python` were generated for."""
     code = ("import importlib.util as u, pathlib, re; s = u.find_spec('cdktf_cdktf_provider_aws'); "
-            "t = (pathlib.Path(s.submodule_search_locations[0]) / 'provider' / '__init__.py').read_text() if s else ''; "
+            "t = (pathlib.Path(s.submodule_search_locations[0]) / 'provider' / '__init__.py').read_text() "
+            "if s else ''; "
             "m = re.search(r'hashicorp/aws/(\\d+\\.\\d+\\.\\d+)', t); print(m.group(1) if m else '')")
     done = subprocess.run([python, "-c", code], capture_output=True, text=True, check=False)
     return done.stdout.strip() or None

@@ -27,7 +27,7 @@ import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tapctl.handmade import ENV_SETTINGS, SETTING_NAMES, STACK_FILE, Reading, Stack, env_read, kwargs_key
+from tapctl.handmade import ENV_SETTINGS, SETTING_NAMES, STACK_FILE, Reading, Stack, TapPy, param_default
 
 TEMPLATE_ATTRIBUTES = {"environment_suffix", "aws_region", "default_tags", "providers", "provider"}
 SHELL_CALLS = {"AwsProvider", "S3Backend", "LocalBackend", "RemoteBackend", "CloudBackend", "GcsBackend",
@@ -101,8 +101,9 @@ def _pure(node: ast.AST) -> bool:
 class Mover:
     """Builds lib/resources.py from a parsed hand-made TapStack."""
 
-    def __init__(self, reading: Reading, answers: dict):
+    def __init__(self, reading: Reading, answers: dict, root: Path):
         self.reading = reading
+        self.tap = TapPy(root)
         self.stack: Stack = reading.stack
         self.answers = answers
         self.lines = self.stack.source.splitlines()
@@ -130,6 +131,7 @@ class Mover:
         return None
 
     def check_nested_shell(self, kept: list[ast.stmt]) -> None:
+        """Refuse providers or backends created inside blocks: they cannot be told from resources."""
         for stmt in kept:
             for node in ast.walk(stmt):
                 if _called(node) in SHELL_CALLS:
@@ -140,6 +142,7 @@ class Mover:
                         "commit, and run adopt again")
 
     def split_body(self) -> tuple[list[ast.stmt], list[tuple[ast.stmt, str]]]:
+        """(statements that move, (statements left behind, why))."""
         body = list(self.stack.init.body)
         if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(
                 body[0].value.value, str):
@@ -166,6 +169,7 @@ class Mover:
         return kept, removed
 
     def methods(self) -> list[ast.FunctionDef]:
+        """TapStack's methods besides __init__."""
         return [n for n in self.stack.cls.body if isinstance(n, ast.FunctionDef) and n.name != "__init__"]
 
     # ---------------------------------------------------------------- what the kept code reads from the shell
@@ -226,14 +230,8 @@ class Mover:
         return None
 
     def _tap_constant(self, node: ast.AST | None):
-        from tapctl.handmade import TapPy  # pylint: disable=import-outside-toplevel
-
-        if node is None:
-            return None
-        value = TapPy(self.tap_root).resolve(node) if self.tap_root else None
+        value = self.tap.resolve(node)
         return value.value if value is not None else None
-
-    tap_root: Path | None = None
 
     def bindings(self, kept: list[ast.stmt], removed: list[tuple[ast.stmt, str]]) -> list[str]:
         """Lines that bind what the kept code reads but no longer defines."""
@@ -255,7 +253,8 @@ class Mover:
                 entries.append(f"        {keyword!r}: {expr},")
             lines.append(f"    {self.stack.kwarg} = {{  # what tap.py passed to TapStack before adoption")
             lines += entries + ["    }"]
-            self.moved.bound.append(f"{self.stack.kwarg}: the settings tap.py passed ({', '.join(self.reading.passed)})")
+            passed = ", ".join(self.reading.passed)
+            self.moved.bound.append(f"{self.stack.kwarg}: the settings tap.py passed ({passed})")
             free.discard(self.stack.kwarg)
         params = {p.arg: p for p in self.stack.params}
         for name in sorted(free):
@@ -286,9 +285,7 @@ class Mover:
         return any(_is_self_attr(n) == attr for node in kept + self.methods() for n in ast.walk(node))
 
     def _param_default(self, param: ast.arg) -> str | None:
-        from tapctl.handmade import _param_default  # pylint: disable=import-outside-toplevel
-
-        default = _param_default(self.stack.init, param)
+        default = param_default(self.stack.init, param)
         return ast.unparse(default) if default is not None else None
 
     # ---------------------------------------------------------------- text
@@ -317,6 +314,7 @@ class Mover:
         return collapsed
 
     def method_text(self, method: ast.FunctionDef) -> list[str]:
+        """A helper method's source, dedented to module level."""
         decorators = {ast.unparse(d) for d in method.decorator_list}
         if decorators - {"staticmethod"}:
             raise CannotMove(
@@ -329,6 +327,7 @@ class Mover:
         return textwrap.dedent("\n".join(segment)).splitlines()
 
     def build(self) -> Moved:
+        """Assemble lib/resources.py."""
         kept, removed = self.split_body()
         bound = self.bindings(kept, removed)
         body = self.body_text(kept, removed)
@@ -342,9 +341,7 @@ class Mover:
             "\n".join(_segment(self.lines, node))).splitlines()]
         moved_code = "\n".join(bound + body + method_lines)
         moved_code = rename_self(moved_code, {m.name for m in methods if not m.decorator_list},
-                                 {m.name for m in methods if m.decorator_list},
-                                 {t.id for n in class_constants for t in getattr(n, "targets", [getattr(n, "target", None)])
-                                  if isinstance(t, ast.Name)})
+                                 {m.name for m in methods if m.decorator_list}, top_names(class_constants))
         module_parts = self.module_code()
         docstring = ast.get_docstring(self.stack.tree) or ""
         init_doc = ast.get_docstring(self.stack.init) or ""
@@ -459,9 +456,7 @@ def prune_imports(code: str) -> str:
 
 def move_resources(reading: Reading, answers: dict, root: Path) -> Moved:
     """The lib/resources.py that holds the hand-made TapStack's resources."""
-    mover = Mover(reading, answers)
-    mover.tap_root = root
-    return mover.build()
+    return Mover(reading, answers, root).build()
 
 
 # ---------------------------------------------------------------- the repo's tests

@@ -110,3 +110,19 @@ def test_the_old_name_still_works_on_copy_and_is_recorded_under_the_new_one(tmp_
 def test_both_names_with_different_values_are_refused(tmp_path):
     with pytest.raises(ValueError, match="cdktf_version was renamed cdktf_package_version"):
         copy_now(tmp_path, {"cdktf_version": "0.20.0", "cdktf_package_version": "0.21.0"})
+
+
+def test_every_migration_version_is_a_changelog_release():
+    import re  # pylint: disable=import-outside-toplevel
+
+    from packaging.version import Version  # pylint: disable=import-outside-toplevel
+
+    config = yaml.safe_load((ROOT / "copier.yml").read_text(encoding="utf-8"))
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    released = {str(Version(v)) for v in re.findall(r"^## +([0-9][^\s]*)", changelog, re.MULTILINE)}
+    assert "0.1.0" in released
+    versions = {str(Version(str(m["version"]))) for m in config["_migrations"] if "version" in m}
+    assert versions and versions <= released, f"migrations for {versions - released} have no CHANGELOG entry"
+    for migration in config["_migrations"]:
+        script = re.search(r"hooks/migrations/\S+\.py", " ".join(map(str, migration["command"])))
+        assert script and (ROOT / script.group(0)).is_file(), migration
