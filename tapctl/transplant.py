@@ -238,8 +238,12 @@ class Mover:
         module_names = top_names([n for n in self.stack.tree.body if n is not self.stack.cls])
         class_names = {t.id for n in self.stack.cls.body if isinstance(n, ast.Assign) for t in n.targets
                        if isinstance(t, ast.Name)}
-        free = (_loads(kept) - _stores(kept) - module_names - class_names - set(dir(builtins))
-                - {m.name for m in self.methods()})
+        received = set(self.stack.bindings) | {p.arg for p in self.stack.params} | {self.scope_param}
+        received |= {self.stack.kwarg} if self.stack.kwarg else set()
+        loaded = _loads(kept)
+        # What __init__ received is bound even when the code reassigns it (`suffix = suffix or "dev"` reads it first).
+        free = ((loaded - _stores(kept)) | (loaded & received)) - module_names - class_names - set(dir(builtins)) - {
+            m.name for m in self.methods()}
         providers = self.provider_names(removed)
         lines = []
         if self.stack.kwarg and self.stack.kwarg in free:

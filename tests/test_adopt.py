@@ -266,3 +266,15 @@ def test_the_pipfile_merge_keeps_the_repo_packages_the_template_lacks():
     assert 'cdktf = "==0.21.0"\n# kept from this repo\'s own Pipfile (adopt)\nboto3 = "*"\n' in merged
     assert 'moto = {version = "*", extras = ["s3"]}' in merged
     assert json.dumps(__import__("tomllib").loads(merged)["packages"]) == '{"cdktf": "==0.21.0", "boto3": "*"}'
+
+
+def test_a_parameter_the_stack_reassigns_is_still_bound_first(tmp_path):
+    repo = shutil.copytree(HANDMADE / "explicit-id", tmp_path / "repo")
+    stack = repo / "lib" / "tap_stack.py"
+    stack.write_text(stack.read_text(encoding="utf-8").replace(
+        "        super().__init__(scope, id)\n",
+        "        super().__init__(scope, id)\n        environment_suffix = environment_suffix or 'test'\n"), encoding="utf-8")
+    reading = handmade.read(repo, "6.25.0", template.contract())
+    text = transplant.move_resources(reading, reading.answers, repo).text
+    bound = text.index("    environment_suffix = stack.environment_suffix\n")
+    assert bound < text.index("    environment_suffix = environment_suffix or 'test'\n")
