@@ -348,7 +348,8 @@ class Adoption:
         self.outcome.version = best
         _score, dest, config, version = results[best]
         if best != newest:
-            self.preview(dest, config, version, newest_version, newest, reading, renamed)
+            rendered_newest = results[newest][1] if newest in results else None
+            self.preview(dest, config, version, newest_version, newest, reading, renamed, rendered_newest)
         else:
             self.outcome.first_update.append(f"nothing yet: {best} is the newest release; later releases arrive with "
                                              "copier update")
@@ -391,13 +392,15 @@ class Adoption:
         return sorted(p.relative_to(render).as_posix() for p in render.rglob("*")
                       if p.is_file() and p.relative_to(render).as_posix() not in user)
 
-    def preview(self, render, config, version, newest_version, newest, reading, renamed) -> None:
+    def preview(self, render, config, version, newest_version, newest, reading, renamed,  # pylint: disable=too-many-arguments
+                dest: Path | None) -> None:
         """What the first copier update (pinned release -> newest) will change."""
         config_new = template.config_at(self.source, newest)
         answers = {k: v for k, v in template.answers_for(reading.answers, newest_version, renamed).items()
                    if not k.startswith("_") and k in config_new}
-        dest = self.tmp / "render-newest" / self.repo.name
-        if template.render(self.source, newest, answers, dest).returncode != 0:
+        if dest is None:  # not among the candidates (--version): render it
+            dest = self.tmp / "render-newest" / self.repo.name
+        if not dest.is_dir() and template.render(self.source, newest, answers, dest).returncode != 0:
             self.outcome.first_update.append(f"{self.outcome.version} -> {newest}: the newest release does not "
                                              "render with these answers; copier update will ask")
             return
