@@ -3,8 +3,10 @@
 
     python3 run.py new DEST [copier options]   create a TAP task repo (interactive)
     python3 run.py update DEST [options]       copier update an existing repo
+    python3 run.py adopt REPO [options]        give a hand-made TAP repo copier answers (docs/lifecycle.md)
+    python3 run.py rollout DIR|LIST [options]  copier update many repos, each on its own branch, never pushing
     python3 run.py test [pytest options]       the template's whole test suite
-    python3 run.py bench [--quick]             the benchmarks in bench/
+    python3 run.py bench [speed|doctor|fleet]  the benchmarks in bench/
 
 Needs only Python 3.11+. The first run creates .venv/ here and installs
 requirements.txt into it (about a minute; the AWS provider is large); later runs

@@ -42,7 +42,7 @@ def edit(path, old, new):
 def test_a_good_project_passes_and_shows_each_step_with_its_time(project):
     done = hook(project)
     assert done.returncode == 0, done.stdout + done.stderr
-    for step in ("contract", "python", "provider", "synth", "json"):
+    for step in ("contract", "python", "provider", "doctor", "synth", "json"):
         assert re.search(rf"ok\s+{step}\s+\d+\.\d+s", done.stdout), (step, done.stdout)
     assert re.search(r"TAP hook: passed in \d+\.\d+s", done.stdout)
 
@@ -65,12 +65,14 @@ def test_copy_fails_on_a_broken_template_and_keeps_the_render(tmp_path):
 
 
 def test_a_synth_failure_is_reported_whole_and_nothing_is_touched(project):
-    edit(project / "lib" / "resources.py", "        bucket=stack.name(", "        bucket_name=stack.name(")
+    # A failure only running the code shows (the doctor, which reads the source, passes it).
+    edit(project / "lib" / "resources.py", "    bucket = S3Bucket(",
+         "    if stack.environment_suffix == \"dev\":\n        raise RuntimeError(\"no dev buckets today\")\n    bucket = S3Bucket(")
     before = snapshot(project)
     done = hook(project)
     assert done.returncode == 1
     assert "FAILED at step 'synth'" in done.stdout and "python tap.py exited" in done.stdout
-    assert "bucket_name" in done.stdout, "the synth's own error must be shown"
+    assert "no dev buckets today" in done.stdout, "the synth's own error must be shown"
     assert "nothing was deleted or rewritten" in done.stderr
     assert snapshot(project) == before
 
