@@ -57,7 +57,10 @@ def main(argv: list[str]) -> int:
         return 0 if argv else 2
     job, rest = argv[0], argv[1:]
     jobs = {
-        "new": lambda py: [str(py), "-m", "copier", "copy", "--trust", str(ROOT), *rest],
+        # This checkout as it is (HEAD), unless the user names a release with --vcs-ref.
+        "new": lambda py: [str(py), "-m", "copier", "copy", "--trust",
+                           *([] if any(a.startswith(("--vcs-ref", "-r")) for a in rest) else ["--vcs-ref=HEAD"]),
+                           str(ROOT), *rest],
         "update": lambda py: [str(py), "-m", "copier", "update", "--trust", *rest],
         "test": lambda py: [str(py), "-m", "pytest", *rest],
         "bench": lambda py: [str(py), str(ROOT / "bench" / "run.py"), *rest],

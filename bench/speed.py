@@ -50,7 +50,7 @@ def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, subpro
 
 def copy_and_hook(work: Path, mode: str, i: int) -> tuple[float, str]:
     dest = work / f"copy-{mode}-{i}"
-    seconds, done = timed([PYTHON, "-m", "copier", "copy", "--trust", "--defaults", "--quiet", str(ROOT), str(dest)],
+    seconds, done = timed([PYTHON, "-m", "copier", "copy", "--trust", "--defaults", "--quiet", "--vcs-ref=HEAD", str(ROOT), str(dest)],
                           work, env_for(mode))
     shutil.rmtree(dest)
     return seconds, done.stdout + done.stderr
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="tap-bench-") as tmp:
         work = Path(tmp)
         project = work / "bench-task"
-        subprocess.run([PYTHON, "-m", "copier", "copy", "--trust", "--defaults", "--quiet", str(ROOT), str(project)],
+        subprocess.run([PYTHON, "-m", "copier", "copy", "--trust", "--defaults", "--quiet", "--vcs-ref=HEAD", str(ROOT), str(project)],
                        check=True, capture_output=True)
         print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}; "
               f"system node {shutil.which('node') or 'none'}; runs per figure: {args.runs}")

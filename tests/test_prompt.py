@@ -57,7 +57,7 @@ class Terminal:
 
 @pytest.fixture
 def terminal(tmp_path):
-    term = Terminal([PYTHON, "-m", "copier", "copy", "--trust", str(ROOT), str(tmp_path / "task")], tmp_path)
+    term = Terminal([PYTHON, "-m", "copier", "copy", "--trust", "--vcs-ref=HEAD", str(ROOT), str(tmp_path / "task")], tmp_path)
     yield term
     term.close()
 
