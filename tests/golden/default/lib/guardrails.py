@@ -973,33 +973,51 @@ def suppression(construct: IConstruct, rule_id: str) -> str | None:
 
 @jsii.implements(IAspect)
 class Guardrails:
-    """The cdktf Aspect: on the stack's node, check its resolved JSON and annotate each violation."""
+    """The cdktf Aspect: on the stack's node, check its resolved JSON and annotate each violation.
+
+    `annotations` keeps (level, construct path, text) of what it added, so tests read them without
+    walking every construct's metadata through jsii.
+    """
 
     def __init__(self, environment_suffix: str | None = None) -> None:
         self.environment_suffix = environment_suffix
-        self._emitted: set[tuple[str, str]] = set()
+        self.annotations: list[tuple[str, str, str]] = []
 
     def visit(self, node: IConstruct) -> None:
         """Called by cdktf for every construct at synth; acts once, on the stack."""
         if not isinstance(node, TerraformStack):
             return
-        constructs = {c.node.path: c for c in node.node.find_all()}
-        providers = {(getattr(c, "alias", None) or ""): path for path, c in constructs.items()
+        providers = {(c.alias or ""): c.node.path for c in node.node.find_all()
                      if isinstance(c, TerraformProvider) and c.terraform_resource_type == "aws"}
         for violation in check(node.to_terraform(), self.environment_suffix, providers):
-            target = constructs.get(violation.path, node)
-            if (violation.path, str(violation)) in self._emitted:
-                continue
-            self._emitted.add((violation.path, str(violation)))
+            target = _find(node, violation.path)
             reason = suppression(target, violation.rule)
             if reason:
-                Annotations.of(target).add_info(f"{violation.rule} suppressed ({reason}): {violation.message}")
-            elif violation.severity == ERROR:
-                Annotations.of(target).add_error(str(violation))  # app.synth() raises, listing every error
+                level, text = "info", f"{violation.rule} suppressed ({reason}): {violation.message}"
             else:
-                Annotations.of(target).add_warning(str(violation))
+                level, text = violation.severity, str(violation)
+            if (level, target.node.path, text) in self.annotations:
+                continue  # synth can run the aspects more than once
+            self.annotations.append((level, target.node.path, text))
+            if level == ERROR:
+                Annotations.of(target).add_error(text)  # app.synth() raises, listing every error
+            elif level == WARNING:
+                Annotations.of(target).add_warning(text)
                 # `python tap.py` prints no warnings itself (they go to cdktf.out/manifest.json): say it here.
-                print(f"guardrails warning: [{violation.path}] {violation}", file=sys.stderr)
+                print(f"guardrails warning: [{target.node.path}] {text}", file=sys.stderr)
+            else:
+                Annotations.of(target).add_info(text)
+
+
+def _find(stack: TerraformStack, path: str) -> IConstruct:
+    """The construct at `path` (as synth prints it) under `stack`; the stack itself if there is none."""
+    prefix = stack.node.path + "/"
+    found = stack if path.startswith(prefix) else None
+    for part in path[len(prefix):].split("/") if found else ():
+        found = found.node.try_find_child(part)
+        if found is None:
+            break
+    return found or stack
 
 
 def apply(stack: TerraformStack, environment_suffix: str | None = None) -> Guardrails:
@@ -1009,11 +1027,10 @@ def apply(stack: TerraformStack, environment_suffix: str | None = None) -> Guard
     return aspect
 
 
-def violations(scope: IConstruct, level: str = ERROR) -> list[str]:
-    """'[path] TAPnnn ...' for every guardrail annotation at `level` (error, warning, info) after a synth."""
-    wanted = {"error": "@cdktf/error", "warning": "@cdktf/warn", "info": "@cdktf/info"}[level]
-    return [f"[{c.node.path}] {entry.data}" for c in scope.node.find_all() for entry in c.node.metadata
-            if entry.type == wanted and str(entry.data).startswith("TAP")]
+def violations(stack: TerraformStack, level: str = ERROR) -> list[str]:
+    """'[path] TAPnnn ...' of every guardrail annotation at `level` (error, warning, info) after a synth."""
+    return [f"[{path}] {text}" for aspect in Aspects.of(stack).all if isinstance(aspect, Guardrails)
+            for kind, path, text in aspect.annotations if kind == level]
 
 
 def main() -> None:
