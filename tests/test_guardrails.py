@@ -73,6 +73,7 @@ def test_synth_refuses_every_seed_blocker_naming_construct_rule_and_fix(project,
     ]
     assert not missing, f"synth did not name these blockers: {missing}\n{output[-4000:]}"
     assert "Encountered Annotations with level \"ERROR\"" in output
+    assert "Traceback" not in output, "tap.py shows the findings, not jsii's traceback"
 
 
 def test_the_generated_unit_tests_fail_on_the_blockers_too(project):

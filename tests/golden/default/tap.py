@@ -54,7 +54,13 @@ def main() -> None:
     """Synthesize into cdktf.out (or $CDKTF_OUTDIR)."""
     app = App()
     build_stack(app)
-    app.synth()
+    try:
+        app.synth()
+    except RuntimeError as error:
+        if "Encountered Annotations" not in str(error):
+            raise
+        # A guardrail refused the stack: show its findings, not jsii's traceback.
+        raise SystemExit(str(error).removeprefix("Error: ")) from None
 
 
 if __name__ == "__main__":
