@@ -760,23 +760,10 @@ def param_default(func: ast.FunctionDef, param: ast.arg) -> ast.expr | None:
 
 
 def admits(constraint: str, version: str) -> bool:
-    """Whether a Terraform version constraint admits `version` (=, !=, >, >=, <, <=, ~>)."""
-    have = tuple(int(x) for x in version.split("."))
-    for part in constraint.split(","):
-        found = re.fullmatch(r"\s*(~>|>=|<=|!=|>|<|=)?\s*v?(\d+(?:\.\d+)*)(?:-\S+)?\s*", part)
-        if not found:
-            return False
-        op, bound = found.group(1) or "=", tuple(int(x) for x in found.group(2).split("."))
-        padded = bound + (0,) * (3 - len(bound))
-        if op == "~>":
-            prefix = bound[:-1] if len(bound) > 1 else bound
-            ok = have >= padded and have[: len(prefix)] == prefix
-        else:
-            ok = {"=": have == padded, "!=": have != padded, ">": have > padded, ">=": have >= padded,
-                  "<": have < padded, "<=": have <= padded}[op]
-        if not ok:
-            return False
-    return True
+    """Whether a Terraform version constraint admits `version` (the template's own check)."""
+    from tapctl import template  # pylint: disable=import-outside-toplevel  (template imports nothing of ours back)
+
+    return template.constraints().admits(constraint, version)
 
 
 def read(root: Path, provider_version: str | None, contract=None) -> Reading:

@@ -37,6 +37,11 @@ def contract() -> ModuleType:
 
 
 @cache
+def constraints() -> ModuleType:
+    """The generated projects' Terraform constraint check (template/taptools/constraints.py)."""
+    return load_file(ROOT / "template" / "taptools" / "constraints.py", "tap_template_constraints")
+
+
 def conflicts() -> ModuleType:
     """The scan for conflict markers and .rej files the post-update check uses (hooks/conflicts.py)."""
     return load_file(ROOT / "hooks" / "conflicts.py", "tap_hook_conflicts")

@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 from taptools import contract, doctor
+from taptools.constraints import admits
 # What the answers promise (rendered by copier from .copier-answers.yml), with
 # the pipeline variables unset.
 EXPECTED = json.loads(
@@ -185,29 +186,6 @@ def provider_version(python: str) -> str | None:
     text = (Path(done.stdout.strip()) / "provider" / "__init__.py").read_text(encoding="utf-8")
     found = re.search(r"hashicorp/aws/(\d+\.\d+\.\d+)", text)
     return found.group(1) if found else None
-
-
-def admits(constraint: str, version: str) -> bool:
-    """Whether a Terraform version constraint admits `version` (=, !=, >, >=, <, <=, ~>)."""
-    have = tuple(int(x) for x in version.split("."))
-    for part in constraint.split(","):
-        found = re.fullmatch(r"\s*(~>|>=|<=|!=|>|<|=)?\s*v?(\d+(?:\.\d+)*)(?:-\S+)?\s*", part)
-        if not found:
-            return False
-        op, bound_text = found.group(1) or "=", found.group(2)
-        bound = tuple(int(x) for x in bound_text.split("."))
-        padded = bound + (0,) * (3 - len(bound))
-        if op == "~>":  # the last given component may grow: ~> 6.0 is >= 6.0, < 7.0
-            prefix = bound[:-1] if len(bound) > 1 else bound
-            ok = have >= padded and have[: len(prefix)] == prefix
-        else:
-            ok = {
-                "=": have == padded, "!=": have != padded, ">": have > padded,
-                ">=": have >= padded, "<": have < padded, "<=": have <= padded,
-            }[op]
-        if not ok:
-            return False
-    return True
 
 
 def step_provider(python: str) -> str:
