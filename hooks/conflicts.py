@@ -34,3 +34,18 @@ def find_conflicts(root: Path) -> list[str]:
         if starts and any(line.startswith(MARKERS[1]) for line in text.splitlines()):
             found.append(f"{rel}: {starts} conflict(s) marked with <<<<<<< / >>>>>>>")
     return found
+
+
+def conflict_report(project: Path, conflicts: list[str]) -> str:
+    """What is wrong, where, and how to finish or abandon the update (shared by the hook and the update check)."""
+    listing = "\n".join(f"  {line}" for line in conflicts)
+    return (
+        f"copier update left {len(conflicts)} file(s) with conflicts in {project}:\n"
+        f"{listing}\n"
+        "Your edits and the template's changed the same lines. Each unresolved conflict holds both versions,\n"
+        "between '<<<<<<< before updating' (yours) and '>>>>>>> after updating' (the template's), or in the\n"
+        ".rej file next to it. Nothing of yours was discarded.\n"
+        "To finish: edit each file to the version you want, delete any .rej file, `git add` the files,\n"
+        "then run `python -m taptools.verify` (synth and checks) and commit.\n"
+        "To abandon this update instead: `git reset --hard && git clean -fd` (back to your last commit)."
+    )

@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from conflicts import find_conflicts  # noqa: E402  (hooks/ is not a package)
+from conflicts import conflict_report, find_conflicts  # noqa: E402  (hooks/ is not a package)
 
 PROBE = "import importlib.util as u, sys; sys.exit(not (u.find_spec('cdktf') and u.find_spec('cdktf_cdktf_provider_aws')))"
 
@@ -118,13 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.operation == "update":
         conflicts = find_conflicts(project)
         if conflicts:
-            listing = "\n".join(f"  {c}" for c in conflicts)
-            explain_failure(project, args.operation, (
-                f"copier update left {len(conflicts)} unresolved conflict(s): template changes met your edits\n"
-                f"{listing}\n"
-                "Resolve each one (keep your code, take the template's change, or merge both), delete any .rej "
-                "file, then re-run the checks. Nothing of yours was discarded."
-            ))
+            explain_failure(project, args.operation, conflict_report(project, conflicts))
             return 1
 
     verify = [sys.executable, "-m", "taptools.verify", str(project)]

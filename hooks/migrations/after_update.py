@@ -24,24 +24,9 @@ from pathlib import Path
 HOOKS = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(HOOKS))
 
-from conflicts import find_conflicts  # noqa: E402  (hooks/ is not a package)
+from conflicts import conflict_report, find_conflicts  # noqa: E402  (hooks/ is not a package)
 
 PREFIX = "TAP update check:"
-
-
-def conflict_report(project: Path, conflicts: list[str]) -> str:
-    """What is wrong, where, and how to finish or abandon the update."""
-    listing = "\n".join(f"  {line}" for line in conflicts)
-    return (
-        f"{PREFIX} FAILED: copier update left {len(conflicts)} file(s) with conflicts in {project}:\n"
-        f"{listing}\n"
-        "Your edits and the template's changed the same lines. Both versions are in the file, between\n"
-        "'<<<<<<< before updating' (yours) and '>>>>>>> after updating' (the template's), or in the .rej\n"
-        "file next to it. Nothing of yours was discarded.\n"
-        "To finish: edit each file to the version you want, delete any .rej file, `git add` the files,\n"
-        "then run `python -m taptools.verify` (synth and checks) and commit.\n"
-        "To abandon this update instead: `git reset --hard && git clean -fd` (back to your last commit)."
-    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
 
     conflicts = find_conflicts(project)
     if conflicts:
-        print(conflict_report(project, conflicts), file=sys.stderr, flush=True)
+        print(f"{PREFIX} FAILED: {conflict_report(project, conflicts)}", file=sys.stderr, flush=True)
         return 1
     if args.skip_tasks.strip().lower() in {"true", "1", "yes"}:
         print(f"{PREFIX} no conflicts; the hook was skipped (--skip-tasks), so nothing proves the "
