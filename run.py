@@ -7,6 +7,9 @@
     python3 run.py rollout DIR|LIST [options]  copier update many repos, each on its own branch, never pushing
     python3 run.py test [pytest options]       the template's whole test suite
     python3 run.py bench [speed|doctor|fleet]  the benchmarks in bench/
+    python3 run.py release X.Y.Z               tag a release recorded in CHANGELOG.md
+
+Every job first recreates release tags a tag-less clone lacks, from CHANGELOG.md.
 
 Needs only Python 3.11+. The first run creates .venv/ here and installs
 requirements.txt into it (about a minute; the AWS provider is large); later runs
@@ -66,11 +69,14 @@ def main(argv: list[str]) -> int:
         "bench": lambda py: [str(py), str(ROOT / "bench" / "run.py"), *rest],
         "adopt": lambda py: [str(py), str(ROOT / "tapctl"), "adopt", *rest],
         "rollout": lambda py: [str(py), str(ROOT / "tapctl"), "rollout", *rest],
+        "release": lambda py: [str(py), "-m", "tapctl.releases", "release", *rest],
     }
     if job not in jobs:
         print(f"run.py: unknown job {job!r}; one of: {', '.join(jobs)}\n{__doc__}", file=sys.stderr)
         return 2
     python = ensure_venv()
+    # copier, adopt and rollout find releases by tag; a clone of the branch alone has none.
+    subprocess.run([str(python), "-m", "tapctl.releases"], cwd=ROOT, check=False)
     cwd = ROOT if job in {"test", "bench"} else Path.cwd()
     return subprocess.run(jobs[job](python), cwd=cwd, check=False).returncode
 

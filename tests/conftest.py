@@ -5,7 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from helpers import SCENARIOS
+from helpers import ROOT, SCENARIOS
+from tapctl import releases
+
+
+def pytest_configure(config):
+    """A tag-less clone (CI's) gets its release tags back from CHANGELOG.md, once, before the workers start."""
+    if not hasattr(config, "workerinput"):
+        releases.ensure_tags(ROOT)
 
 
 @pytest.fixture(scope="session")
