@@ -22,7 +22,6 @@ import ast
 import builtins
 import io
 import re
-import textwrap
 import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,10 +32,16 @@ TEMPLATE_ATTRIBUTES = {"environment_suffix", "aws_region", "default_tags", "prov
 SHELL_CALLS = {"AwsProvider", "S3Backend", "LocalBackend", "RemoteBackend", "CloudBackend", "GcsBackend",
                "AzurermBackend"}
 PURE_CALLS = {"get", "pop", "getenv", "dict", "list", "str", "int", "bool", "AwsProviderDefaultTags"}
+# lib/resources.py's module-level mapping of the settings the old TapStack received that the template's does
+# not keep (tap.py's values, or the old defaults); tap_stack_as_before puts a test's values there while it builds.
+SETTINGS = "ADOPTED_SETTINGS"
+ENVIRON = "_adopted_environ"  # reads a pipeline variable the way tap.py did; module-level, so no local shadows it
 ADAPTER = "tap_stack_as_before"
 ADAPTER_MODULE = "tests.adopted"
 RESOURCES = Path("lib") / "resources.py"
 ADOPTED_TESTS = Path("tests") / "adopted.py"
+ADOPTED_CODE = Path("lib") / "adopted.py"  # the adapter, when code outside tests/ calls TapStack the old way
+CODE_ADAPTER_MODULE = "lib.adopted"
 
 
 class CannotMove(Exception):
@@ -59,6 +64,15 @@ def _called(node: ast.AST) -> str:
         return ""
     func = node.func
     return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+
+
+def _aliased_provider(node: ast.AST) -> bool:
+    """An AwsProvider with an alias: the repo's own (a second region, us-east-1 for ACM, ...).
+
+    It moves with the resources, as written, so its alias, region, tags and
+    settings stay exactly what the resources that name it were deployed with.
+    """
+    return _called(node) == "AwsProvider" and any(k.arg == "alias" for k in node.keywords)
 
 
 def _segment(lines: list[str], node: ast.AST) -> list[str]:
@@ -92,6 +106,12 @@ def _stores(nodes: list[ast.AST]) -> set[str]:
     return found
 
 
+def _shares_rows(stmt: ast.stmt, others: list[ast.stmt]) -> bool:
+    """Whether another statement starts or ends on one of stmt's rows (`a = 1; b = 2`)."""
+    rows = range(stmt.lineno, stmt.end_lineno + 1)
+    return any(o is not stmt and (o.lineno in rows or o.end_lineno in rows) for o in others)
+
+
 def _pure(node: ast.AST) -> bool:
     """Whether evaluating node has no effect besides its value (so an unused assignment of it can go)."""
     return all(_called(n) in PURE_CALLS for n in ast.walk(node) if isinstance(n, ast.Call)) and not any(
@@ -109,6 +129,13 @@ class Mover:
         self.lines = self.stack.source.splitlines()
         self.moved = Moved("", set())
         self.scope_param = [a.arg for a in self.stack.init.args.posonlyargs + self.stack.init.args.args][1]
+        self.in_string = string_rows(self.stack.tree)
+        self.settings: dict[str, str] = {}  # ADOPTED_SETTINGS: name -> expression of its value
+        self.uses_environ = False
+        clash = {SETTINGS, ENVIRON} & {n.id for n in ast.walk(self.stack.tree) if isinstance(n, ast.Name)}
+        if clash:
+            raise CannotMove(f"{STACK_FILE} uses the name {sorted(clash)[0]}, which adopt needs in lib/resources.py; "
+                             "rename yours, commit, and run adopt again")
 
     # ---------------------------------------------------------------- classify __init__'s statements
     def shell_kind(self, stmt: ast.stmt) -> str | None:
@@ -120,7 +147,7 @@ class Mover:
                     isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call)
                     and _called(func.value) == "super"):
                 return "base class"
-            if _called(value) in SHELL_CALLS:
+            if _called(value) in SHELL_CALLS and not _aliased_provider(value):
                 return "shell"
             if (_called(value) == "add_override" and value.args and isinstance(value.args[0], ast.Constant)
                     and str(value.args[0].value).startswith(("terraform.backend", "terraform.required_providers"))):
@@ -134,7 +161,7 @@ class Mover:
         """Refuse providers or backends created inside blocks: they cannot be told from resources."""
         for stmt in kept:
             for node in ast.walk(stmt):
-                if _called(node) in SHELL_CALLS:
+                if _called(node) in SHELL_CALLS and not _aliased_provider(node):
                     raise CannotMove(
                         f"{STACK_FILE}:{node.lineno}: {_called(node)} is created inside a block of "
                         "TapStack.__init__, so adopt cannot tell it apart from your resources. Move it to the top "
@@ -162,7 +189,7 @@ class Mover:
                 if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
                         and _pure(stmt.value)):
                     others = [s for s in kept if s is not stmt] + self.methods()
-                    if stmt.targets[0].id not in _loads(others):
+                    if stmt.targets[0].id not in _loads(others) and not _shares_rows(stmt, kept):
                         kept.remove(stmt)
                         removed.append((stmt, "read only by the shell"))
                         changed = True
@@ -216,7 +243,12 @@ class Mover:
             return {"nested": '{"tags": dict(stack.default_tags)}', "list": '[{"tags": dict(stack.default_tags)}]'}.get(
                 shape, "dict(stack.default_tags)")
         variable = {v: k for k, v in ENV_SETTINGS.items()}[setting]
-        return f'os.environ.get("{variable}") or {self.answers.get(setting, "")!r}'
+        self.uses_environ = True
+        default = self.answers.get(setting)
+        if default is None:  # no answer for it (no S3 backend): what tap.py passed with the variable unset
+            passed = [expr for keyword, expr in self.reading.passed.items() if SETTING_NAMES.get(keyword) == setting]
+            default = self._tap_constant(passed[0]) if passed else None
+        return f'{ENVIRON}("{variable}", {default if default is not None else ""!r})'
 
     def passed_expr(self, keyword: str) -> str | None:
         """What tap.py passed for a keyword, as an expression add_resources can evaluate; None if unknown."""
@@ -249,14 +281,17 @@ class Mover:
         if self.stack.kwarg and self.stack.kwarg in free:
             entries = []
             for keyword in self.reading.passed:
+                if SETTING_NAMES.get(keyword):
+                    entries.append(f"        {keyword!r}: {self.setting_expr(SETTING_NAMES[keyword])},")
+                    continue
                 expr = self.passed_expr(keyword)
                 if expr is None:
                     self.moved.dropped.append(f"{self.stack.kwarg}[{keyword!r}]: tap.py's value is not a constant "
-                                              "adopt can carry over; add it to the dict by hand")
+                                              f"adopt can carry over; add it to {SETTINGS} by hand")
                     continue
-                entries.append(f"        {keyword!r}: {expr},")
+                self.settings[keyword] = expr
             lines.append(f"    {self.stack.kwarg} = {{  # what tap.py passed to TapStack before adoption")
-            lines += entries + ["    }"]
+            lines += entries + [f"        **{SETTINGS},", "    }"]
             passed = ", ".join(self.reading.passed)
             self.moved.bound.append(f"{self.stack.kwarg}: the settings tap.py passed ({passed})")
             free.discard(self.stack.kwarg)
@@ -269,12 +304,14 @@ class Mover:
             elif name == self.scope_param:
                 expr = "stack.node.scope"
             elif name in params:
-                expr = self.passed_expr(name) or self._param_default(params[name])
-                if expr is None:
+                value = self.passed_expr(name) or self._param_default(params[name])
+                if value is None:
                     raise CannotMove(
                         f"{STACK_FILE}:{params[name].lineno}: TapStack's parameter {name} has no default and tap.py "
                         "does not pass a constant for it, so adopt cannot tell what your resources should get. "
                         "Give it a default (or pass a constant from tap.py), commit, and run adopt again")
+                self.settings[name] = value
+                expr = f"{SETTINGS}[{name!r}]"
             else:
                 continue  # a module name adopt did not see defined: synth will tell
             lines.append(f"    {name} = {expr}")
@@ -299,6 +336,11 @@ class Mover:
             return ["    pass  # TapStack.__init__ declared no resources of its own"]
         drop = set()
         for stmt, kind in removed:
+            if _shares_rows(stmt, kept):
+                raise CannotMove(
+                    f"{STACK_FILE}:{stmt.lineno}: `{self.lines[stmt.lineno - 1].strip()[:60]}` puts the shell's "
+                    f"{kind} statement on one line with code that moves (a `;`?); adopt moves whole lines. Give "
+                    "each statement its own line, commit, and run adopt again")
             drop.update(range(stmt.lineno, stmt.end_lineno + 1))
             line = stmt.lineno - 1
             while line >= 1 and self.lines[line - 1].strip().startswith("#"):
@@ -308,14 +350,33 @@ class Mover:
         first = kept[0].lineno
         while first > 1 and self.lines[first - 2].strip().startswith("#") and first - 1 not in drop:
             first -= 1
-        chosen = [self.lines[i - 1] for i in range(first, kept[-1].end_lineno + 1) if i not in drop]
-        text = textwrap.dedent("\n".join(chosen))
-        body = [("    " + line if line.strip() else "") for line in text.splitlines()]
+        rows = [row for row in range(first, kept[-1].end_lineno + 1) if row not in drop]
+        body = self.reindent(rows, kept[0].col_offset, "    ")
         collapsed = []
-        for line in body:
-            if line or (collapsed and collapsed[-1]):
+        for row, line in zip(rows, body):  # runs of blank lines become one, except inside a string
+            if line or row in self.in_string or (collapsed and collapsed[-1]):
                 collapsed.append(line)
         return collapsed
+
+    def reindent(self, rows: list[int], remove: int, add: str) -> list[str]:
+        """Source rows moved from indentation `remove` to `add`.
+
+        Not textwrap.dedent: a comment or a continuation line indented less than the code (a dict literal
+        at column 0, a backslash continuation) would stop it from dedenting at all, and it rewrites the
+        inside of multi-line strings. Only statement indentation matters to Python, so each line loses up
+        to `remove` leading blanks; lines inside a string stay byte for byte.
+        """
+        out = []
+        for row in rows:
+            line = self.lines[row - 1]
+            if row in self.in_string:
+                out.append(line)
+            elif not line.strip():
+                out.append("")
+            else:
+                blanks = len(line) - len(line.lstrip(" \t"))
+                out.append(add + line[min(blanks, remove):])
+        return out
 
     def method_text(self, method: ast.FunctionDef) -> list[str]:
         """A helper method's source, dedented to module level."""
@@ -325,10 +386,7 @@ class Mover:
                 f"{STACK_FILE}:{method.lineno}: TapStack.{method.name} is decorated ({', '.join(sorted(decorators))}); "
                 "adopt moves plain methods only. Turn it into a plain method or a module function, commit, and run "
                 "adopt again")
-        segment = _segment(self.lines, method)
-        if method.decorator_list:
-            segment = segment[len(segment) - (method.end_lineno - method.lineno + 1):]
-        return textwrap.dedent("\n".join(segment)).splitlines()
+        return self.reindent(list(range(method.lineno, method.end_lineno + 1)), method.col_offset, "")
 
     def build(self) -> Moved:
         """Assemble lib/resources.py."""
@@ -341,8 +399,8 @@ class Mover:
             method_lines += ["", ""] + self.method_text(method)
             self.moved.functions.append(method.name)
         class_constants = [n for n in self.stack.cls.body if isinstance(n, (ast.Assign, ast.AnnAssign))]
-        constant_lines = [line for node in class_constants for line in textwrap.dedent(
-            "\n".join(_segment(self.lines, node))).splitlines()]
+        constant_lines = [line for node in class_constants for line in self.reindent(
+            list(range(node.lineno, node.end_lineno + 1)), node.col_offset, "")]
         moved_code = "\n".join(bound + body + method_lines)
         moved_code = rename_self(moved_code, {m.name for m in methods if not m.decorator_list},
                                  {m.name for m in methods if m.decorator_list}, top_names(class_constants))
@@ -350,7 +408,8 @@ class Mover:
         docstring = ast.get_docstring(self.stack.tree) or ""
         init_doc = ast.get_docstring(self.stack.init) or ""
         imported = top_names(ast.parse("\n".join(module_parts["imports"])).body)
-        needs_os = "os.environ" in moved_code and "os" not in imported
+        adopted = self.adopted_lines()
+        needs_os = ("os.environ" in moved_code or self.uses_environ) and "os" not in imported
         head = [
             '"""This task\'s AWS resources. TapStack calls add_resources(stack) once, last.',
             "",
@@ -370,6 +429,7 @@ class Mover:
             "    from lib.tap_stack import TapStack", ""]
         if module_parts["code"] or constant_lines:
             lines += ["", *module_parts["code"], *constant_lines, ""]
+        lines += adopted
         summary = init_doc.splitlines()[0] if init_doc else "Declare this task's resources on `stack`."
         lines += ["", "def add_resources(stack: TapStack) -> None:  # pylint: disable=too-many-locals,too-many-statements",
                   f'    """{summary.rstrip(".")} (moved from TapStack.__init__)."""']
@@ -381,9 +441,34 @@ class Mover:
             raise CannotMove(f"adopt produced invalid Python for {RESOURCES} (line {error.lineno}: {error.msg}); "
                              "please report it with your lib/tap_stack.py") from error
         self.moved.text = code
-        self.moved.names = top_names([n for n in ast.parse(code).body if not isinstance(
-            n, (ast.Import, ast.ImportFrom, ast.If))])
+        # Imports too: a test that patched lib.tap_stack.S3Bucket must now patch it where the moved code looks it up.
+        self.moved.names = top_names([n for n in ast.parse(code).body if not isinstance(n, ast.If)]) - {
+            "annotations", "TYPE_CHECKING"}
         return self.moved
+
+    def adopted_lines(self) -> list[str]:
+        """Module-level code the bindings read: ADOPTED_SETTINGS and the environment reader.
+
+        At module level, not at the top of add_resources: a name the moved code imports or assigns later in
+        the function (os, a helper, a constant) is local to all of add_resources, so reading it in an
+        inserted first line would raise UnboundLocalError. Parameter defaults were evaluated once, when the
+        module was imported, and still are.
+        """
+        lines = []
+        if self.uses_environ:
+            lines += ["", "",
+                      f"def {ENVIRON}(variable: str, default: str) -> str:",
+                      '    """A pipeline variable as tap.py read it: its value, or tap.py\'s default when unset or empty."""',
+                      "    return os.environ.get(variable) or default"]
+        if self.settings or self.stack.kwarg:
+            lines += ["", "",
+                      "# What the hand-made TapStack received that the template's TapStack does not keep: tap.py's",
+                      "# values, or the old defaults. tests/adopted.py's tap_stack_as_before() puts the settings a",
+                      "# test passes here while it builds the stack, so the test still gets what it asked for.",
+                      f"{SETTINGS}: dict[str, object] = {{"]
+            lines += [f"    {name!r}: {expr}," for name, expr in self.settings.items()]
+            lines += ["}"]
+        return lines + [""] if lines else lines
 
     def module_code(self) -> dict[str, list[str]]:
         """tap_stack.py's own module code, split into imports and the rest (TapStack left out)."""
@@ -405,19 +490,132 @@ class Mover:
 
 def rename_self(code: str, methods: set[str], static_methods: set[str], constants: set[str]) -> str:
     """`self` becomes `stack`; stack.method(...) becomes method(stack, ...); stack.CONSTANT becomes CONSTANT."""
-    lines = code.splitlines()
-    spots = [token.start for token in tokenize.generate_tokens(io.StringIO(code).readline)
-             if token.type == tokenize.NAME and token.string == "self"]
-    for row, col in sorted(spots, reverse=True):
-        line = lines[row - 1]
-        lines[row - 1] = line[:col] + "stack" + line[col + 4:]
-    text = "\n".join(lines)
+    text = rename_name(code, "self", "stack").rstrip("\n")
     for name in methods:
         text = re.sub(rf"\bstack\.{re.escape(name)}\(\s*\)", f"{name}(stack)", text)
         text = re.sub(rf"\bstack\.{re.escape(name)}\(", f"{name}(stack, ", text)
     for name in static_methods | constants:
         text = re.sub(rf"\b(stack|TapStack)\.{re.escape(name)}\b", name, text)
     return text
+
+
+def _line_offsets(code: str) -> list[int]:
+    offsets = [0]
+    for line in code.splitlines(keepends=True):
+        offsets.append(offsets[-1] + len(line))
+    return offsets
+
+
+def rename_name(code: str, old: str, new: str) -> str:
+    """Every Name `old` in code becomes `new`, inside f-string replacement fields too; literal text is never touched.
+
+    Python 3.11 tokenizes a whole f-string as one STRING token, so its replacement fields are
+    renamed by scanning the literal (_rename_in_fstring); 3.12+ yields their NAME tokens directly.
+    """
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return code
+    offsets = _line_offsets(code)
+    edits = []
+    for token in tokens:
+        start = offsets[token.start[0] - 1] + token.start[1]
+        end = offsets[token.end[0] - 1] + token.end[1]
+        if token.type == tokenize.NAME and token.string == old:
+            edits.append((start, end, new))
+        elif token.type == tokenize.STRING and "f" in _string_prefix(token.string).lower():
+            renamed = _rename_in_fstring(token.string, old, new)
+            if renamed != token.string:
+                edits.append((start, end, renamed))
+    for start, end, text in sorted(edits, reverse=True):
+        code = code[:start] + text + code[end:]
+    return code
+
+
+def _string_prefix(literal: str) -> str:
+    return literal[:len(literal) - len(literal.lstrip("rRbBuUfF"))]
+
+
+def _rename_in_fstring(literal: str, old: str, new: str) -> str:
+    """One f-string literal with `old` renamed in its replacement fields (format specs' nested fields included)."""
+    prefix = _string_prefix(literal)
+    quote = literal[len(prefix):len(prefix) + 3]
+    quote = quote if quote in ('"""', "'''") else literal[len(prefix)]
+    body = literal[len(prefix) + len(quote):len(literal) - len(quote)]
+    raw = "r" in prefix.lower()
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        char = body[i]
+        if body.startswith(("{{", "}}"), i):
+            out.append(body[i:i + 2])
+            i += 2
+        elif char == "\\" and not raw:
+            end = body.find("}", i) + 1 if body.startswith("\\N{", i) else i + 2
+            out.append(body[i:end])
+            i = end
+        elif char == "{":
+            i = _rename_field(body, i + 1, old, new, out)
+        else:
+            out.append(char)
+            i += 1
+    return literal[:len(prefix) + len(quote)] + "".join(out) + quote
+
+
+def _skip_string(text: str, i: int) -> int:
+    """The index just after the string literal starting at text[i] (a quote)."""
+    quote = text[i:i + 3] if text[i:i + 3] in ('"""', "'''") else text[i]
+    j = i + len(quote)
+    while j < len(text) and not text.startswith(quote, j):
+        j += 2 if text[j] == "\\" else 1
+    return j + len(quote)
+
+
+def _rename_field(body: str, i: int, old: str, new: str, out: list[str]) -> int:
+    """Copy the replacement field whose expression starts at body[i] into out, renamed; the index after its `}`."""
+    out.append("{")
+    depth, j = 0, i
+    while j < len(body):
+        char = body[j]
+        if char in "'\"":
+            j = _skip_string(body, j)
+            continue
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            if depth == 0:
+                break
+            depth -= 1
+        elif depth == 0 and ((char == "!" and body[j + 1:j + 2] != "=") or char == ":"):
+            break
+        j += 1
+    expression = body[i:j]
+    # The expression is code: rename it as such (it may hold nested f-strings); parentheses let it span lines.
+    out.append(rename_name("(" + expression + ")", old, new)[1:-1])
+    if body[j:j + 1] == "!":
+        end = j + 2
+        out.append(body[j:end])
+        j = end
+    if body[j:j + 1] == ":":
+        out.append(":")
+        j += 1
+        while j < len(body) and body[j] != "}":
+            if body[j] == "{":
+                j = _rename_field(body, j + 1, old, new, out)
+            else:
+                out.append(body[j])
+                j += 1
+    out.append("}")
+    return j + 1
+
+
+def string_rows(tree: ast.AST) -> set[int]:
+    """Rows that start inside a string literal (the second and later rows of a multi-line string)."""
+    rows: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes))):
+            rows.update(range(node.lineno + 1, (node.end_lineno or node.lineno) + 1))
+    return rows
 
 
 def top_names(nodes: list[ast.stmt]) -> set[str]:
@@ -464,30 +662,46 @@ def move_resources(reading: Reading, answers: dict, root: Path) -> Moved:
 
 
 # ---------------------------------------------------------------- the repo's tests
-ADAPTER_TEXT = '''"""Build TapStack the way this repo's tests did before it adopted the TAP template.
+ADAPTER_TEXT = '''"""Build TapStack the way this repo's code did before it adopted the TAP template.
 
 Yours: written by `python3 run.py adopt`; `copier update` never touches it.
-The tests used to construct the hand-made TapStack directly; the template's
-TapStack takes keyword-only settings and its resources come from
+This repo's {callers} used to construct the hand-made TapStack directly; the
+template's TapStack takes keyword-only settings and its resources come from
 lib/resources.py. tap_stack_as_before(scope, id, ...) accepts the old call,
 turns old-style values into the new ones (tags as {{"tags": {{...}}}} or
-[{{"tags": {{...}}}}] become a flat mapping) and fills every setting the call
-does not give from tap.py's own defaults, so those tests keep testing the same
-resources. New tests should use the fixtures in tests/unit/conftest.py
-(`stack`, `synthesized`, `stack_json`) instead.
+[{{"tags": {{...}}}}] become a flat mapping), fills every setting the call does
+not give from tap.py's own defaults, and hands the settings only your code
+read (vpc_cidr=..., enable_logging=...) to lib/resources.py's ADOPTED_SETTINGS
+while the stack is built. New code should use tap.build_stack() (tests: the
+fixtures in tests/unit/conftest.py) instead.
 """
 from __future__ import annotations
 
+import functools
+import importlib.util
 import inspect
 import warnings
+from pathlib import Path
 
-import tap
+from lib import resources
 from lib.tap_stack import TapStack
 
 # The old TapStack's parameters after the id, in order, for positional calls.
 OLD_POSITIONAL = {old_positional!r}
 # Old parameter names and the template's names for them.
 RENAMED = {renamed!r}
+# Whether the old TapStack took **kwargs, so that any keyword could reach its code.
+OPEN_SETTINGS = {open_settings!r}
+TAP_PY = Path(__file__).resolve().parents[1] / "tap.py"
+
+
+@functools.lru_cache(maxsize=1)
+def _tap():
+    """tap.py, loaded by its path: `import tap` finds lib/tap.py first when a script in lib/ runs."""
+    spec = importlib.util.spec_from_file_location("_tap_as_adopted", TAP_PY)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _flat_tags(tags):
@@ -506,6 +720,7 @@ def _template_settings(environment_suffix: str) -> dict:
         def __init__(self, scope, stack_id, **settings):
             captured.update(settings)
 
+    tap = _tap()
     real = tap.TapStack
     tap.TapStack = _Capture
     try:
@@ -522,13 +737,35 @@ def tap_stack_as_before(scope, stack_id, *args, **settings):
     accepted = inspect.signature(TapStack.__init__).parameters
     suffix = settings.get("environment_suffix") or _template_settings("dev")["environment_suffix"]
     merged = _template_settings(suffix)
+    adopted = getattr(resources, "ADOPTED_SETTINGS", None)
+    extra = {{}}
     for name, value in settings.items():
-        if name not in accepted:
-            warnings.warn(f"tap_stack_as_before: the template's TapStack has no setting {{name!r}}; ignored",
-                          stacklevel=2)
-        elif value is not None:
-            merged[name] = _flat_tags(value) if name == "default_tags" else value
-    return TapStack(scope, stack_id, **merged)
+        if name in accepted:
+            if value is not None:
+                merged[name] = _flat_tags(value) if name == "default_tags" else value
+        elif adopted is not None and (OPEN_SETTINGS or name in adopted):
+            extra[name] = value
+        else:
+            warnings.warn(f"tap_stack_as_before: neither the template's TapStack nor lib/resources.py reads "
+                          f"{{name!r}}; ignored", stacklevel=2)
+    if not extra:
+        return TapStack(scope, stack_id, **merged)
+    saved = dict(adopted)
+    adopted.update(extra)
+    try:
+        return TapStack(scope, stack_id, **merged)
+    finally:
+        adopted.clear()
+        adopted.update(saved)
+'''
+# tests/adopted.py when lib/adopted.py holds the adapter (non-test code calls it too).
+TESTS_REEXPORT = '''"""tap_stack_as_before for this repo's tests: the adapter lives in lib/adopted.py (non-test code uses it too).
+
+Yours: written by `python3 run.py adopt`; `copier update` never touches it.
+"""
+from lib.adopted import tap_stack_as_before
+
+__all__ = ["tap_stack_as_before"]
 '''
 
 
@@ -541,32 +778,74 @@ class TestEdit:
     changes: list[str]
 
 
-def adapter_text(stack: Stack) -> str:
-    """tests/adopted.py for this repo's old TapStack signature."""
+def adapter_text(stack: Stack, callers: str = "tests") -> str:
+    """The adapter module for this repo's old TapStack signature."""
     positional = [p.arg for p in stack.params if p in stack.init.args.args]
     renamed = {old: new for old, new in SETTING_NAMES.items() if old != new}
-    return ADAPTER_TEXT.format(old_positional=positional, renamed=renamed)
+    return ADAPTER_TEXT.format(old_positional=positional, renamed=renamed, open_settings=stack.kwarg is not None,
+                               callers=callers)
 
 
-def rewrite_test(path: Path, text: str, moved_names: set[str]) -> TestEdit | None:
-    """The test file with its TapStack(...) calls going through tap_stack_as_before; None if unchanged."""
+def adapter_files(stack: Stack, for_tests: bool, for_code: bool) -> dict[str, str]:
+    """{path: text} of the adapter modules the rewritten callers import: tests/adopted.py, lib/adopted.py."""
+    if not for_code:
+        return {ADOPTED_TESTS.as_posix(): adapter_text(stack)} if for_tests else {}
+    files = {ADOPTED_CODE.as_posix(): adapter_text(stack, "tests and other modules" if for_tests else "modules")}
+    if for_tests:
+        files[ADOPTED_TESTS.as_posix()] = TESTS_REEXPORT
+    return files
+
+
+RESOURCES_ALIAS = "adopted_resources"
+STACK_MODULES = {"lib.tap_stack", "tap_stack"}
+
+
+def _stack_module_names(tree: ast.Module) -> set[str]:
+    """Names the file binds to the lib.tap_stack module (`from lib import tap_stack as m`, `import lib.tap_stack as m`)."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "lib":
+            found.update(a.asname or a.name for a in node.names if a.name == "tap_stack")
+        elif isinstance(node, ast.Import):
+            found.update(a.asname for a in node.names if a.name in STACK_MODULES and a.asname)
+            found.update(a.name for a in node.names if a.name == "tap_stack" and not a.asname)
+    return found
+
+
+def _is_stack_module(node: ast.AST, names: set[str]) -> bool:
+    return (isinstance(node, ast.Name) and node.id in names) or ast.unparse(node) == "lib.tap_stack"
+
+
+def rewrite_test(path: Path, text: str, moved_names: set[str],
+                 adapter_module: str = ADAPTER_MODULE) -> TestEdit | None:
+    """The file with its TapStack(...) calls going through tap_stack_as_before and what it patches or imports
+    from lib.tap_stack that moved (resources, the names their code uses, helpers) pointed at lib.resources;
+    None if unchanged. Tests and other modules alike (adapter_module says where they import the adapter from)."""
     try:
         tree = ast.parse(text)
     except SyntaxError:
         return None
+    moved_names = set(moved_names) - {"TapStack", "annotations", "TYPE_CHECKING"}
     lines = text.splitlines(keepends=True)
-    edits: list[tuple[int, int, int, int, str]] = []  # (line, col, end line, end col, new text), 1-based lines
+    edits: dict[tuple[int, int, int, int], str] = {}  # (line, col, end line, end col) -> new text, 1-based lines
     changes = []
     calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and (
         (isinstance(n.func, ast.Name) and n.func.id == "TapStack")
         or (isinstance(n.func, ast.Attribute) and n.func.attr == "TapStack"))]
     for call in calls:
         func = call.func
-        edits.append((func.lineno, func.col_offset, func.end_lineno, func.end_col_offset, ADAPTER))
+        edits[(func.lineno, func.col_offset, func.end_lineno, func.end_col_offset)] = ADAPTER
     if calls:
-        changes.append(f"{len(calls)} TapStack(...) call(s) now go through {ADAPTER_MODULE}.{ADAPTER}")
+        changes.append(f"{len(calls)} TapStack(...) call(s) now go through {adapter_module}.{ADAPTER}")
+    modules = _stack_module_names(tree)
+    retargeted = []
+
+    def retarget(node: ast.AST, name: str) -> None:
+        edits[(node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)] = RESOURCES_ALIAS
+        retargeted.append(name)
+
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module in {"lib.tap_stack", "tap_stack"}:
+        if isinstance(node, ast.ImportFrom) and node.module in STACK_MODULES:
             moving = [a for a in node.names if a.name in moved_names]
             if moving:
                 staying = [a for a in node.names if a.name not in moved_names]
@@ -575,15 +854,28 @@ def rewrite_test(path: Path, text: str, moved_names: set[str]) -> TestEdit | Non
                     parts.append(ast.unparse(ast.ImportFrom(module=node.module, names=staying, level=node.level)))
                 parts.append(ast.unparse(ast.ImportFrom(module="lib.resources", names=moving, level=0)))
                 indent = " " * node.col_offset
-                edits.append((node.lineno, node.col_offset, node.end_lineno, node.end_col_offset,
-                              ("\n" + indent).join(parts)))
+                edits[(node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)] = ("\n" + indent).join(
+                    parts)
                 changes.append(f"imports {', '.join(a.name for a in moving)} from lib.resources, where they moved")
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("lib.tap_stack."):
-            name = node.value.split(".")[2]
+            parts = node.value.split(".")
+            # "lib.tap_stack.S3Bucket" or, for a helper method that became a function, "lib.tap_stack.TapStack._helper"
+            name = parts[3] if parts[2] == "TapStack" and len(parts) > 3 else parts[2]
             if name in moved_names:
-                new = repr(node.value.replace("lib.tap_stack.", "lib.resources.", 1))
-                edits.append((node.lineno, node.col_offset, node.end_lineno, node.end_col_offset, new))
-                changes.append(f"patches {node.value} at lib.resources now")
+                new = ".".join(["lib", "resources", name, *parts[4 if parts[2] == "TapStack" else 3:]])
+                edits[(node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)] = repr(new)
+                changes.append(f"patches {node.value} at {new} now, where the code that uses it looks it up")
+        # patch.object(tap_stack_module, "S3Bucket"), monkeypatch.setattr(tap_stack_module, "Fn", ...)
+        if (isinstance(node, ast.Call) and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant)
+                and node.args[1].value in moved_names and (
+                    _is_stack_module(node.args[0], modules)
+                    or (isinstance(node.args[0], ast.Name) and node.args[0].id == "TapStack"))):
+            retarget(node.args[0], node.args[1].value)
+        # tap_stack_module.QUEUE_SIZE
+        if isinstance(node, ast.Attribute) and node.attr in moved_names and _is_stack_module(node.value, modules):
+            retarget(node.value, node.attr)
+    if retargeted:
+        changes.append(f"looks up {', '.join(sorted(set(retargeted)))} in lib.resources, where they moved")
     if not edits:
         return None
     offsets = [0]
@@ -593,13 +885,18 @@ def rewrite_test(path: Path, text: str, moved_names: set[str]) -> TestEdit | Non
     def position(line: int, col: int) -> int:
         return offsets[line - 1] + len(lines[line - 1].encode("utf-8")[:col].decode("utf-8", "ignore"))
 
-    spans = [(position(line, col), position(end_line, end_col), new) for line, col, end_line, end_col, new in edits]
-    if calls:  # the adapter's import goes after the last top-level import (or first, when there is none)
+    spans = [(position(line, col), position(end_line, end_col), new)
+             for (line, col, end_line, end_col), new in edits.items()]
+    added = ([f"from {adapter_module} import {ADAPTER}  # added by adopt"] if calls else []) + (
+        [f"from lib import resources as {RESOURCES_ALIAS}  # added by adopt"] if retargeted else [])
+    if added:  # after the last top-level import (or the docstring, when there is none)
         imports = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
-        after = max((n.end_lineno for n in imports), default=0)
+        docstring = tree.body[:1] if tree.body and isinstance(tree.body[0], ast.Expr) and isinstance(
+            tree.body[0].value, ast.Constant) else []
+        after = max((n.end_lineno for n in imports or docstring), default=0)
         at = offsets[after]
         newline = "" if at == 0 or "".join(lines)[at - 1] == "\n" else "\n"
-        spans.append((at, at, f"{newline}from {ADAPTER_MODULE} import {ADAPTER}  # added by adopt\n"))
+        spans.append((at, at, newline + "".join(line + "\n" for line in added)))
     flat = "".join(lines)
     for start, end, new in sorted(spans, key=lambda span: span[:2], reverse=True):
         flat = flat[:start] + new + flat[end:]

@@ -1,0 +1,329 @@
+"""tapctl.transplant on small hand-made stacks: the code adopt writes compiles, runs, and does what the old code did.
+
+Each test writes a tiny repo (tap.py and lib/tap_stack.py), reads it with
+tapctl.handmade like adopt does, moves the resources, and executes the
+generated lib/resources.py. The old TapStack's "resources" here are calls of a
+module-level recorder instead of cdktf constructs, so the generated function
+runs in milliseconds and every value it passes can be compared with what the
+old __init__ would have passed. The full adopt with the real cdktf synth runs
+on the fixtures in tests/fixtures/longtail/adopt (see tests/test_adopt.py and
+the long-tail harness).
+"""
+from __future__ import annotations
+
+import ast
+import textwrap
+import types
+from pathlib import Path
+
+import pytest
+
+from tapctl import handmade, transplant
+
+TAP_PY = '''\
+import os
+from cdktf import App
+from lib.tap_stack import TapStack
+
+environment_suffix = os.getenv("ENVIRONMENT_SUFFIX", "dev")
+app = App()
+TapStack(app, f"TapStack{{environment_suffix}}", {keywords})
+app.synth()
+'''
+HEAD = '''\
+"""A hand-made stack."""
+from cdktf import S3Backend, TerraformStack
+from cdktf_cdktf_provider_aws.provider import AwsProvider
+
+MADE = []
+
+
+def Bucket(scope, construct_id, **settings):  # stands in for a cdktf resource: records what it got
+    MADE.append((construct_id, settings))
+    return types.SimpleNamespace(id=construct_id, scope=scope, **settings)
+'''
+
+
+def move(tmp_path: Path, stack_body: str, keywords: str = "environment_suffix=environment_suffix",
+         head: str = HEAD) -> transplant.Moved:
+    """lib/resources.py adopt writes for a TapStack whose module is `head` + `stack_body`."""
+    repo = tmp_path / "repo"
+    (repo / "lib").mkdir(parents=True, exist_ok=True)
+    (repo / "tap.py").write_text(TAP_PY.format(keywords=keywords), encoding="utf-8")
+    (repo / "lib" / "tap_stack.py").write_text(head + textwrap.dedent(stack_body), encoding="utf-8")
+    reading = handmade.read(repo, "6.25.0")
+    return transplant.move_resources(reading, reading.answers, repo)
+
+
+class StandIn:  # pylint: disable=too-few-public-methods
+    """What add_resources reads from the template's TapStack."""
+
+    def __init__(self, suffix: str = "qa"):
+        self.environment_suffix = suffix
+        self.aws_region = "us-east-1"
+        self.default_tags = {"Environment": suffix}
+        self.provider = "primary-provider"
+        self.providers = {"us-east-1": self.provider}
+        self.node = types.SimpleNamespace(id=f"TapStack{suffix}", scope="the-app")
+
+
+def run(moved: transplant.Moved, stack: StandIn | None = None) -> dict:
+    """Execute the generated module and its add_resources; {construct id: settings it received}."""
+    code = compile(moved.text, "lib/resources.py", "exec")
+    namespace = {"__name__": "resources_under_test", "types": types}
+    exec(code, namespace)  # pylint: disable=exec-used
+    namespace["add_resources"](stack or StandIn())
+    return {construct_id: settings for construct_id, settings in namespace["MADE"]}, namespace
+
+
+# ---------------------------------------------------------------- 1. `self` inside f-strings
+@pytest.mark.parametrize("source, expected", [
+    ('f"{self.name}-bucket"', 'f"{stack.name}-bucket"'),
+    ("f'{self.environment_suffix}'", "f'{stack.environment_suffix}'"),
+    ('f"{self.tags[\'Team\']}-{self.x}"', 'f"{stack.tags[\'Team\']}-{stack.x}"'),
+    ('f"{self.size:>{self.width}} {self.n!r} {self.m!s:10}"', 'f"{stack.size:>{stack.width}} {stack.n!r} {stack.m!s:10}"'),
+    ('rf"\\d+{self.n}\\w"', 'rf"\\d+{stack.n}\\w"'),
+    ('Fr"{self.z:%Y}"', 'Fr"{stack.z:%Y}"'),
+    ('f"""\n{self.a +\n   self.b}\nself stays\n"""', 'f"""\n{stack.a +\n   stack.b}\nself stays\n"""'),
+    ('f"{ {\'k\': self.v}[\'k\'] }"', 'f"{ {\'k\': stack.v}[\'k\'] }"'),
+    ("f\"{f'{self.inner}'}\"", "f\"{f'{stack.inner}'}\""),
+    ('f"{self.a != self.b}"', 'f"{stack.a != stack.b}"'),
+    ('f"self {{self}} \\N{BULLET} {self.n}"', 'f"self {{self}} \\N{BULLET} {stack.n}"'),
+    ('"{self.n}" + \'self\'', '"{self.n}" + \'self\''),  # not f-strings: literal text
+    ('f"{myself.n}{self_ref}"', 'f"{myself.n}{self_ref}"'),  # other names that contain "self"
+])
+def test_self_is_renamed_inside_fstring_fields_only(source, expected):
+    assert transplant.rename_self(f"x = {source}", set(), set(), set()) == f"x = {expected}"
+
+
+def test_fstrings_in_moved_code_and_helpers_read_the_stack(tmp_path):
+    moved = move(tmp_path, '''
+
+        class TapStack(TerraformStack):
+            PREFIX = "acme"
+
+            def __init__(self, scope, construct_id, **kwargs):
+                super().__init__(scope, construct_id)
+                self.environment_suffix = kwargs.get("environment_suffix", "dev")
+                self.name = f"{self.PREFIX}-{self.environment_suffix}"
+                Bucket(self, "data", bucket=f"{self.name}-data", key=f'{self.name!r:>20}',
+                       note=f"""self.name is {self.name}""")
+                self._logs()
+
+            def _logs(self):
+                Bucket(self, "logs", bucket=f"{self.name}-{self._part()}")
+
+            def _part(self):
+                return f"{len(self.name)}"
+        ''')
+    made, _ = run(moved)
+    assert made["data"] == {"bucket": "acme-qa-data", "key": f"{'acme-qa'!r:>20}", "note": "self.name is acme-qa"}
+    assert made["logs"] == {"bucket": "acme-qa-7"}
+
+
+# ---------------------------------------------------------------- 2. lines at odd indents
+ODD = '''
+
+    class TapStack(TerraformStack):
+        def __init__(self, scope, construct_id, **kwargs):
+            super().__init__(scope, construct_id)
+            environment_suffix = kwargs.get("environment_suffix", "dev")
+            AwsProvider(self, "aws", region="us-east-1")
+            S3Backend(self, bucket=kwargs.get("state_bucket", "b"), key="k")
+            settings = {
+                "retention": kwargs.get("retention_days", 7),
+        "logging": kwargs.get(
+    "enable_logging", True),
+            }
+    # a comment at column 0
+            if settings["logging"] and \\
+    settings["retention"]:
+                Bucket(self, "logs", days=settings["retention"], policy="""{
+      "Version": "2012-10-17",
+
+    "Statement": []
+    }""")
+            else:
+                Bucket(self, "nologs")
+            total = 1 + \\
+    2
+            Bucket(self, "calc", total=total, name=("first-"
+      f"{environment_suffix}"))
+'''
+
+
+def test_code_at_odd_indents_moves_and_keeps_its_strings(tmp_path):
+    moved = move(tmp_path, ODD, keywords="environment_suffix=environment_suffix, retention_days=14")
+    made, _ = run(moved)
+    assert made["logs"] == {"days": 14, "policy": '{\n  "Version": "2012-10-17",\n\n"Statement": []\n}'}
+    assert made["calc"] == {"total": 3, "name": "first-qa"}
+
+
+def test_helpers_and_class_constants_at_odd_indents_move(tmp_path):
+    moved = move(tmp_path, '''
+
+        class TapStack(TerraformStack):
+            LIMITS = {
+          "a": 1,
+            }
+
+            def __init__(self, scope, construct_id, **kwargs):
+                super().__init__(scope, construct_id)
+                self._make("x")
+
+            def _make(self, name):
+        # odd comment
+                doc = """keep
+           this"""
+                Bucket(self, name, doc=doc, limit=self.LIMITS["a"])
+        ''')
+    made, _ = run(moved)
+    assert made["x"] == {"doc": "keep\n   this", "limit": 1}
+
+
+def test_a_shell_statement_sharing_a_line_with_moved_code_is_refused(tmp_path):
+    with pytest.raises(transplant.CannotMove, match=r"lib/tap_stack.py:\d+: .*one line"):
+        move(tmp_path, '''
+
+            class TapStack(TerraformStack):
+                def __init__(self, scope, construct_id, **kwargs):
+                    super().__init__(scope, construct_id)
+                    AwsProvider(self, "aws", region="us-east-1"); Bucket(self, "b")
+            ''')
+
+
+# ---------------------------------------------------------------- 3. names the function defines late
+def test_settings_bound_first_do_not_read_names_the_code_defines_later(tmp_path):
+    moved = move(tmp_path, '''
+
+        def default_prefix():
+            return "pre"
+
+
+        class TapStack(TerraformStack):
+            def __init__(self, scope, construct_id, environment_suffix="dev", state_bucket="b",
+                         prefix=default_prefix(), **kwargs):
+                super().__init__(scope, construct_id)
+                Bucket(self, "first", prefix=prefix, state=state_bucket, suffix=environment_suffix)
+                import os
+                def default_prefix():
+                    return "local"
+                Bucket(self, "second", sep=os.sep, prefix=default_prefix())
+        ''', keywords='environment_suffix=environment_suffix, state_bucket=os.getenv("TERRAFORM_STATE_BUCKET", "st")')
+    made, namespace = run(moved)
+    assert made["first"] == {"prefix": "pre", "state": "st", "suffix": "qa"}
+    assert made["second"]["prefix"] == "local"
+    assert namespace["ADOPTED_SETTINGS"] == {"prefix": "pre"}
+
+
+def test_kwargs_read_names_defined_later_too(tmp_path):
+    moved = move(tmp_path, '''
+
+        class TapStack(TerraformStack):
+            def __init__(self, scope, construct_id, **kwargs):
+                super().__init__(scope, construct_id)
+                Bucket(self, "b", bucket=kwargs.get("state_bucket"), size=kwargs.get("size", 1))
+                import os
+                Bucket(self, "c", sep=os.sep)
+        ''', keywords='environment_suffix=environment_suffix, '
+                      'state_bucket=os.getenv("TERRAFORM_STATE_BUCKET", "st"), size=3')
+    made, _ = run(moved)
+    assert made["b"] == {"bucket": "st", "size": 3}
+
+
+# ---------------------------------------------------------------- 5. settings a test passes reach the moved code
+def test_settings_the_old_stack_took_live_in_a_module_mapping(tmp_path):
+    moved = move(tmp_path, '''
+
+        class TapStack(TerraformStack):
+            def __init__(self, scope, construct_id, vpc_cidr: str = "10.0.0.0/16", **kwargs):
+                super().__init__(scope, construct_id)
+                if kwargs.get("enable_logging", False):
+                    Bucket(self, "logs")
+                Bucket(self, "vpc", cidr=vpc_cidr)
+        ''')
+    made, namespace = run(moved)
+    assert made == {"vpc": {"cidr": "10.0.0.0/16"}}, "tap.py's own stack is unchanged"
+    namespace["MADE"].clear()
+    namespace["ADOPTED_SETTINGS"].update(vpc_cidr="10.1.0.0/16", enable_logging=True)
+    namespace["add_resources"](StandIn())
+    assert dict(namespace["MADE"]) == {"logs": {}, "vpc": {"cidr": "10.1.0.0/16"}}
+
+
+# ---------------------------------------------------------------- 5. the repo's tests: patches and imports
+TEST_FILE = '''\
+"""Tests."""
+from unittest import mock
+from unittest.mock import patch
+
+import lib.tap_stack as tap_stack_module
+from lib import tap_stack
+from lib.tap_stack import TapStack, QUEUE_SIZE
+
+
+@mock.patch("lib.tap_stack.S3Bucket")
+@patch("lib.tap_stack.TapStack._queue")
+def test_x(queue, bucket, monkeypatch):
+    monkeypatch.setattr(tap_stack, "Fn", None)
+    with patch.object(tap_stack_module, "os") as fake_os, patch.object(TapStack, "_queue"):
+        TapStack(None, "x", vpc_cidr="10.1.0.0/16")
+    assert tap_stack_module.QUEUE_SIZE == QUEUE_SIZE
+    patch("lib.tap_stack.AwsProvider")
+    patch.object(tap_stack, "App")
+'''
+
+
+def test_patch_targets_follow_the_names_to_lib_resources():
+    moved = {"S3Bucket", "Fn", "os", "QUEUE_SIZE", "_queue", "add_resources"}
+    edit = transplant.rewrite_test(Path("t.py"), TEST_FILE, moved)
+    text = edit.text
+    assert '@mock.patch(\'lib.resources.S3Bucket\')' in text
+    assert "@patch('lib.resources._queue')" in text
+    assert 'monkeypatch.setattr(adopted_resources, "Fn", None)' in text
+    assert 'patch.object(adopted_resources, "os") as fake_os, patch.object(adopted_resources, "_queue")' in text
+    assert "assert adopted_resources.QUEUE_SIZE == QUEUE_SIZE" in text
+    assert 'patch("lib.tap_stack.AwsProvider")' in text and 'patch.object(tap_stack, "App")' in text, \
+        "names that did not move stay where they are"
+    assert "from lib.tap_stack import TapStack\nfrom lib.resources import QUEUE_SIZE" in text
+    assert ("from tests.adopted import tap_stack_as_before  # added by adopt\n"
+            "from lib import resources as adopted_resources  # added by adopt\n") in text
+    assert "tap_stack_as_before(None, \"x\", vpc_cidr=\"10.1.0.0/16\")" in text
+    ast.parse(text)
+
+
+def test_moved_names_include_what_the_moved_code_imports(tmp_path):
+    moved = move(tmp_path, '''
+
+        class TapStack(TerraformStack):
+            def __init__(self, scope, construct_id, **kwargs):
+                super().__init__(scope, construct_id)
+                Bucket(self, "b")
+        ''')
+    assert {"Bucket", "MADE", "add_resources"} <= moved.names
+    assert not {"AwsProvider", "S3Backend", "TapStack", "annotations"} & moved.names
+
+
+# ---------------------------------------------------------------- 4. other callers of TapStack
+def test_a_module_calling_tap_stack_goes_through_lib_adopted():
+    text = ('"""Factory."""\n\nfrom lib.tap_stack import TapStack\n\n\n'
+            'def create(app):\n    return TapStack(app, "TapStackdev", environment_suffix="dev", region="us-east-1")\n')
+    edit = transplant.rewrite_test(Path("lib/factory.py"), text, set(), transplant.CODE_ADAPTER_MODULE)
+    assert "from lib.adopted import tap_stack_as_before  # added by adopt" in edit.text
+    assert 'return tap_stack_as_before(app, "TapStackdev"' in edit.text
+    assert edit.changes == ["1 TapStack(...) call(s) now go through lib.adopted.tap_stack_as_before"]
+
+
+def test_adapter_files_put_the_adapter_where_non_test_code_can_import_it(tmp_path):
+    move(tmp_path, '''
+
+        class TapStack(TerraformStack):
+            def __init__(self, scope, construct_id, **kwargs):
+                super().__init__(scope, construct_id)
+        ''')
+    stack = handmade.read_stack(tmp_path / "repo")
+    assert list(transplant.adapter_files(stack, True, False)) == ["tests/adopted.py"]
+    both = transplant.adapter_files(stack, True, True)
+    assert "from lib.adopted import tap_stack_as_before" in both["tests/adopted.py"]
+    assert "OPEN_SETTINGS = True" in both["lib/adopted.py"]
+    for text in both.values():
+        compile(text, "adopted.py", "exec")
