@@ -473,18 +473,17 @@ class Adoption:
                     home = str(Path(rel).with_name(Path(rel).stem + "_adopted.py"))
                 gitutil.git(repo, "mv", rel, home)
                 files.append(FileAction(f"{rel} -> {home}", "moved", "the template owns the old path"))
-        # Tests that built TapStack the old way go through tests/adopted.py.
-        needs_adapter = False
-        for path in sorted((repo / "tests").rglob("*.py")) if (repo / "tests").is_dir() else []:
-            edit = transplant.rewrite_test(path, path.read_text(encoding="utf-8"), moved.names)
-            if edit:
-                path.write_text(edit.text, encoding="utf-8")
-                rel = path.relative_to(repo).as_posix()
-                files.append(FileAction(rel, "rewritten", "; ".join(edit.changes)))
-                needs_adapter |= any("TapStack(...)" in change for change in edit.changes)
-        if needs_adapter:
-            self.write(str(transplant.ADOPTED_TESTS), transplant.adapter_text(reading.stack))
-            files.append(FileAction(str(transplant.ADOPTED_TESTS), "added", "tap_stack_as_before(), for your tests"))
+        # Tests and other code that built TapStack the old way go through tap_stack_as_before
+        # (tests/adopted.py, or lib/adopted.py when code outside tests/ calls it too).
+        edits, adapters = transplant.rewrite_callers(repo, reading.stack, moved.names)
+        for edit in edits:
+            edit.path.write_text(edit.text, encoding="utf-8")
+            rel = edit.path.relative_to(repo).as_posix()
+            files.append(FileAction(rel, "rewritten", "; ".join(edit.changes)))
+        for rel, text in adapters.items():
+            self.write(rel, text)
+            files.append(FileAction(rel, "added", "tap_stack_as_before(), for the code above that calls TapStack "
+                                                  "the old way"))
         # User-owned files the template would otherwise fill with its example.
         for rel in user_owned:
             if rel in STUBS and (render / rel).exists() and not (repo / rel).exists():

@@ -901,3 +901,36 @@ def rewrite_test(path: Path, text: str, moved_names: set[str],
     for start, end, new in sorted(spans, key=lambda span: span[:2], reverse=True):
         flat = flat[:start] + new + flat[end:]
     return TestEdit(path, flat, changes)
+
+
+SKIPPED_DIRS = {"node_modules", "cdktf.out", "__pycache__", "venv", "env", "site-packages", "build", "dist"}
+NOT_CALLERS = {"tap.py", STACK_FILE.as_posix(), RESOURCES.as_posix(), ADOPTED_TESTS.as_posix(),
+               ADOPTED_CODE.as_posix()}
+
+
+def rewrite_callers(repo: Path, stack: Stack, moved_names: set[str]) -> tuple[list[TestEdit], dict[str, str]]:
+    """Every Python file of the repo (but tap.py and the stack itself, which the template replaces) rewritten so
+    that its TapStack(...) calls keep working and what it takes from lib.tap_stack is found where it moved;
+    and the adapter modules those files now import, {path: text}.
+
+    Tests import the adapter from tests/adopted.py. Other code (a lib/main.py, a factory in lib/, a script in
+    scripts/) cannot rely on tests/ being there, so when there is such code the adapter lives in lib/adopted.py.
+    """
+    edits, for_tests, for_code = [], False, False
+    for path in sorted(repo.rglob("*.py")):
+        rel = path.relative_to(repo)
+        if rel.as_posix() in NOT_CALLERS or any(p.startswith(".") or p in SKIPPED_DIRS for p in rel.parts[:-1]):
+            continue
+        in_tests = rel.parts[0] == "tests"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        edit = rewrite_test(path, text, moved_names, ADAPTER_MODULE if in_tests else CODE_ADAPTER_MODULE)
+        if edit is None:
+            continue
+        edits.append(edit)
+        calls = any("TapStack(...)" in change for change in edit.changes)
+        for_tests |= calls and in_tests
+        for_code |= calls and not in_tests
+    return edits, adapter_files(stack, for_tests, for_code)

@@ -327,3 +327,29 @@ def test_adapter_files_put_the_adapter_where_non_test_code_can_import_it(tmp_pat
     assert "OPEN_SETTINGS = True" in both["lib/adopted.py"]
     for text in both.values():
         compile(text, "adopted.py", "exec")
+
+
+def test_every_other_caller_is_rewritten_and_the_adapter_goes_where_code_can_import_it(tmp_path):
+    move(tmp_path, '''
+
+        class TapStack(TerraformStack):
+            def __init__(self, scope, construct_id, **kwargs):
+                super().__init__(scope, construct_id)
+        ''')
+    repo = tmp_path / "repo"
+    call = "from lib.tap_stack import TapStack\n\nTapStack(None, 'TapStackdev', environment_suffix='dev')\n"
+    for rel in ("lib/main.py", "lib/tap.py", "scripts/deploy.py", "tests/unit/test_x.py", ".venv/lib/x.py",
+                "cdktf.out/stacks/x.py"):
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(call, encoding="utf-8")
+    (repo / "lib" / "helpers.py").write_text("VALUE = 1\n", encoding="utf-8")
+    edits, adapters = transplant.rewrite_callers(repo, handmade.read_stack(repo), set())
+    rewritten = {e.path.relative_to(repo).as_posix(): e.text for e in edits}
+    assert sorted(rewritten) == ["lib/main.py", "lib/tap.py", "scripts/deploy.py", "tests/unit/test_x.py"]
+    assert "from lib.adopted import tap_stack_as_before" in rewritten["scripts/deploy.py"]
+    assert "from tests.adopted import tap_stack_as_before" in rewritten["tests/unit/test_x.py"]
+    assert sorted(adapters) == ["lib/adopted.py", "tests/adopted.py"]
+    only_tests = {e.path.relative_to(repo).as_posix() for e in edits} - {"tests/unit/test_x.py"}
+    for rel in only_tests:
+        (repo / rel).unlink()
+    assert sorted(transplant.rewrite_callers(repo, handmade.read_stack(repo), set())[1]) == ["tests/adopted.py"]
