@@ -51,6 +51,33 @@ def branch_exists(repo: Path, name: str) -> bool:
     return git(repo, "show-ref", "--verify", "--quiet", f"refs/heads/{name}", check=False).returncode == 0
 
 
+def head(repo: Path) -> str:
+    """The full hash of the checked-out commit."""
+    return out(repo, "rev-parse", "HEAD")
+
+
+def config_get(repo: Path, key: str) -> str | None:
+    """A repository-local config value, or None when unset."""
+    done = git(repo, "config", "--local", "--get", key, check=False)
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def config_set(repo: Path, key: str, value: str | None) -> None:
+    """Set a repository-local config value; None unsets it (no error when it was not set)."""
+    if value is None:
+        git(repo, "config", "--local", "--unset-all", key, check=False)
+    else:
+        git(repo, "config", "--local", key, value)
+
+
+def switch_to(repo: Path, where: str) -> None:
+    """Check out a branch, or a commit as a detached HEAD when `where` is a full hash."""
+    if branch_exists(repo, where):
+        git(repo, "switch", "-q", where)
+    else:
+        git(repo, "switch", "-q", "--detach", where)
+
+
 def identity_args(repo: Path) -> list[str]:
     """`-c user.name=... -c user.email=...` for whatever identity the repository lacks."""
     args = []

@@ -1,6 +1,6 @@
 """Roll a template release out to many repos: `copier update` each one, in parallel, on its own branch.
 
-    python3 run.py rollout DIR|LIST [--jobs 2] [--to VERSION] [--skip-hook] [--report FILE]
+    python3 run.py rollout DIR|LIST [--jobs 2] [--to VERSION] [--skip-hook] [--stay] [--report FILE]
 
 DIR is a directory of checkouts (each subdirectory a repo) or one repo; LIST is
 a text file with one repo path per line (relative to the file; blank lines and
@@ -8,24 +8,29 @@ a text file with one repo path per line (relative to the file; blank lines and
 
   skipped          not a git repository, not a copier project, uncommitted
                    changes (copier update needs a clean tree; nothing is touched),
-                   or a branch from an earlier run still waiting for review
-  already current  its .copier-answers.yml already records the target version
+                   or a branch from an earlier run still waiting for you
+  already current  its .copier-answers.yml already records the target version, or
+                   copier-update/<version> holds that update from an earlier run
   updated          on a new branch copier-update/<version>, copier update ran,
-                   merged cleanly, the hook passed; committed on that branch
+                   merged cleanly, the hook passed; committed on that branch, and
+                   the repo is switched back to the branch it was on (--stay: not)
   conflicts        the update merged with conflicts: left uncommitted on the
                    branch, both sides in the files (or .rej files), to resolve
   hook failed      the post-update checks failed: left uncommitted on the branch
   failed           copier itself failed (template unreachable, bad answers...)
+  interrupted      Ctrl-C stopped the rollout before or while updating this repo;
+                   a re-run names a repo whose update was cut short the same way
 
-It never pushes, never touches the branch you were on, and never discards
-anything: a failed repo stays on its update branch for you to inspect (the
-report says how to go back). Re-running is safe: updated repos are "already
-current", repos left for review are skipped with the reason.
+It never pushes, never commits to the branch you were on, and never discards
+anything: a repo that needs you stays on its update branch, and the reason
+holds the command that puts it back exactly as it was. Re-running is safe:
+updated repos are "already current", repos left for you are named again.
+Ctrl-C stops the running updates and starts no more; the report still follows.
 
-Prints one line per finished repo, then a table; writes a JSON report (default
-rollout-report.json) and one log of copier's output per repo next to it.
-Exit status 0 when nothing needs attention, 1 when a repo has conflicts or
-failed, 2 on bad arguments.
+Prints one line per finished repo, then a table and the full reason for every
+repo that needs you; writes a JSON report (default rollout-report.json) and one
+log of copier's output per repo next to it. Exit status 0 when every repo is
+updated or already current, 1 otherwise (on every run), 2 on bad arguments.
 """
 from __future__ import annotations
 
@@ -34,6 +39,8 @@ import hashlib
 import json
 import os
 import re
+import shlex
+import signal
 import subprocess
 import sys
 import threading
@@ -50,9 +57,13 @@ from tapctl import gitutil, template
 
 ANSWERS_FILE = ".copier-answers.yml"
 BRANCH_PREFIX = "copier-update/"
-STATUSES = ("updated", "already current", "conflicts", "hook failed", "failed", "skipped")
-NEEDS_ATTENTION = {"conflicts", "hook failed", "failed"}
+STATUSES = ("updated", "already current", "conflicts", "hook failed", "failed", "skipped", "interrupted")
+FINE = {"updated", "already current"}  # every other status makes the exit status 1
+NEEDS_ATTENTION = set(STATUSES) - FINE
 COPIER_TIMEOUT = 1800
+# Kept in the update branch's own git config, so `git branch -D` removes them with the branch.
+ORIGIN_KEY = "branch.{}.taprolloutfrom"  # the branch (or commit) the repo was on before the update
+RUNNING_KEY = "branch.{}.taprolloutrunning"  # set while copier runs; left behind when it was cut short
 
 
 @dataclass
@@ -78,8 +89,74 @@ class Options:
     skip_hook: bool = False
     prerelease: bool = False
     commit: bool = True
+    stay: bool = False
     logs: Path | None = None
     timeout: int = COPIER_TIMEOUT
+    stopper: Stopper | None = None
+
+
+class Stopper:
+    """Ctrl-C for the whole rollout: start no more repos, stop the copier processes that run.
+
+    copier runs in its own session, so the terminal's Ctrl-C reaches only this
+    process; the handler then sends SIGINT to each copier process group (copier
+    stops and removes its scratch renders), SIGTERM 10 s later and SIGKILL 20 s
+    later to whatever is left. A second Ctrl-C kills at once.
+    """
+
+    GRACE = 10.0
+
+    def __init__(self):
+        self.event = threading.Event()
+        self._running: set[subprocess.Popen] = set()
+        self._lock = threading.Lock()
+
+    @property
+    def stopped(self) -> bool:
+        return self.event.is_set()
+
+    def stop(self) -> None:
+        """Start no more repos; signal the running ones (escalating on a second call)."""
+        again = self.event.is_set()
+        self.event.set()
+        if again:
+            self._signal(signal.SIGKILL)
+            return
+        self._signal(signal.SIGINT)
+        for delay, sig in ((self.GRACE, signal.SIGTERM), (2 * self.GRACE, signal.SIGKILL)):
+            timer = threading.Timer(delay, self._signal, [sig])
+            timer.daemon = True
+            timer.start()
+
+    def _signal(self, sig: int) -> None:
+        with self._lock:
+            procs = list(self._running)
+        for proc in procs:
+            try:
+                os.killpg(proc.pid, sig)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+    def run(self, command: list[str], cwd: Path, timeout: int) -> tuple[int | None, str]:
+        """(exit status or None on timeout, stdout + stderr) of a command in its own process group."""
+        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+        proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, start_new_session=True)
+        with self._lock:
+            self._running.add(proc)
+        if self.stopped:  # stopped between the check and the start
+            self._signal(signal.SIGINT)
+        try:
+            out, err = proc.communicate(timeout=timeout)
+            status: int | None = proc.returncode
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, err = proc.communicate()
+            status = None
+        finally:
+            with self._lock:
+                self._running.discard(proc)
+        return status, (out or "") + (err or "")
 
 
 def find_repos(target: Path) -> list[Path]:
@@ -156,8 +233,33 @@ def read_answers(repo: Path) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
+def abandon_recipe(branch: str, origin: str | None) -> str:
+    """The command that drops an update left on branch and puts the repo back where it was."""
+    if origin is None:
+        back = "git switch -"
+    elif re.fullmatch(r"[0-9a-f]{40}", origin):
+        back = f"git switch --detach {origin}"
+    else:
+        back = f"git switch {shlex.quote(origin)}"
+    # clean -fd too: the update's new files are untracked, and a leftover one makes the next rollout skip the repo.
+    return f"git reset --hard && git clean -fd && {back} && git branch -D {shlex.quote(branch)}"
+
+
+def holds_update(repo: Path, branch: str, target: str) -> str | None:
+    """The short commit of branch when its answers record target or later (a finished update), else None."""
+    done = gitutil.git(repo, "show", f"{branch}:{ANSWERS_FILE}", check=False)
+    try:
+        recorded = (yaml.safe_load(done.stdout) or {}).get("_commit") if done.returncode == 0 else None
+    except (yaml.YAMLError, AttributeError):
+        return None
+    have, want = version_of(str(recorded) if recorded else None), version_of(target)
+    if str(recorded) == target or (have is not None and want is not None and have >= want):
+        return gitutil.out(repo, "rev-parse", "--short", branch)
+    return None
+
+
 def preflight(repo: Path, templates: Templates, options: Options) -> Result | tuple[str, str, str]:
-    """A final Result (skip, already current), or (from_version, target, branch) to go ahead."""
+    """A final Result (skip, already current, ...), or (from_version, target, branch) to go ahead."""
     name = str(repo)
     if not repo.is_dir():
         return Result(name, "skipped", "no such directory")
@@ -172,15 +274,21 @@ def preflight(repo: Path, templates: Templates, options: Options) -> Result | tu
         return Result(name, "skipped", f"{ANSWERS_FILE} has no _commit or _src_path, so copier cannot tell which "
                                        "template version it came from; re-create it with `python3 run.py adopt`")
     dirty = gitutil.status_lines(repo)
-    on = gitutil.current_branch(repo) or "a detached HEAD"
+    on = gitutil.current_branch(repo)
     if dirty:
-        reason = (f"uncommitted changes ({len(dirty)}, first: {dirty[0].strip()}): commit or stash them, then re-run; "
-                  "nothing was touched")
-        if on.startswith(BRANCH_PREFIX):
-            reason = (f"{on} holds an earlier update with unresolved work ({len(dirty)} path(s), first: "
-                      f"{dirty[0].strip()}): resolve and commit it, or abandon it with `git reset --hard && "
-                      f"git switch - && git branch -D {on}`")
-        return Result(name, "skipped", reason, from_version=str(recorded), branch=on)
+        first = f"{len(dirty)} path(s), first: {dirty[0].strip()}"
+        if on and on.startswith(BRANCH_PREFIX):
+            recipe = abandon_recipe(on, gitutil.config_get(repo, ORIGIN_KEY.format(on)))
+            if gitutil.config_get(repo, RUNNING_KEY.format(on)):
+                return Result(name, "interrupted", f"an earlier rollout was interrupted (Ctrl-C) while copier updated "
+                                                   f"{on}, which holds the partial update ({first}): abandon it with "
+                                                   f"`{recipe}`, then re-run", from_version=str(recorded), branch=on)
+            return Result(name, "skipped", f"{on} holds an earlier update with unresolved work ({first}): resolve "
+                                           f"and commit it, or abandon it with `{recipe}`",
+                          from_version=str(recorded), branch=on)
+        return Result(name, "skipped", f"uncommitted changes ({len(dirty)}, first: {dirty[0].strip()}): commit or "
+                                       "stash them, then re-run; nothing was touched",
+                      from_version=str(recorded), branch=on)
     try:
         target = options.to or templates.newest(template_source(repo, str(source)))
     except gitutil.GitError as error:
@@ -191,27 +299,37 @@ def preflight(repo: Path, templates: Templates, options: Options) -> Result | tu
                       from_version=str(recorded), to_version=target, branch=on)
     branch = f"{BRANCH_PREFIX}{target}"
     if on != branch and gitutil.branch_exists(repo, branch):
-        return Result(name, "skipped", f"branch {branch} exists from an earlier run and is not checked out: review "
-                                       f"and merge it, or delete it (`git branch -D {branch}`), then re-run",
+        delete = f"`git branch -D {shlex.quote(branch)}`"
+        if gitutil.config_get(repo, RUNNING_KEY.format(branch)):
+            return Result(name, "interrupted", f"an earlier rollout was interrupted (Ctrl-C) while copier updated "
+                                               f"{branch}: delete it ({delete}), then re-run",
+                          from_version=str(recorded), to_version=target, branch=branch)
+        commit = holds_update(repo, branch, target)
+        if commit:
+            return Result(name, "already current", f"{branch} ({commit}) holds the update to {target} from an "
+                                                   "earlier run: review and merge it; nothing was done",
+                          from_version=str(recorded), to_version=target, branch=branch)
+        return Result(name, "skipped", f"branch {branch} exists but does not hold the update to {target}: review "
+                                       f"it, or delete it ({delete}), then re-run",
                       from_version=str(recorded), to_version=target, branch=branch)
     return str(recorded), target, branch
 
 
-def classify(repo: Path, done: subprocess.CompletedProcess | None, output: str,
-             branch: str) -> tuple[str, str, list[str]]:
-    """(status, reason, conflicted files) after copier update ran on branch."""
+def classify(repo: Path, done: int | None, output: str, branch: str,
+             origin: str | None) -> tuple[str, str, list[str]]:
+    """(status, reason, conflicted files) after copier update ran on branch (done: its exit status)."""
     conflicts = template.conflicts().find_conflicts(repo)
     unmerged = gitutil.git(repo, "diff", "--name-only", "--diff-filter=U").stdout.split()
     conflicts += [f"{path}: unmerged in git's index" for path in unmerged
                   if not any(line.startswith(f"{path}:") for line in conflicts)]
-    back = (f"To go back without it: `git reset --hard && git clean -fd && git switch - && git branch -D {branch}` "
+    back = (f"To go back without it: `{abandon_recipe(branch, origin)}` "
             "(your own work is in your branch's commits)")
     if conflicts:
         return ("conflicts", f"{len(conflicts)} conflicted file(s) left uncommitted on {branch}: your edits and the "
                              "template's are both in them; resolve, delete any .rej, commit. " + back, conflicts)
     if done is None:
         return "failed", f"copier update did not finish in time; left on {branch}. {back}", []
-    if done.returncode == 0:
+    if done == 0:
         return "updated", "", []
     failed_lines = [line.strip() for line in output.splitlines() if "FAILED" in line]
     if "TAP hook FAILED" in output or "TAP update check: FAILED" in output:
@@ -220,51 +338,94 @@ def classify(repo: Path, done: subprocess.CompletedProcess | None, output: str,
                  "before copier re-applied your edits to template-owned files, so the working tree on "
                  f"{branch} shows the new version without them; your work is intact in the last commit")
         return "hook failed", f"{'; '.join(failed_lines[:3])} ({where}). {back}", []
-    last = [line for line in output.strip().splitlines() if line.strip()][-1:] or [f"exit status {done.returncode}"]
+    last = [line for line in output.strip().splitlines() if line.strip()][-1:] or [f"exit status {done}"]
     return "failed", f"copier update failed: {last[0].strip()}. {back}", []
+
+
+def untouched(repo: Path, origin: str) -> bool:
+    """Whether the update branch still equals where it started, with a clean tree (nothing to keep)."""
+    if origin == gitutil.current_branch(repo):  # resumed without a recorded origin: nowhere else to go
+        return False
+    start = gitutil.git(repo, "rev-parse", "--verify", "-q", f"{origin}^{{commit}}", check=False).stdout.strip()
+    return not gitutil.status_lines(repo) and start == gitutil.head(repo)
+
+
+def go_back(repo: Path, branch: str, origin: str) -> None:
+    """Back to the branch (or commit) the repo was on; the update branch is deleted."""
+    gitutil.switch_to(repo, origin)
+    gitutil.git(repo, "branch", "-q", "-D", branch)
 
 
 def update_one(repo: Path, templates: Templates, options: Options) -> Result:
     """Update one repo; never raises for problems in the repo itself."""
     started = time.perf_counter()
+    stopper = options.stopper or Stopper()
+    if stopper.stopped:
+        return Result(str(repo), "interrupted", "not started: the rollout was interrupted (Ctrl-C) before this repo; "
+                                                "nothing was touched; re-run to update it")
     checked = preflight(repo, templates, options)
     if isinstance(checked, Result):
         checked.seconds = round(time.perf_counter() - started, 2)
         return checked
     from_version, target, branch = checked
-    if gitutil.current_branch(repo) != branch:
+    on = gitutil.current_branch(repo)
+    if on == branch:  # resuming an update a Ctrl-C cut short before copier changed anything
+        origin = gitutil.config_get(repo, ORIGIN_KEY.format(branch)) or branch
+    else:
+        origin = on or gitutil.head(repo)
         gitutil.git(repo, "switch", "-q", "-c", branch)
+        gitutil.config_set(repo, ORIGIN_KEY.format(branch), origin)
+    gitutil.config_set(repo, RUNNING_KEY.format(branch), "true")
     command = [sys.executable, "-m", "copier", "update", "--trust", "--defaults", f"--vcs-ref={target}"]
     if options.skip_hook:
         command.append("--skip-tasks")
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
-    try:
-        done = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True,
-                              timeout=options.timeout, check=False)
-        output = done.stdout + done.stderr
-    except subprocess.TimeoutExpired as timeout:
-        done, output = None, f"{timeout.stdout or ''}{timeout.stderr or ''}"
+    done, output = stopper.run(command, repo, options.timeout)
     log = None
     if options.logs is not None:
         options.logs.mkdir(parents=True, exist_ok=True)
         log = options.logs / f"{repo.name}-{hashlib.sha256(str(repo).encode()).hexdigest()[:8]}.log"
         log.write_text(f"$ {' '.join(command)}   (in {repo})\n{output}", encoding="utf-8")
-    status, reason, conflicts = classify(repo, done, output, branch)
+
+    def result(status: str, reason: str, conflicts: list[str] | None = None) -> Result:
+        return Result(str(repo), status, reason, from_version, target, branch,
+                      round(time.perf_counter() - started, 2), conflicts or [], str(log) if log else None)
+
+    if stopper.stopped and done != 0:
+        if untouched(repo, origin):
+            go_back(repo, branch, origin)
+            return result("interrupted", f"stopped (Ctrl-C) before copier changed anything; back on {origin} as "
+                                         "before; re-run to update it")
+        # The RUNNING_KEY stays, so the next rollout names this repo "interrupted" too.
+        return result("interrupted", f"copier update was stopped (Ctrl-C) part way, so {branch} holds a partial "
+                                     f"update: abandon it with `{abandon_recipe(branch, origin)}`, then re-run")
+    status, reason, conflicts = classify(repo, done, output, branch, origin)
+    gitutil.config_set(repo, RUNNING_KEY.format(branch), None)
     if status == "updated":
-        if options.commit:
-            commit = gitutil.commit_all(repo, f"Update from the TAP template {from_version} to {target}\n\n"
-                                              "Made by `python3 run.py rollout` (copier update).")
-            reason = f"committed {commit} on {branch}; review and merge it (nothing was pushed)"
-        else:
-            reason = f"left uncommitted on {branch} (--no-commit)"
-    return Result(str(repo), status, reason, from_version, target, branch,
-                  round(time.perf_counter() - started, 2), conflicts, str(log) if log else None)
+        if not options.commit:
+            return result(status, f"left uncommitted on {branch} (--no-commit)")
+        commit = gitutil.commit_all(repo, f"Update from the TAP template {from_version} to {target}\n\n"
+                                          "Made by `python3 run.py rollout` (copier update).")
+        if options.stay:
+            return result(status, f"committed {commit} on {branch}; review and merge it (nothing was pushed)")
+        gitutil.switch_to(repo, origin)
+        return result(status, f"committed {commit} on {branch}, back on {origin}; review and merge it "
+                              "(nothing was pushed)")
+    if status == "failed" and untouched(repo, origin):
+        go_back(repo, branch, origin)
+        reason = reason.split(". To go back", 1)[0] + f"; nothing was changed: back on {origin}, {branch} deleted"
+    return result(status, reason, conflicts)
 
 
 def rollout(repos: list[Path], jobs: int, options: Options, progress=None) -> list[Result]:
-    """Update every repo with at most `jobs` at a time, one progress line each; results in the order given."""
+    """Update every repo with at most `jobs` at a time, one progress line each; results in the order given.
+
+    Ctrl-C (in the main thread) stops the rollout cleanly: see Stopper. Every repo still gets a Result.
+    """
     progress = progress or sys.stdout
     templates = Templates(options.prerelease)
+    if options.stopper is None:
+        options.stopper = Stopper()
+    stopper = options.stopper
     results: dict[Path, Result] = {}
     lock = threading.Lock()
     started = time.perf_counter()
@@ -273,17 +434,32 @@ def rollout(repos: list[Path], jobs: int, options: Options, progress=None) -> li
         try:
             return update_one(repo, templates, options)
         except gitutil.GitError as error:  # a git step failed: report it, keep going with the others
-            return Result(str(repo), "failed", str(error))
+            # git runs in this process group, so a Ctrl-C can kill it mid-step.
+            return Result(str(repo), "interrupted" if stopper.stopped else "failed", str(error))
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(one, repo): repo for repo in repos}
-        for count, future in enumerate(as_completed(futures), 1):
-            result = future.result()
-            results[futures[future]] = result
-            with lock:
-                progress.write(f"[{count}/{len(repos)} {time.perf_counter() - started:6.1f}s] "
-                               f"{Path(result.repo).name}: {result.status} ({result.seconds:.1f}s)\n")
-                progress.flush()
+    def on_ctrl_c(_signum, _frame):
+        first = not stopper.stopped
+        stopper.stop()
+        progress.write("\nrollout: Ctrl-C: stopping the running update(s), starting no more; the report follows"
+                       + (" (Ctrl-C again kills them now)\n" if first else "; killing them now\n"))
+        progress.flush()
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGINT, on_ctrl_c)
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            futures = {pool.submit(one, repo): repo for repo in repos}
+            for count, future in enumerate(as_completed(futures), 1):
+                result = future.result()
+                results[futures[future]] = result
+                with lock:
+                    progress.write(f"[{count}/{len(repos)} {time.perf_counter() - started:6.1f}s] "
+                                   f"{Path(result.repo).name}: {result.status} ({result.seconds:.1f}s)\n")
+                    progress.flush()
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
     return [results[repo] for repo in repos]
 
 
@@ -300,6 +476,11 @@ def table(results: list[Result]) -> str:
     counts = {status: sum(r.status == status for r in results) for status in STATUSES}
     lines.append("")
     lines.append("  ".join(f"{status}: {n}" for status, n in counts.items()))
+    # The table cuts reasons; the commands to finish or go back must be printed whole.
+    attention = [r for r in results if r.status not in FINE]
+    if attention:
+        lines += ["", "Needs you:"]
+        lines += [f"  {Path(r.repo).name} ({r.status}): {r.reason}" for r in attention]
     return "\n".join(lines)
 
 
@@ -329,6 +510,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--prerelease", action="store_true", help="consider pre-release tags for the newest")
     parser.add_argument("--no-commit", dest="commit", action="store_false",
                         help="leave successful updates uncommitted on their branch")
+    parser.add_argument("--stay", action="store_true",
+                        help="leave updated repos checked out on copier-update/<version> (default: switch each "
+                             "back to the branch it was on)")
     parser.add_argument("--report", type=Path, default=Path("rollout-report.json"),
                         help="JSON report path (default rollout-report.json); logs go next to it")
     args = parser.parse_args(argv)
@@ -337,7 +521,7 @@ def main(argv: list[str] | None = None) -> int:
     repos = find_repos(args.target)
     report_path = args.report.resolve()
     options = Options(to=args.to, skip_hook=args.skip_hook, prerelease=args.prerelease, commit=args.commit,
-                      logs=report_path.with_name(report_path.stem + "-logs"))
+                      stay=args.stay, logs=report_path.with_name(report_path.stem + "-logs"))
     print(f"rollout: {len(repos)} repo(s), {args.jobs} at a time, target "
           f"{args.to or 'newest release'}, hook {'skipped' if args.skip_hook else 'on'}", flush=True)
     started = time.perf_counter()
@@ -349,7 +533,7 @@ def main(argv: list[str] | None = None) -> int:
     report_path.write_text(json.dumps(report(results, options, seconds, args.jobs), indent=2) + "\n", encoding="utf-8")
     print(f"\nrollout: {seconds:.1f}s in total; report {report_path}; copier logs in {options.logs}")
     print("Nothing was pushed. Review each copier-update/* branch, then push or merge it yourself.")
-    return 1 if any(r.status in NEEDS_ATTENTION for r in results) else 0
+    return 0 if all(r.status in FINE for r in results) else 1
 
 
 if __name__ == "__main__":
