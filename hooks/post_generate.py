@@ -6,8 +6,10 @@ It never edits the project. It
   3. runs the project's own checker, `python -m taptools.verify`: a static
      TapStack contract check, a real synth, checks on cdktf.out/stacks/*/cdk.tf.json;
   4. on failure says which check failed, how to re-run it and how to skip it.
-`copier copy` deletes a destination it created when a task fails, so on that
-path the hook first saves the rendered project to a temporary folder.
+`copier copy` deletes a destination it created when a task fails (not one that
+existed before, nor with --no-cleanup), so then the hook first saves the
+rendered project to a temporary folder, tap-failed-render-*; every hook run
+deletes such folders older than a day (RENDER_KEEP_SECONDS).
 
 Environment:
   TAP_HOOK_PYTHON=/path/python   interpreter for the synth (default: the first of candidates() with cdktf:
@@ -18,6 +20,8 @@ Environment:
 from __future__ import annotations
 
 import argparse
+import ast
+import json
 import os
 import shutil
 import subprocess
@@ -30,6 +34,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from conflicts import conflict_report, find_conflicts  # noqa: E402  (hooks/ is not a package)
 
+RENDER_PREFIX = "tap-failed-render-"
+RENDER_KEEP_SECONDS = 24 * 3600
+# Files every render writes: the oldest of their times is when the render started.
+RENDERED = (".copier-answers.yml", "tap.py", "cdktf.json", "Pipfile", "lib/tap_stack.py")
 PROBE = "import importlib.util as u, sys; sys.exit(not (u.find_spec('cdktf') and u.find_spec('cdktf_cdktf_provider_aws')))"
 
 
@@ -77,31 +85,143 @@ def pick_python(project: Path) -> tuple[str | None, list[str]]:
 
 def save_render(project: Path) -> Path:
     """Copy the rendered project aside, since copier deletes it when this task fails."""
-    saved = Path(tempfile.mkdtemp(prefix="tap-failed-render-")) / project.name
+    saved = Path(tempfile.mkdtemp(prefix=RENDER_PREFIX)) / project.name
     shutil.copytree(project, saved, ignore=shutil.ignore_patterns("cdktf.out", "__pycache__", ".venv"))
     return saved
 
 
-def explain_failure(project: Path, operation: str, what: str) -> None:
+def clean_old_renders(now: float | None = None) -> list[Path]:
+    """Delete renders saved by earlier failed copies once they are older than RENDER_KEEP_SECONDS."""
+    now = time.time() if now is None else now
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob(f"{RENDER_PREFIX}*"):
+        try:
+            if folder.is_dir() and now - folder.stat().st_mtime > RENDER_KEEP_SECONDS:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+        except OSError:
+            continue
+    return removed
+
+
+def _birth_time(path: Path) -> float | None:
+    """When path was created, where the platform tells (st_birthtime, or GNU stat's %W); else None."""
+    born = getattr(os.stat(path), "st_birthtime", None)
+    if born:
+        return float(born)
+    try:
+        done = subprocess.run(["stat", "-c", "%W", str(path)], capture_output=True, text=True, check=False)
+    except OSError:
+        return None
+    value = done.stdout.strip()
+    return float(value) if done.returncode == 0 and value.isdigit() and int(value) > 0 else None
+
+
+def existed_before(project: Path) -> bool:
+    """Whether the destination was there before this copy (copier keeps such a destination on failure).
+
+    The render rewrites the files it owns; anything older than them (an old file,
+    a .git folder, the folder itself when the platform records creation times)
+    was there before copier started.
+    """
+    times = [(project / rel).stat().st_mtime for rel in RENDERED if (project / rel).is_file()]
+    if not times:
+        return True  # not a render at all: never claim copier deletes it
+    started = min(times) - 2.0
+    born = _birth_time(project)
+    if born is not None and born < started:
+        return True
+    for path in project.rglob("*"):
+        try:
+            if path.lstat().st_mtime < started:
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def _read_extra_tags(project: Path) -> tuple[dict | None, dict | None]:
+    """(EXTRA_TAGS as tap.py writes it, extra_tags as .copier-answers.yml records it); None where unreadable."""
+    in_code = None
+    try:
+        for node in ast.parse((project / "tap.py").read_text(encoding="utf-8")).body:
+            target = getattr(node, "target", None) or (getattr(node, "targets", None) or [None])[0]
+            if isinstance(target, ast.Name) and target.id == "EXTRA_TAGS" and node.value is not None:
+                in_code = ast.literal_eval(node.value)
+    except (OSError, SyntaxError, ValueError):
+        pass
+    answered = None
+    try:
+        import yaml  # pylint: disable=import-outside-toplevel  (copier's own dependency)
+
+        answered = (yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8")) or {}).get(
+            "extra_tags", {})
+    except (ImportError, OSError, ValueError, AttributeError):
+        pass
+    return in_code, answered
+
+
+def extra_tags_hint(project: Path, operation: str) -> str | None:
+    """When tap.py's EXTRA_TAGS was edited by hand, how to give the tags as the answer the checks follow."""
+    in_code, answered = _read_extra_tags(project)
+    if not isinstance(in_code, dict) or not isinstance(answered, dict) or in_code == answered:
+        return None
+    tags = json.dumps(in_code, ensure_ascii=False)
+    redo = ("abandon this update (`git reset --hard && git clean -fd`), then run it again with the tags as an answer:"
+            if operation == "update" else "give the tags as an answer:")
+    return (
+        f"tap.py's EXTRA_TAGS is {tags}, but the extra_tags answer in .copier-answers.yml is "
+        f"{json.dumps(answered, ensure_ascii=False)}. The template renders tap.py, its tests and these checks from "
+        "the answers, so a tag added in tap.py by hand fails the json step. The fix: record the tags as the answer;\n"
+        f"{redo}\n"
+        f"  copier {operation} --trust --defaults --data 'extra_tags={tags}'\n"
+        "(or set extra_tags in .copier-answers.yml to those tags, commit, and update again)."
+    )
+
+
+def run_verify(verify: list[str], project: Path, env: dict, operation: str) -> tuple[int, str]:
+    """Run the checks, streaming their output as it comes; (exit status, what they printed)."""
+    proc = subprocess.Popen(verify, cwd=project, env=env, stdout=subprocess.PIPE, text=True)
+    printed = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if operation == "copy":  # verify's fixes name `copier update`; after a failed copy there is nothing to update
+            line = line.replace("copier update --data", "copier copy --data")
+        printed.append(line)
+        sys.stdout.write(line)
+        sys.stdout.flush()
+    return proc.wait(), "".join(printed)
+
+
+def explain_failure(project: Path, operation: str, what: str, cleanup: bool = True) -> None:
     """Everything a user needs to act on a failure, printed once."""
+    where, after = project, []
+    if operation == "copy":
+        if not cleanup:
+            after = [f"copier keeps {project} (--no-cleanup), as rendered."]
+        elif existed_before(project):
+            after = [f"copier keeps {project}: it existed before this copy (copier cleans up only a destination "
+                     "it created)."]
+        else:
+            where = save_render(project)
+            after = [
+                f"copier deletes {project} because it created it and a task failed; the rendered files were saved to:",
+                f"  {where}",
+                f"(saved renders older than a day are deleted by the next hook run; to keep {project} itself, "
+                "add --no-cleanup (-C) to copier copy)",
+            ]
+    else:
+        after = ["copier update keeps the project as it is now: nothing was deleted or rewritten by the hook."]
     lines = [
         "",
         f"TAP hook FAILED: {what}",
         "",
         "Re-run the checks after fixing:",
-        f"  cd {project} && python -m taptools.verify        (or: pipenv run verify)",
+        f"  cd {where} && python -m taptools.verify        (or: pipenv run verify)",
         "Skip the hook (nothing is checked, say so in review):",
         f"  copier {operation} --skip-tasks ...              static checks only: TAP_HOOK_SKIP_SYNTH=1",
+        *after,
     ]
-    if operation == "copy":
-        saved = save_render(project)
-        lines += [
-            "copier deletes the new project because a task failed; the rendered files were saved to:",
-            f"  {saved}",
-            "To keep the destination itself, add --no-cleanup (-C) to copier copy.",
-        ]
-    else:
-        lines += ["copier update keeps the project as it is now: nothing was deleted or rewritten by the hook."]
     print("\n".join(lines), file=sys.stderr, flush=True)
 
 
@@ -109,16 +229,20 @@ def main(argv: list[str] | None = None) -> int:
     """Run the checks; the exit status is copier's task status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--operation", default=os.environ.get("COPIER_OPERATION", "copy"))
+    parser.add_argument("--cleanup", default="True",
+                        help="copier's cleanup_on_error, rendered (True/False): False with copier copy --no-cleanup")
     parser.add_argument("project", nargs="?", default=".")
     args = parser.parse_args(argv)
     project = Path(args.project).resolve()
+    cleanup = args.cleanup.strip().lower() not in {"false", "0", "no"}
     started = time.perf_counter()
     print(f"TAP hook: checking {project} after copier {args.operation}", flush=True)
+    clean_old_renders()
 
     if args.operation == "update":
         conflicts = find_conflicts(project)
         if conflicts:
-            explain_failure(project, args.operation, conflict_report(project, conflicts))
+            explain_failure(project, args.operation, conflict_report(project, conflicts), cleanup)
             return 1
 
     verify = [sys.executable, "-m", "taptools.verify", str(project)]
@@ -133,14 +257,16 @@ def main(argv: list[str] | None = None) -> int:
                 f"synthesized. Tried: {', '.join(tried)}.\n"
                 "Install them where copier runs (the template README's command does), or run "
                 "`pipenv install --dev` in the project and set TAP_HOOK_PYTHON=$(pipenv --py)."
-            ))
+            ), cleanup)
             return 1
         verify += ["--python", python]
 
     env = {**os.environ, "PYTHONPATH": str(project)}
-    status = subprocess.run(verify, cwd=project, env=env, check=False).returncode
+    status, printed = run_verify(verify, project, env, args.operation)
     if status != 0:
-        explain_failure(project, args.operation, "a check of the generated project failed (see the step marked FAILED above)")
+        what = "a check of the generated project failed (see the step marked FAILED above)"
+        hint = extra_tags_hint(project, args.operation) if "FAILED at step 'json'" in printed else None
+        explain_failure(project, args.operation, f"{what}\n{hint}" if hint else what, cleanup)
         return status
     print(f"TAP hook: passed in {time.perf_counter() - started:.1f}s", flush=True)
     return 0

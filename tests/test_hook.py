@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import subprocess
+import time
 import venv
 from pathlib import Path
 
 import pytest
+import yaml
 
 from helpers import PYTHON, ROOT, copy_template, run
 
@@ -60,8 +63,66 @@ def test_copy_fails_on_a_broken_template_and_keeps_the_render(tmp_path):
     assert "FAILED at step 'contract'" in output and "TAP hook FAILED" in output
     assert "--skip-tasks" in output and "python -m taptools.verify" in output
     assert not dest.exists(), "copier removes a destination it created when a task fails"
+    assert f"copier deletes {dest} because it created it" in output
     saved = re.search(r"rendered files were saved to:\n\s+(\S+)", output).group(1)
     assert "enable_logging=True" in (Path(saved) / "tap.py").read_text(encoding="utf-8")
+    assert f"cd {saved} && python -m taptools.verify" in output, "re-run the checks where the files still are"
+    assert f"cd {dest} &&" not in output
+
+
+@pytest.fixture(scope="module")
+def plain_template(tmp_path_factory):
+    """This checkout's template files, without git, so copier renders the working tree."""
+    return copy_template(tmp_path_factory.mktemp("plain") / "template")
+
+
+@pytest.mark.parametrize("case", ["existing", "no-cleanup"])
+def test_a_failed_copy_says_copier_keeps_what_it_keeps(plain_template, tmp_path, case):
+    """A constraint that excludes the prebuilt provider fails the hook at step 'provider', before any synth."""
+    dest = tmp_path / "task"
+    flags = []
+    if case == "existing":
+        dest.mkdir()
+        (dest / "NOTES.md").write_text("mine\n", encoding="utf-8")
+        os.utime(dest / "NOTES.md", (time.time() - 60, time.time() - 60))
+    else:
+        flags.append("--no-cleanup")
+    done = subprocess.run([PYTHON, "-m", "copier", "copy", "--trust", "--defaults", *flags,
+                           "--data", "aws_provider_constraint=~> 5.0", str(plain_template), str(dest)],
+                          capture_output=True, text=True, check=False)
+    output = done.stdout + done.stderr
+    assert done.returncode != 0 and "FAILED at step 'provider'" in output, output
+    assert (dest / "tap.py").is_file(), "copier keeps this destination"
+    assert f"copier keeps {dest}" in output and "copier deletes" not in output and "saved to" not in output
+    assert f"cd {dest} && python -m taptools.verify" in output
+    assert "copier update" not in output, "nothing to update after a failed copy"
+    assert "copier copy --data aws_provider_constraint=" in output
+
+
+def test_old_saved_renders_are_deleted_by_the_next_hook_run(project, tmp_path):
+    tmp = tmp_path / "tmp"
+    old, fresh = tmp / "tap-failed-render-old", tmp / "tap-failed-render-fresh"
+    for folder in (old, fresh):
+        (folder / "task").mkdir(parents=True)
+    two_days_ago = time.time() - 2 * 24 * 3600
+    os.utime(old, (two_days_ago, two_days_ago))
+    done = hook(project, TAP_HOOK_SKIP_SYNTH="1", TMPDIR=str(tmp))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not old.exists() and fresh.is_dir()
+
+
+def test_the_json_check_names_what_differs_and_hand_added_tags_get_the_answer_to_give(project):
+    """One synth for both: a changed default region, and EXTRA_TAGS edited in tap.py (what an update then prints)."""
+    edit(project / "tap.py", '"AWS_REGION", "us-east-1"', '"AWS_REGION", "us-east-2"')
+    edit(project / "tap.py", "EXTRA_TAGS: Mapping[str, str] = {}", 'EXTRA_TAGS: Mapping[str, str] = {"Owner": "me"}')
+    done = hook(project, "update")
+    assert done.returncode == 1
+    assert "FAILED at step 'json'" in done.stdout
+    assert "AWS provider regions are ['us-east-2'], expected ['us-east-1']" in done.stdout
+    assert "tap.py's EXTRA_TAGS is {\"Owner\": \"me\"}" in done.stderr
+    command = re.search(r"copier update --trust --defaults --data '(extra_tags=[^']+)'", done.stderr).group(1)
+    assert yaml.safe_load(command.split("=", 1)[1]) == {"Owner": "me"}, "the --data value copier will parse"
+    assert "git reset --hard && git clean -fd" in done.stderr and "extra_tags in .copier-answers.yml" in done.stderr
 
 
 def test_a_synth_failure_is_reported_whole_and_nothing_is_touched(project):
@@ -75,14 +136,6 @@ def test_a_synth_failure_is_reported_whole_and_nothing_is_touched(project):
     assert "no dev buckets today" in done.stdout, "the synth's own error must be shown"
     assert "nothing was deleted or rewritten" in done.stderr
     assert snapshot(project) == before
-
-
-def test_the_json_check_names_what_differs_from_the_answers(project):
-    edit(project / "tap.py", '"AWS_REGION", "us-east-1"', '"AWS_REGION", "us-east-2"')
-    done = hook(project)
-    assert done.returncode == 1
-    assert "FAILED at step 'json'" in done.stdout
-    assert "AWS provider regions are ['us-east-2'], expected ['us-east-1']" in done.stdout
 
 
 @pytest.mark.parametrize("kind", ["markers", "rej"])
