@@ -1,6 +1,7 @@
 """Adopt a hand-made TAP repo, so that `copier update` can maintain it from now on.
 
-    python3 run.py adopt REPO [--template PATH] [--version X.Y.Z] [--no-verify] [--no-commit] [--json FILE]
+    python3 run.py adopt REPO [--accept KIND ...] [--template PATH] [--version X.Y.Z] [--no-verify] [--no-commit]
+                              [--json FILE]
 
 Many TAP repos were made by copying files by hand: no .copier-answers.yml, so
 copier cannot update them. adopt reads the repo (tap.py's environment defaults
@@ -29,17 +30,26 @@ made plus the repo's own work, and pins that release:
     and .gitignore lines are merged into the template's; a README.md or a
     metadata.json with more than the answers hold is kept as the user's edit
     (copier merges template changes into it);
-  * it synthesizes the repo before and after, and refuses (restoring the repo)
-    if any resource, data source or output is missing afterwards.
+  * what decides deployed infrastructure is read off the repo's own synthesized
+    JSON (tapctl/deployed.py): the default provider's region, tags and settings,
+    the backend and state key; the repo's aliased providers move with its code,
+    as written, so their aliases and regions stay;
+  * it synthesizes the repo before and after, under the pipeline's variables,
+    compares the whole JSON (tapctl/stackdiff.py) and refuses, restoring the
+    repo, unless every difference is of a kind the user accepted by name
+    (--accept state-key, ...). Guardrail findings the repo deployed with become
+    suppressions with a reason, listed in the report.
 
-The release pinned is the one whose render is closest to the repo; the first
-`copier update` then brings the rest (migrations included). adopt commits its
+The release pinned is the newest (or --version): adopt verifies the repo with
+that release's doctor, guardrails and tests, so `copier update` has nothing
+left to break. adopt commits its
 work as one commit (a repo without git first gets a commit of its files as
 they were), because copier update needs a clean tree. It never pushes.
 """
 from __future__ import annotations
 
 import argparse
+import ast
 import difflib
 import json
 import os
@@ -53,11 +63,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 
-from tapctl import gitutil, handmade, template, transplant
+from tapctl import deployed, gitutil, handmade, stackdiff, template, transplant
 
-PIPELINE_VARIABLES = ("ENVIRONMENT_SUFFIX", "AWS_REGION", "TERRAFORM_STATE_BUCKET", "TERRAFORM_STATE_BUCKET_REGION",
-                      "REPOSITORY", "COMMIT_AUTHOR", "PR_NUMBER", "TEAM", "CDKTF_OUTDIR", "CDKTF_CONTEXT_JSON")
-SYNTH_TIMEOUT = 600
 ENTRY_FILES = {"tap.py", "lib/tap_stack.py"}
 STUB = '''"""{what}
 
@@ -76,23 +83,6 @@ STUBS = {
 }
 # Where a test file of the repo goes when the template owns its path.
 TEST_HOMES = {"tests/unit/test_tap_stack.py": "tests/unit/test_resources.py"}
-# The synth runner: bundled Node and lazy provider import first, as a generated project does, then tap.py.
-SYNTH_RUNNER = (
-    "import importlib.util, runpy, sys\n"
-    "spec = importlib.util.spec_from_file_location('tap_adopt_toolchain', sys.argv[1])\n"
-    "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module); module.install()\n"
-    "sys.path.insert(0, '.')\n"
-    "if sys.argv[2:] == ['--drop-refused-keywords']:\n"
-    "    import inspect, lib.tap_stack as stack_module\n"
-    "    Real = stack_module.TapStack\n"
-    "    accepted = inspect.signature(Real.__init__).parameters\n"
-    "    class TapStack(Real):\n"
-    "        def __init__(self, scope, stack_id, *args, **kwargs):\n"
-    "            super().__init__(scope, stack_id, *args, **{k: v for k, v in kwargs.items() if k in accepted})\n"
-    "    stack_module.TapStack = TapStack\n"
-    "sys.argv = ['tap.py']\n"
-    "runpy.run_path('tap.py', run_name='__main__')\n"
-)
 
 
 class AdoptError(Exception):
@@ -120,6 +110,9 @@ class Outcome(handmade.Findings):
     files: list[FileAction] = field(default_factory=list)
     resources_before: list[str] | None = None
     resources_after: list[str] | None = None
+    differences: list[str] = field(default_factory=list)  # every change in the deployed JSON (stackdiff)
+    accepted: list[str] = field(default_factory=list)  # categories the user accepted (--accept)
+    compared: bool = False  # the whole synthesized JSON was compared before and after
     synth_before_error: str | None = None
     first_update: list[str] = field(default_factory=list)
     commit: str | None = None
@@ -128,27 +121,11 @@ class Outcome(handmade.Findings):
 
 # ---------------------------------------------------------------- synth
 def synthesize(project: Path, outdir: Path, *flags: str) -> tuple[set[str] | None, str | None]:
-    """(resources, None) from `python tap.py` into outdir, or (None, the error)."""
-    env = {k: v for k, v in os.environ.items() if k not in PIPELINE_VARIABLES}
-    env.update(CDKTF_OUTDIR=str(outdir), PYTHONDONTWRITEBYTECODE="1")
+    """(resource, data source and output addresses, None) from `python tap.py` into outdir, or (None, the error)."""
     try:
-        done = subprocess.run([sys.executable, "-c", SYNTH_RUNNER, str(template.TOOLCHAIN), *flags], cwd=project,
-                              env=env,
-                              capture_output=True, text=True, timeout=SYNTH_TIMEOUT, check=False)
-    except subprocess.TimeoutExpired:
-        return None, f"python tap.py did not finish in {SYNTH_TIMEOUT}s"
-    if done.returncode != 0:
-        lines = [line for line in (done.stderr or done.stdout).strip().splitlines() if line.strip()]
-        return None, (lines[-1] if lines else f"exit status {done.returncode}")
-    found = set()
-    for stack in sorted(outdir.glob("stacks/*/cdk.tf.json")):
-        doc = json.loads(stack.read_text(encoding="utf-8"))
-        for rtype, items in doc.get("resource", {}).items():
-            found.update(f"{rtype}.{name}" for name in items)
-        for dtype, items in doc.get("data", {}).items():
-            found.update(f"data.{dtype}.{name}" for name in items)
-        found.update(f"output.{name}" for name in doc.get("output", {}))
-    return found, None
+        return deployed.addresses(deployed.synthesize(project, outdir, *flags)), None
+    except deployed.SynthFailed as error:
+        return None, str(error)
 
 
 # ---------------------------------------------------------------- file policies
@@ -240,6 +217,15 @@ def place(rel: str, rendered: str, mine: str | None, answered_keys: set[str]) ->
             changed = sorted(k for k in ours if ours[k] != theirs[k])
             return FileAction(rel, "replaced", "the template's, from the answers" + (
                 f" ({', '.join(changed)} changed)" if changed else "")), rendered
+        if rel == "cdktf.json" and isinstance(ours, dict) and isinstance(theirs, dict):
+            # Kept for its own keys, but the AWS constraint is an answer: the stack's required_providers and the
+            # generated tests read it, so cdktf.json must agree with it.
+            aws = [p for p in theirs.get("terraformProviders", []) if str(p).split("@")[0].endswith("aws")]
+            others = [p for p in ours.get("terraformProviders", []) if not str(p).split("@")[0].endswith("aws")]
+            if ours.get("terraformProviders") != aws + others:
+                ours["terraformProviders"] = aws + others
+                return FileAction(rel, "kept", "yours, with terraformProviders set to the answered "
+                                               f"{', '.join(aws)}"), json.dumps(ours, indent=2) + "\n"
     return FileAction(rel, "kept", "yours differs from the template's; copier update merges template changes "
                                    "into it, and may mark conflicts there")
 
@@ -248,10 +234,14 @@ def place(rel: str, rendered: str, mine: str | None, answered_keys: set[str]) ->
 class Adoption:
     """One adoption, step by step; any AdoptError leaves the repo as it was."""
 
-    def __init__(self, repo: Path, source: Path, version: str | None, verify: bool, commit: bool):
+    def __init__(self, repo: Path, source: Path, version: str | None, verify: bool, commit: bool,  # pylint: disable=too-many-arguments
+                 accept: set[str] | None = None):
         self.repo, self.source, self.wanted = repo, source, version
         self.verify, self.commit = verify, commit
-        self.outcome = Outcome(repo=str(repo), template=str(source))
+        self.accept = set(accept or ())
+        self.outcome = Outcome(repo=str(repo), template=str(source), accepted=sorted(self.accept))
+        self.moved_text: str | None = None
+        self.overrides: dict[str, object] = {}
         self.tmp = Path(tempfile.mkdtemp(prefix="tap-adopt-"))
         self.head: str | None = None
         self.applied = False
@@ -261,8 +251,10 @@ class Adoption:
         try:
             self.prepare_git()
             reading = self.read()
-            render, config = self.choose(reading)
             before = self.snapshot() if self.verify else None
+            if before is not None:
+                self.use_deployed(reading, deployed.Inferred(before))
+            render, config = self.choose(reading)
             self.applied = True
             self.convert(reading, render, config)
             self.check(before)
@@ -311,7 +303,7 @@ class Adoption:
         return reading
 
     def choose(self, reading: handmade.Reading) -> tuple[Path, dict]:
-        """Render candidate releases with the answers; keep the one closest to the repo."""
+        """Render the release to pin (the newest, or --version) with the answers."""
         try:
             tags = template.releases(self.source)
         except gitutil.GitError as error:
@@ -328,7 +320,9 @@ class Adoption:
                 raise AdoptError(f"--version {self.wanted} is not a release tag of {self.source}")
         renamed = template.renames(template.config_at(self.source, newest))
         results = {}
-        for version, tag in tags[-6:]:
+        # The newest release by default: it is what `copier update` brings anyway, and verifying the repo at an
+        # older one (without the newest doctor and guardrails) let the first update fail where adopt had passed.
+        for version, tag in tags[-1:]:
             config = template.config_at(self.source, tag)
             questions = {k for k in config if not k.startswith("_")}
             answers = {k: v for k, v in template.answers_for(reading.answers, version, renamed).items()
@@ -423,26 +417,50 @@ class Adoption:
 
     _kept_paths_changed: list[str] = []
 
-    def snapshot(self) -> set[str] | None:
-        """The resources the repo synthesizes as it is (a copy, so nothing in it changes)."""
+    def snapshot(self) -> dict[str, dict] | None:
+        """What the repo synthesizes as it is, {stack: cdk.tf.json} (from a copy, so nothing in it changes)."""
         copy = self.tmp / "before" / self.repo.name
         shutil.copytree(self.repo, copy, ignore=shutil.ignore_patterns(".git", "cdktf.out", "__pycache__", ".venv"))
-        found, error = synthesize(copy, self.tmp / "before-out")
-        if error:
+        docs, error = None, None
+        try:
+            docs = deployed.synthesize(copy, self.tmp / "before-out")
+        except deployed.SynthFailed as failed:
+            error = str(failed)
             self.outcome.synth_before_error = error
             if "TypeError" in error and "TapStack" in error:
-                found, again = synthesize(copy, self.tmp / "before-out-2", "--drop-refused-keywords")
-                if found is not None:
+                try:
+                    docs = deployed.synthesize(copy, self.tmp / "before-out-2", "--drop-refused-keywords")
                     self.outcome.notes.append(
-                        f"the repo did not synthesize before adoption ({error}); its resources were listed from a "
+                        f"the repo did not synthesize before adoption ({error}); its infrastructure was read from a "
                         "synth where tap.py's keywords TapStack refuses were dropped, and compared with that")
-                else:
-                    error = again
-        if found is None:
-            self.outcome.notes.append(f"the repo did not synthesize before adoption ({error}), so there is no "
-                                      "resource list to compare with; the adopted repo's is shown")
-        self.outcome.resources_before = sorted(found) if found is not None else None
-        return found
+                except deployed.SynthFailed as again:
+                    error = str(again)
+        if docs is None:
+            self.outcome.notes.append(f"the repo did not synthesize before adoption ({error}), so nothing proves "
+                                      "what it deploys; answers come from its source, and the adopted repo's "
+                                      "resources are shown")
+            return None
+        self.outcome.resources_before = sorted(deployed.addresses(docs))
+        return docs
+
+    def use_deployed(self, reading: handmade.Reading, inferred: deployed.Inferred) -> None:
+        """Answers read off the synthesized JSON win over those read from the source: they are what deploys."""
+        self.outcome.notes.extend(inferred.notes)
+        for question, value in inferred.answers.items():
+            old = reading.answers.get(question)
+            if question in reading.answers and old != value:
+                self.outcome.notes.append(f"{question}: the source suggested {json.dumps(old)} "
+                                          f"({reading.sources.get(question, '?')}); the repo deploys "
+                                          f"{json.dumps(value)}, which adopt keeps")
+            for findings in (reading, self.outcome):
+                findings.answers[question] = value
+                findings.sources[question] = inferred.sources[question]
+                findings.could_not[:] = [c for c in findings.could_not if not c.startswith(f"{question}:")]
+        self.overrides = inferred.provider_overrides
+        if self.overrides:
+            self.outcome.notes.append("the default AWS provider's own settings ("
+                                      + ", ".join(sorted(self.overrides)) + ") are kept in lib/resources.py "
+                                      "adopted_settings(), with the values the repo deployed")
 
     def write(self, rel: str, text: str) -> None:
         """Write a file of the repo."""
@@ -458,7 +476,8 @@ class Adoption:
             raise AdoptError(f"{repo / transplant.RESOURCES} exists already; the template keeps your resources "
                              "there. Rename it (and its imports), commit, and run adopt again")
         moved = transplant.move_resources(reading, self.outcome.answers, repo)
-        self.write(str(transplant.RESOURCES), moved.text)
+        self.moved_text = moved.text
+        self.write_resources([])
         detail = "TapStack.__init__'s resources" + (f" and {', '.join(moved.functions)}" if moved.functions else "")
         files.append(FileAction(f"lib/tap_stack.py -> {transplant.RESOURCES}", "moved", detail))
         if moved.dropped:
@@ -475,7 +494,7 @@ class Adoption:
                 files.append(FileAction(f"{rel} -> {home}", "moved", "the template owns the old path"))
         # Tests and other code that built TapStack the old way go through tap_stack_as_before
         # (tests/adopted.py, or lib/adopted.py when code outside tests/ calls it too).
-        edits, adapters = transplant.rewrite_callers(repo, reading.stack, moved.names)
+        edits, adapters = transplant.rewrite_callers(repo, reading.stack, moved)
         for edit in edits:
             edit.path.write_text(edit.text, encoding="utf-8")
             rel = edit.path.relative_to(repo).as_posix()
@@ -510,25 +529,76 @@ class Adoption:
             self.outcome.first_update.append(f"may mark conflicts in {', '.join(kept_changed)}: you keep your "
                                              "version and the update changes the template's")
 
-    def check(self, before: set[str] | None) -> None:
-        """The adopted repo must pass the contract check and synthesize every resource it had."""
+    def write_resources(self, suppressions: list[tuple[str, str]]) -> None:
+        """lib/resources.py: the moved code, plus adopted_settings(stack) when the template needs settings on top."""
+        text = self.moved_text or ""
+        body = deployed.settings_code(self.overrides, suppressions)
+        if body and text:
+            tree = ast.parse(text)
+            function = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "add_resources")
+            last = function.body[-1]
+            lines = text.splitlines()
+            call = "    adopted_settings(stack)  # added by adopt: what the repo deployed beyond the template's answers"
+            at = last.lineno - 1 if isinstance(last, ast.Return) else function.end_lineno
+            lines[at:at] = [call]
+            imports = ["from lib import guardrails"] if suppressions and "from lib import guardrails" not in text else []
+            head = "\n".join(lines) + "\n"
+            if imports:
+                first_def = next(i for i, line in enumerate(lines) if line.startswith(("def ", "if TYPE_CHECKING")))
+                lines[first_def:first_def] = imports + [""]
+                head = "\n".join(lines) + "\n"
+            text = head + "\n\ndef adopted_settings(stack: TapStack) -> None:\n" + (
+                '    """Kept by adopt: provider settings and guardrail exceptions the repo deployed with."""\n'
+                + "\n".join(body) + "\n")
+        self.write(str(transplant.RESOURCES), text)
+
+    def check(self, before: dict[str, dict] | None) -> None:
+        """The adopted repo must pass the contract check, and deploy exactly what it did (or what was accepted)."""
         errors = [f for f in template.contract().check(self.repo) if f.severity == "error"]
         if errors:
             raise AdoptError("after the conversion, TapStack calls do not match its signature:\n  "
                              + "\n  ".join(map(str, errors)))
         if not self.verify:
-            self.outcome.notes.append("--no-verify: the adopted repo was not synthesized; run "
-                                      "`python -m taptools.verify` in it")
+            self.outcome.notes.append("--no-verify: the adopted repo was not synthesized; nothing proves it deploys "
+                                      "what it did; run `python -m taptools.verify` in it")
             return
-        after, error = synthesize(self.repo, self.tmp / "after-out")
-        if error:
-            raise AdoptError(f"the adopted repo does not synthesize: {error}. Nothing was changed; if the line "
-                             "above points into lib/resources.py, the code adopt moved needs a hand (please report "
-                             "it with your lib/tap_stack.py)")
-        self.outcome.resources_after = sorted(after)
-        if before is not None and before - after:
-            raise AdoptError(f"after the conversion {len(before - after)} resource(s) are missing: "
-                             f"{', '.join(sorted(before - after))}. Nothing was changed")
+        after = self.synthesize_adopted(before)
+        self.outcome.resources_after = sorted(deployed.addresses(after))
+        if before is None:
+            return
+        differences = stackdiff.diff(before, after)
+        self.outcome.compared = True
+        self.outcome.differences = [str(d) for d in differences]
+        blocking = stackdiff.needing_acceptance(differences, self.accept)
+        if blocking:
+            shown = [f"  - {d}" for d in blocking[:25]] + (
+                [f"  - ... and {len(blocking) - 25} more"] if len(blocking) > 25 else [])
+            names = sorted({d.category for d in blocking})
+            raise AdoptError(
+                f"the adopted repo would deploy something else ({len(blocking)} difference(s) in the synthesized "
+                "JSON):\n" + "\n".join(shown) + "\nNothing was changed. If these changes are what you want, accept "
+                "them by name: " + " ".join(f"--accept {n}" for n in names) + " ("
+                + "; ".join(f"{n}: {stackdiff.CATEGORIES[n]}" for n in names) + ")")
+
+    def synthesize_adopted(self, before: dict[str, dict] | None) -> dict[str, dict]:
+        """Synth the adopted repo; guardrail findings the repo already deployed with become suppressions, said so."""
+        try:
+            return deployed.synthesize(self.repo, self.tmp / "after-out")
+        except deployed.SynthFailed as failed:
+            findings = deployed.guardrail_findings(failed.output)
+            if not (findings and before is not None and self.moved_text):
+                raise AdoptError(f"the adopted repo does not synthesize: {failed}. Nothing was changed; if the line "
+                                 "above points into lib/resources.py, the code adopt moved needs a hand (please "
+                                 "report it with your lib/tap_stack.py)") from failed
+        self.write_resources(findings)
+        self.outcome.notes.append(
+            "the template's guardrails refuse what the repo deployed before; adopt kept it, each suppressed with a "
+            "reason in lib/resources.py adopted_settings() (fix them when you can): "
+            + ", ".join(f"{rule} at {path}" for path, rule in findings))
+        try:
+            return deployed.synthesize(self.repo, self.tmp / "after-out-2")
+        except deployed.SynthFailed as failed:
+            raise AdoptError(f"the adopted repo does not synthesize: {failed}. Nothing was changed") from failed
 
     def finish(self) -> None:
         """Commit adopt's work."""
@@ -547,10 +617,15 @@ class Adoption:
         gitutil.git(self.repo, "clean", "-fdq", check=False)
 
 
-def adopt(repo: Path, source: Path = template.ROOT, version: str | None = None, verify: bool = True,
-          commit: bool = True) -> Outcome:
-    """Adopt the repo; raises AdoptError (repo left as it was) when it cannot."""
-    return Adoption(repo.resolve(), source.resolve(), version, verify, commit).run()
+def adopt(repo: Path, source: Path = template.ROOT, version: str | None = None, verify: bool = True,  # pylint: disable=too-many-arguments
+          commit: bool = True, accept: set[str] | None = None) -> Outcome:
+    """Adopt the repo; raises AdoptError (repo left as it was) when it cannot, or when what it deploys would
+    change in a category (stackdiff.CATEGORIES) not in `accept`."""
+    unknown = set(accept or ()) - set(stackdiff.CATEGORIES)
+    if unknown:
+        raise AdoptError(f"--accept {', '.join(sorted(unknown))}: not a kind of change; one of "
+                         f"{', '.join(stackdiff.CATEGORIES)}")
+    return Adoption(repo.resolve(), source.resolve(), version, verify, commit, accept).run()
 
 
 # ---------------------------------------------------------------- report
@@ -580,6 +655,18 @@ def report(outcome: Outcome) -> str:
     for action in outcome.files:
         out.append(f"  {action.action:<9} {action.path}" + (f"  ({action.detail})" if action.detail else ""))
     out.append("")
+    if outcome.compared:
+        changes = [d for d in outcome.differences if not d.startswith(stackdiff.INFO_ONLY)]
+        info = [d for d in outcome.differences if d.startswith(stackdiff.INFO_ONLY)]
+        if changes:
+            out.append(f"Deployed infrastructure: {len(changes)} accepted change(s) "
+                       f"(--accept {' '.join(outcome.accepted)}):")
+            out.extend(f"  - {d}" for d in changes)
+        else:
+            out.append("Deployed infrastructure: unchanged. The whole synthesized JSON was compared before and after "
+                       "(every resource's and data source's arguments and provider, provider blocks with their tags "
+                       "and settings, backend, outputs, stack names), under the pipeline's variables.")
+        out.extend(f"  (not infrastructure) {d}" for d in info)
     if outcome.resources_after is not None:
         before = outcome.resources_before
         kept = "every one kept" if before is not None and set(before) <= set(outcome.resources_after) else (
@@ -604,14 +691,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("repo", type=Path, help="the hand-made TAP repo")
     parser.add_argument("--template", type=Path, default=template.ROOT,
                         help=f"template checkout with release tags (default {template.ROOT})")
-    parser.add_argument("--version", help="pin this release instead of the closest one")
+    parser.add_argument("--version", help="pin this release instead of the newest")
     parser.add_argument("--no-verify", dest="verify", action="store_false",
                         help="do not synthesize before and after (faster; nothing proves the resources are kept)")
     parser.add_argument("--no-commit", dest="commit", action="store_false", help="leave the changes uncommitted")
+    parser.add_argument("--accept", action="append", default=[], metavar="KIND",
+                        choices=sorted(stackdiff.CATEGORIES),
+                        help="accept this kind of change to what the repo deploys (repeatable): "
+                             + "; ".join(f"{k}: {v}" for k, v in stackdiff.CATEGORIES.items()))
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the findings as JSON")
     args = parser.parse_args(argv)
     try:
-        outcome = adopt(args.repo, args.template, args.version, args.verify, args.commit)
+        outcome = adopt(args.repo, args.template, args.version, args.verify, args.commit, set(args.accept))
     except AdoptError as error:
         print(f"adopt: FAILED for {args.repo.resolve()}: {error}", file=sys.stderr)
         return 1

@@ -402,23 +402,16 @@ class Reader:
             reading.could_not.append(f"aws_region: the provider region at {STACK_FILE}:{primary[1].lineno} is not a "
                                      "value adopt can read; kept the default us-east-1 (set it with copier update "
                                      "--data aws_region=...)")
-        extra = []
         for _stmt, call, _ in providers:
             if call is primary[1]:
                 continue
             value = self.provider_region(call)
             alias = next((ast.unparse(k.value) for k in call.keywords if k.arg == "alias"), "?")
-            if value and isinstance(value.value, str):
-                if value.value != reading.answers.get("aws_region") and value.value not in extra:
-                    extra.append(value.value)
-                reading.notes.append(f"provider alias {alias} ({value.value}) becomes the template's alias "
-                                     f"{value.value.replace('-', '_')}; resources keep their provider")
-            else:
-                reading.could_not.append(f"extra region: the region of AwsProvider at {STACK_FILE}:{call.lineno} "
-                                         "is not a value adopt can read; add it with copier update --data "
-                                         "extra_regions=[...]")
-        if extra:
-            reading.infer("extra_regions", extra, f"{STACK_FILE}: aliased AwsProvider(s)")
+            region = value.value if value and isinstance(value.value, str) else "its region"
+            # Kept as written, not turned into extra_regions: the template would name the alias after the region,
+            # and Terraform cannot plan resources whose provider alias disappeared from the configuration.
+            reading.notes.append(f"provider alias {alias} ({region}, {STACK_FILE}:{call.lineno}) moves to "
+                                 "lib/resources.py as written: its resources keep their provider and region")
 
     def read_backend(self) -> None:
         """backend, state bucket, region, key pattern and locking, from the backend call."""

@@ -32,7 +32,7 @@ EXPECTED = {
         "drift": [],
     },
     "explicit-id": {
-        "answers": {"extra_regions": ["us-west-2"], "s3_locking": "dynamodb",
+        "answers": {"extra_regions": [], "s3_locking": "dynamodb",
                     "dynamodb_table": "iac-rlhf-tf-state-locks", "state_key_pattern": "tap/{environment_suffix}/terraform.tfstate",
                     "extra_tags": {"CostCenter": "4410"}, "aws_provider_constraint": "~> 6.0", "team": "inventory"},
         "drift": [],
@@ -58,8 +58,18 @@ EXPECTED = {
 }
 
 
+# What each shape's adoption changes in what it deploys, so adopt refuses without these --accept names.
+ACCEPT = {
+    "classic-kwargs": {"default-tags"},  # its CreatedAt tag from datetime.now() is dropped
+    "explicit-id": set(),
+    "ns-suffix-only": set(),
+    "stack-id-drift": {"default-tags"},  # its provider had no default tags
+    "kwargs-typo-drift": {"state-key"},  # TapStack read kwargs["enviroment_suffix"]: the key always said dev
+}
+
+
 def test_every_fixture_has_expectations():
-    assert sorted(EXPECTED) == SHAPES
+    assert sorted(EXPECTED) == SHAPES == sorted(ACCEPT)
 
 
 def defined_tests(tree_root: Path) -> dict[str, set[str]]:
@@ -82,7 +92,8 @@ def synth_resources(project: Path, outdir: Path) -> set[str]:
 def adopt_and_update(releases: Path, shape: str, base: Path) -> dict:
     repo = shutil.copytree(HANDMADE / shape, base / shape)
     before_tests = defined_tests(repo)
-    outcome = adopt.adopt(repo, releases)
+    # Pinned to 0.2.0 (this checkout) so that the update to 0.3.0 brings the sample fixes.
+    outcome = adopt.adopt(repo, releases, version="0.2.0", accept=ACCEPT[shape])
     result = {"repo": repo, "outcome": outcome, "report": adopt.report(outcome), "before_tests": before_tests,
               "adopted_answers": answers(repo), "adopted_status": gitutil.status_lines(repo)}
     result["update"] = sandbox.copier("update", "--trust", "--defaults", "--vcs-ref=0.3.0", cwd=repo,
@@ -143,6 +154,21 @@ def test_adopt_keeps_every_resource(adopted, shape):
     assert outcome.resources_before, "adopt lists the resources the repo had (for drift repos, with a repaired call)"
     assert set(outcome.resources_before) <= set(outcome.resources_after)
     assert "every one kept" in adopted[shape]["report"]
+    assert outcome.compared
+    changed = {d.split(":")[0] for d in outcome.differences} - {"required-providers"}
+    assert changed == ACCEPT[shape], outcome.differences
+
+
+@pytest.mark.parametrize("shape", [s for s in SHAPES if ACCEPT[s]])
+def test_a_change_to_what_deploys_is_refused_unless_accepted(releases, tmp_path, shape):
+    repo = git_repo(tmp_path, shape)
+    head = gitutil.out(repo, "rev-parse", "HEAD")
+    with pytest.raises(adopt.AdoptError, match="would deploy something else") as refused:
+        adopt.adopt(repo, releases, version="0.2.0")
+    for name in ACCEPT[shape]:
+        assert f"--accept {name}" in str(refused.value)
+    assert gitutil.out(repo, "rev-parse", "HEAD") == head and not gitutil.status_lines(repo)
+    assert not (repo / "lib" / "resources.py").exists() and not (repo / ".copier-answers.yml").exists()
 
 
 @pytest.mark.parametrize("shape", SHAPES)
