@@ -1,4 +1,4 @@
-"""Run the benchmarks: `python3 run.py bench [NAME] [options]` (NAME: speed, doctor, fleet; default speed).
+"""Run the benchmarks: `python3 run.py bench [NAME] [options]` (NAME: speed, doctor, fleet, longtail; default speed).
 
 Each benchmark is a script in this folder that prints its figures and ratios.
 """
@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = {"speed": "speed.py", "doctor": "doctor_vs_mypy.py", "fleet": "update_fleet.py"}
+SCRIPTS = {"speed": "speed.py", "doctor": "doctor_vs_mypy.py", "fleet": "update_fleet.py", "longtail": "longtail.py"}
 
 
 def main(argv: list[str]) -> int:

@@ -1,0 +1,39 @@
+"""adopt on the long tail of hand-made repos: one fixture of each shape in tests/fixtures/longtail/adopt.
+
+Each runs the whole path (tests/longtail.py): adopt without accepting anything,
+a refusal that leaves every file as it was where the deployed JSON would change,
+copier update, and the repo's own and the template's unit tests. The suite runs
+the first fixture of every class; `python3 run.py bench longtail` runs all of
+them and prints the figures.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import longtail
+
+FIRST_OF_EACH_CLASS = {}
+for _fixture in longtail.cases():
+    FIRST_OF_EACH_CLASS.setdefault(json.loads((_fixture / "case.json").read_text(encoding="utf-8"))["class"], _fixture)
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    return longtail.releases(tmp_path_factory.mktemp("releases") / "template")
+
+
+def test_every_class_of_the_issue_has_fixtures():
+    wanted = {"region-default-arg", "region-file", "region-in-stack", "own-tags", "provider-settings",
+              "state-and-name", "fstring-self", "kwargs-block", "late-name", "stray-caller", "test-patches",
+              "constraint-5", "extra-providers", "empty-suffix", "guardrail-preexisting"}
+    assert wanted <= set(FIRST_OF_EACH_CLASS), sorted(wanted - set(FIRST_OF_EACH_CLASS))
+
+
+@pytest.mark.parametrize("fixture", sorted(FIRST_OF_EACH_CLASS.values()), ids=lambda p: p.name)
+def test_adopt_keeps_what_deploys_and_the_tests_pass(fixture, template, tmp_path):
+    result = longtail.run_case(fixture, template, tmp_path)
+    assert not longtail.verdict(result), longtail.verdict(result)
+    if result["expect"] == "adopted":
+        assert result["changes"] == [], "adopt changed the deployed JSON without an --accept"
