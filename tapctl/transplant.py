@@ -57,6 +57,7 @@ class Moved:
     bound: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     functions: list[str] = field(default_factory=list)
+    renamed: dict[str, str] = field(default_factory=dict)  # old parameter -> the template setting tap.py fed it
 
 
 def _called(node: ast.AST) -> str:
@@ -104,6 +105,11 @@ def _stores(nodes: list[ast.AST]) -> set[str]:
             elif isinstance(n, (ast.Import, ast.ImportFrom)):
                 found.update((a.asname or a.name).split(".")[0] for a in n.names)
     return found
+
+
+def _from_stack(expr: str) -> bool:
+    """Whether an expression for a setting reads the template's stack (or the pipeline), not a constant."""
+    return bool({n.id for n in ast.walk(ast.parse(expr, mode="eval")) if isinstance(n, ast.Name)} & {"stack", ENVIRON})
 
 
 def _shares_rows(stmt: ast.stmt, others: list[ast.stmt]) -> bool:
@@ -255,11 +261,24 @@ class Mover:
         setting = SETTING_NAMES.get(keyword)
         if setting:
             return self.setting_expr(setting)
-        tap = self.reading.passed.get(keyword)
+        tap = self.tap_args().get(keyword)
+        variable = self.tap.env_of(tap)
+        if variable in ENV_SETTINGS:  # `env` passed environment_suffix under another name
+            self.moved.renamed[keyword] = ENV_SETTINGS[variable]
+            return self.setting_expr(ENV_SETTINGS[variable])
         resolved = self._tap_constant(tap)
         if resolved is not None:
             return repr(resolved)
         return None
+
+    def tap_args(self) -> dict[str, ast.expr]:
+        """What tap.py's TapStack(...) call passes, by parameter name: its keywords and its positional arguments."""
+        found = dict(self.reading.passed)
+        call = next((n for n in ast.walk(self.tap.tree) if isinstance(n, ast.Call) and _called(n) == "TapStack"), None)
+        if call is not None:
+            positional = [p.arg for p in self.stack.params if p in self.stack.init.args.args]
+            found.update((name, arg) for name, arg in zip(positional, call.args[2:]) if name not in found)
+        return found
 
     def _tap_constant(self, node: ast.AST | None):
         value = self.tap.resolve(node)
@@ -281,10 +300,10 @@ class Mover:
         if self.stack.kwarg and self.stack.kwarg in free:
             entries = []
             for keyword in self.reading.passed:
-                if SETTING_NAMES.get(keyword):
-                    entries.append(f"        {keyword!r}: {self.setting_expr(SETTING_NAMES[keyword])},")
-                    continue
                 expr = self.passed_expr(keyword)
+                if expr is not None and _from_stack(expr):
+                    entries.append(f"        {keyword!r}: {expr},")
+                    continue
                 if expr is None:
                     self.moved.dropped.append(f"{self.stack.kwarg}[{keyword!r}]: tap.py's value is not a constant "
                                               f"adopt can carry over; add it to {SETTINGS} by hand")
@@ -310,8 +329,11 @@ class Mover:
                         f"{STACK_FILE}:{params[name].lineno}: TapStack's parameter {name} has no default and tap.py "
                         "does not pass a constant for it, so adopt cannot tell what your resources should get. "
                         "Give it a default (or pass a constant from tap.py), commit, and run adopt again")
-                self.settings[name] = value
-                expr = f"{SETTINGS}[{name!r}]"
+                if _from_stack(value):  # what tap.py passed is a setting the stack has
+                    expr = value
+                else:
+                    self.settings[name] = value
+                    expr = f"{SETTINGS}[{name!r}]"
             else:
                 continue  # a module name adopt did not see defined: synth will tell
             lines.append(f"    {name} = {expr}")
@@ -641,9 +663,11 @@ def prune_imports(code: str) -> str:
     replacements = []
     for node in tree.body:
         if not isinstance(node, (ast.Import, ast.ImportFrom)) or (
-                isinstance(node, ast.ImportFrom) and node.module in {"__future__", "typing"}):
+                isinstance(node, ast.ImportFrom) and node.module == "__future__"):
             continue
-        keep = [a for a in node.names if (a.asname or a.name).split(".")[0] in used or a.name == "*"]
+        keep = [a for a in node.names if (a.asname or a.name).split(".")[0] in used or a.name in {"*", "TYPE_CHECKING"}]
+        if _shares_rows(node, tree.body):
+            continue  # `import os; import sys`: replacing its lines would drop the other statement
         if len(keep) == len(node.names):
             continue
         new = ""
@@ -778,19 +802,21 @@ class TestEdit:
     changes: list[str]
 
 
-def adapter_text(stack: Stack, callers: str = "tests") -> str:
-    """The adapter module for this repo's old TapStack signature."""
+def adapter_text(stack: Stack, callers: str = "tests", renamed: dict[str, str] | None = None) -> str:
+    """The adapter module for this repo's old TapStack signature (renamed: its own parameters fed a setting)."""
     positional = [p.arg for p in stack.params if p in stack.init.args.args]
-    renamed = {old: new for old, new in SETTING_NAMES.items() if old != new}
+    renamed = {**{old: new for old, new in SETTING_NAMES.items() if old != new}, **(renamed or {})}
     return ADAPTER_TEXT.format(old_positional=positional, renamed=renamed, open_settings=stack.kwarg is not None,
                                callers=callers)
 
 
-def adapter_files(stack: Stack, for_tests: bool, for_code: bool) -> dict[str, str]:
+def adapter_files(stack: Stack, for_tests: bool, for_code: bool,
+                  renamed: dict[str, str] | None = None) -> dict[str, str]:
     """{path: text} of the adapter modules the rewritten callers import: tests/adopted.py, lib/adopted.py."""
     if not for_code:
-        return {ADOPTED_TESTS.as_posix(): adapter_text(stack)} if for_tests else {}
-    files = {ADOPTED_CODE.as_posix(): adapter_text(stack, "tests and other modules" if for_tests else "modules")}
+        return {ADOPTED_TESTS.as_posix(): adapter_text(stack, renamed=renamed)} if for_tests else {}
+    files = {ADOPTED_CODE.as_posix(): adapter_text(stack, "tests and other modules" if for_tests else "modules",
+                                                   renamed)}
     if for_tests:
         files[ADOPTED_TESTS.as_posix()] = TESTS_REEXPORT
     return files
@@ -908,7 +934,7 @@ NOT_CALLERS = {"tap.py", STACK_FILE.as_posix(), RESOURCES.as_posix(), ADOPTED_TE
                ADOPTED_CODE.as_posix()}
 
 
-def rewrite_callers(repo: Path, stack: Stack, moved_names: set[str]) -> tuple[list[TestEdit], dict[str, str]]:
+def rewrite_callers(repo: Path, stack: Stack, moved: Moved | set[str]) -> tuple[list[TestEdit], dict[str, str]]:
     """Every Python file of the repo (but tap.py and the stack itself, which the template replaces) rewritten so
     that its TapStack(...) calls keep working and what it takes from lib.tap_stack is found where it moved;
     and the adapter modules those files now import, {path: text}.
@@ -916,6 +942,7 @@ def rewrite_callers(repo: Path, stack: Stack, moved_names: set[str]) -> tuple[li
     Tests import the adapter from tests/adopted.py. Other code (a lib/main.py, a factory in lib/, a script in
     scripts/) cannot rely on tests/ being there, so when there is such code the adapter lives in lib/adopted.py.
     """
+    moved_names, renamed = (moved.names, moved.renamed) if isinstance(moved, Moved) else (moved, {})
     edits, for_tests, for_code = [], False, False
     for path in sorted(repo.rglob("*.py")):
         rel = path.relative_to(repo)
@@ -933,4 +960,4 @@ def rewrite_callers(repo: Path, stack: Stack, moved_names: set[str]) -> tuple[li
         calls = any("TapStack(...)" in change for change in edit.changes)
         for_tests |= calls and in_tests
         for_code |= calls and not in_tests
-    return edits, adapter_files(stack, for_tests, for_code)
+    return edits, adapter_files(stack, for_tests, for_code, renamed)

@@ -353,3 +353,24 @@ def test_every_other_caller_is_rewritten_and_the_adapter_goes_where_code_can_imp
     for rel in only_tests:
         (repo / rel).unlink()
     assert sorted(transplant.rewrite_callers(repo, handmade.read_stack(repo), set())[1]) == ["tests/adopted.py"]
+
+
+def test_a_parameter_tap_py_fills_from_a_pipeline_variable_reads_the_stack_setting(tmp_path):
+    repo = tmp_path / "repo"
+    moved = move(tmp_path, '''
+
+        class TapStack(TerraformStack):
+            def __init__(self, scope, name, env, team="core"):
+                super().__init__(scope, name)
+                Bucket(self, "b", env=env, team=team)
+        ''', keywords="environment_suffix")
+    (repo / "tap.py").write_text(TAP_PY.format(keywords="environment_suffix").replace(
+        'TapStack(app, f"TapStack{environment_suffix}", environment_suffix)',
+        'TapStack(app, f"TapStack{environment_suffix}", environment_suffix, "data")'), encoding="utf-8")
+    reading = handmade.read(repo, "6.25.0")
+    moved = transplant.move_resources(reading, reading.answers, repo)
+    made, namespace = run(moved, StandIn("pr9"))
+    assert made["b"] == {"env": "pr9", "team": "data"}, "positional arguments of tap.py's call count too"
+    assert moved.renamed == {"env": "environment_suffix"}
+    adapter = transplant.adapter_files(reading.stack, True, False, moved.renamed)["tests/adopted.py"]
+    assert "'env': 'environment_suffix'" in adapter and "OLD_POSITIONAL = ['env', 'team']" in adapter
