@@ -29,6 +29,45 @@ VENV = ROOT / ".venv"
 REQUIREMENTS = ROOT / "requirements.txt"
 STAMP = VENV / ".requirements.sha256"
 
+# `copier` for new and update, run in the venv. A refused answer: copier raises a ValueError (some 40
+# lines of traceback for --data); show the question, the value and the reason instead. At the prompt,
+# copier puts "Validation error for question '<name>': " before the reason, which pushes the reason
+# (accepted form first) off an 80-column line; the question is on screen already, so drop that prefix.
+COPIER = r"""
+import re, sys
+from copier._cli import CopierApp
+try:
+    from copier._user_data import Question
+    _structure = Question.get_questionary_structure
+    def _structure_without_prefix(self):
+        result = _structure(self)
+        check, prefix = result.get("validate"), f"Validation error for question '{self.var_name}': "
+        if callable(check):
+            def validate(answer):
+                said = check(answer)
+                return said.removeprefix(prefix) if isinstance(said, str) else said
+            result["validate"] = validate
+        return result
+    Question.get_questionary_structure = _structure_without_prefix
+except (ImportError, AttributeError):
+    pass  # another copier version: its own messages, unchanged
+args = sys.argv[1:]
+try:
+    CopierApp.run(["copier", *args])
+except ValueError as error:
+    refused = re.fullmatch(r"Validation error for question '([^']+)': (.*)", str(error), re.S)
+    if not refused:
+        raise
+    question, reason = refused.groups()
+    given = [b.split("=", 1)[1] for a, b in zip(["", *args], args) if a in ("-d", "--data") and b.startswith(question + "=")]
+    given += [a.split("=", 2)[2] for a in args if a.startswith(f"--data={question}=")]
+    print(f"copier {args[0]}: the answer to {question} was refused", file=sys.stderr)
+    print(f"  value:  {given[-1] if given else '(from --data-file or the recorded answers)'}", file=sys.stderr)
+    print(f"  reason: {reason}", file=sys.stderr)
+    print(f"Give another value (--data {question}=...), or leave it out to be asked.", file=sys.stderr)
+    sys.exit(1)
+"""
+
 
 def venv_python() -> Path:
     """The virtual environment's interpreter."""
@@ -61,10 +100,10 @@ def main(argv: list[str]) -> int:
     job, rest = argv[0], argv[1:]
     jobs = {
         # This checkout as it is (HEAD), unless the user names a release with --vcs-ref.
-        "new": lambda py: [str(py), "-m", "copier", "copy", "--trust",
+        "new": lambda py: [str(py), "-c", COPIER, "copy", "--trust",
                            *([] if any(a.startswith(("--vcs-ref", "-r")) for a in rest) else ["--vcs-ref=HEAD"]),
                            str(ROOT), *rest],
-        "update": lambda py: [str(py), "-m", "copier", "update", "--trust", *rest],
+        "update": lambda py: [str(py), "-c", COPIER, "update", "--trust", *rest],
         "test": lambda py: [str(py), "-m", "pytest", *rest],
         "bench": lambda py: [str(py), str(ROOT / "bench" / "run.py"), *rest],
         "adopt": lambda py: [str(py), str(ROOT / "tapctl"), "adopt", *rest],

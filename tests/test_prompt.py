@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from helpers import PYTHON, ROOT, clean_env
+from helpers import ROOT, clean_env
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][A-Za-z0-9]|\x1b[=>]|\r")
 
@@ -22,8 +22,9 @@ class Terminal:
 
     def __init__(self, cmd, cwd):
         self.master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
-        env = clean_env(TERM="xterm", COLUMNS="200", LINES="50")
+        # 80 columns: a validation message must fit on the one line the prompt gives it.
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 80, 0, 0))
+        env = clean_env(TERM="xterm", COLUMNS="80", LINES="50")
         self.proc = subprocess.Popen(cmd, cwd=cwd, stdin=slave, stdout=slave, stderr=slave, env=env,
                                      start_new_session=True)
         os.close(slave)
@@ -57,7 +58,8 @@ class Terminal:
 
 @pytest.fixture
 def terminal(tmp_path):
-    term = Terminal([PYTHON, "-m", "copier", "copy", "--trust", "--vcs-ref=HEAD", str(ROOT), str(tmp_path / "task")], tmp_path)
+    # The front door: run.py new gives the reason the whole line (copier alone puts a long prefix before it).
+    term = Terminal(["python3", str(ROOT / "run.py"), "new", str(tmp_path / "task")], tmp_path)
     yield term
     term.close()
 
@@ -69,7 +71,8 @@ def test_a_bad_suffix_is_refused_at_the_prompt_and_asked_again(terminal, tmp_pat
     terminal.send("\r")
     terminal.expect(r"Default environment suffix")
     terminal.send("\x15Dev_1\r")  # Ctrl-U clears the default first
-    terminal.expect(r"may hold only lowercase letters, digits and inner hyphens")
+    # The whole message on one 80-column line, the accepted form first.
+    terminal.expect(re.escape("Use 1-32 of a-z, 0-9, inner hyphens (dev, pr123, qa-2): it names every resource"))
     terminal.send("\x15qa-2\r")
     terminal.expect(r"Default AWS region of the main provider")
     terminal.send("\x03")  # Ctrl-C: abandon the questionnaire

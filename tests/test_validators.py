@@ -4,51 +4,68 @@ from __future__ import annotations
 import pytest
 from copier import run_copy
 
-from helpers import ROOT
+from helpers import ROOT, copy_template, run
+from tapctl import gitutil, sandbox
 
-# (question, bad answer, a fragment of the reason, answers it depends on)
+# (question, bad answer, a fragment of the reason, answers it depends on): every message of every validator.
 REFUSED = [
-    ("project_name", "My Project", "must be a slug", {}),
-    ("project_name", "-leading-hyphen", "must be a slug", {}),
-    ("description", "   ", "one-sentence description", {}),
-    ("description", "two\nlines", "one line", {}),
-    ("environment_suffix", "Dev_1", "lowercase letters, digits and inner hyphens", {}),
-    ("environment_suffix", "trailing-", "lowercase letters, digits and inner hyphens", {}),
-    ("environment_suffix", "x" * 33, "1 to 32 characters", {}),
-    ("aws_region", "us-east", "not an AWS region code", {}),
-    ("aws_region", "US-EAST-1", "not an AWS region code", {}),
-    ("extra_regions", "us-west-2", "must be a list of region codes", {}),
-    ("extra_regions", ["us-west-9x"], "not an AWS region code", {}),
-    ("extra_regions", ["us-east-1"], "already the primary region", {}),
+    ("project_name", "My Project", "Use a slug", {}),
+    ("project_name", "-leading-hyphen", "Use a slug", {}),
+    ("description", "   ", "Give one sentence", {}),
+    ("description", "two\nlines", "Use one line", {}),
+    ("environment_suffix", "Dev_1", "Use 1-32 of a-z, 0-9, inner hyphens", {}),
+    ("environment_suffix", "trailing-", "Use 1-32 of a-z, 0-9, inner hyphens", {}),
+    ("environment_suffix", "x" * 33, "Use 1-32 of a-z, 0-9, inner hyphens", {}),
+    ("aws_region", "us-east", "Use a region code", {}),
+    ("aws_region", "US-EAST-1" * 9, "Use a region code", {}),
+    ("extra_regions", "us-west-2", "Use a YAML list of region codes", {}),
+    ("extra_regions", ["us-west-9x"], "Use region codes like us-west-2", {}),
+    ("extra_regions", ["us-east-1"], "is the primary region", {}),
     ("extra_regions", ["us-west-2", "us-west-2"], "listed twice", {}),
-    ("state_bucket", "ab", "3 to 63 characters", {}),
-    ("state_bucket", "My_Bucket", "only lowercase letters, digits, dots and hyphens", {}),
+    ("state_bucket", "ab", "Use 3 to 63 characters", {}),
+    ("state_bucket", "My_Bucket", "Use only a-z, 0-9, dots and hyphens", {}),
     ("state_bucket", "my..bucket", "two adjacent dots", {}),
     ("state_bucket", "192.168.5.4", "IP address", {}),
-    ("state_bucket", "xn--states", "reserved prefix", {}),
-    ("state_bucket", "states-s3alias", "reserved suffix", {}),
-    ("state_bucket_region", "east", "not an AWS region code", {}),
-    ("state_key_pattern", "{stack_id}.tfstate", "must contain {environment_suffix}", {}),
+    ("state_bucket", "xn--states", "without the prefix xn--", {}),
+    ("state_bucket", "states-s3alias", "without the suffix -s3alias", {}),
+    ("state_bucket_region", "east", "Use a region code", {}),
+    ("state_key_pattern", "", "Use a key pattern like", {}),
+    ("state_key_pattern", "{stack_id}.tfstate", "Include {environment_suffix}", {}),
     ("state_key_pattern", "{environment_suffix}/{region}.tfstate", "only the placeholders", {}),
-    ("state_key_pattern", "/{environment_suffix}/state", "must not start with a slash", {}),
     ("state_key_pattern", "{environment_suffix}/my state", "safe S3 key", {}),
-    ("dynamodb_table", "ab", "3 to 255 characters", {"s3_locking": "dynamodb"}),
-    ("dynamodb_table", "locks table", "3 to 255 characters", {"s3_locking": "dynamodb"}),
-    ("aws_provider_constraint", "6.x", "not a Terraform version constraint", {}),
-    ("aws_provider_constraint", "~> 6.0,", "not a Terraform version constraint", {}),
+    ("state_key_pattern", "/{environment_suffix}/state", "no leading or trailing /", {}),
+    ("state_key_pattern", "{environment_suffix}//state", "no empty, . or .. segment", {}),
+    ("state_key_pattern", "{environment_suffix}/", "no leading or trailing /", {}),
+    ("state_key_pattern", "../{environment_suffix}/x.tfstate", "no empty, . or .. segment", {}),
+    ("state_key_pattern", "tap/../{environment_suffix}/x.tfstate", "no empty, . or .. segment", {}),
+    ("state_key_pattern", "./{environment_suffix}/x.tfstate", "no empty, . or .. segment", {}),
+    ("dynamodb_table", "ab", "Use 3 to 255", {"s3_locking": "dynamodb"}),
+    ("dynamodb_table", "locks table", "Use 3 to 255", {"s3_locking": "dynamodb"}),
+    ("aws_provider_constraint", "6.x", "Use a Terraform version constraint", {}),
+    ("aws_provider_constraint", "~> 6.0," * 10, "Use a Terraform version constraint", {}),
+    ("cdktf_package_version", "latest", "one exact release", {}),
     ("cdktf_version", "latest", "one exact release", {}),
+    ("cdktf_version", "0.20.0", "cdktf_version was renamed cdktf_package_version", {"cdktf_package_version": "0.21.0"}),
     ("aws_provider_package_version", ">=21", "one exact release", {}),
     ("author", " ", "Give an author", {}),
     ("team", "", "Give a team", {}),
-    ("extra_tags", ["CostCenter"], "must be a mapping", {}),
-    ("extra_tags", {"aws:owner": "me"}, "prefix aws:", {}),
-    ("extra_tags", {"Environment": "prod"}, "set by tap.py", {}),
-    ("extra_tags", {"CostCenter": 1234}, "not a string; quote it", {}),
-    ("extra_tags", {"Bad<Key>": "x"}, "Tag key", {}),
-    ("extra_tags", {"Owner": "a" * 257}, "at most 256 characters", {}),
-    ("subject_labels", "networking", "must be a list of strings", {}),
+    ("extra_tags", ["CostCenter"], "Use a YAML mapping", {}),
+    ("extra_tags", {f"Tag{n}": "x" for n in range(41)}, "at most 40 extra tags", {}),
+    ("extra_tags", {"aws:owner": "me"}, "without the aws: prefix", {}),
+    ("extra_tags", {"Environment": "prod"}, "tap.py sets", {}),
+    ("extra_tags", {"CostCenter": 1234}, "Quote the value", {}),
+    ("extra_tags", {"CostCenterOfTheWholeCompany": 12345678901234567890}, "Quote the value", {}),
+    ("extra_tags", {"Bad<Key>" * 20: "x"}, "Use keys of 1-128", {}),
+    ("extra_tags", {"Owner": "a" * 257}, "Use values of 0-256", {}),
+    ("subject_labels", "networking", "Use a YAML list of strings", {}),
     ("aws_services", ["S3", ""], "only non-empty strings", {}),
+    ("pipeline_tags", "Repository", "Use a YAML list drawn from", {}),
+    ("pipeline_tags", ["Repository", "Branch" * 9], "Use only Repository", {}),
+    ("pipeline_tags", ["Team", "Team"], "listed twice", {}),
 ]
+# How every message starts: with what would be accepted, so the prompt's one line shows it first.
+OPENINGS = ("Use ", "Give ", "Include ", "List ", "Quote ")
+PROMPT_WIDTH = 80
 
 ACCEPTED = [
     ("project_name", "orders-api-2"),
@@ -64,24 +81,41 @@ ACCEPTED = [
 ]
 
 
-def copy(tmp_path, data):
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """The template's files without git: copier reads them in place instead of cloning the repo per answer."""
+    return copy_template(tmp_path_factory.mktemp("validators") / "template")
+
+
+def copy(template, tmp_path, data):
     """Answer with `data` and defaults; render into tmp_path without running the hook."""
-    return run_copy(str(ROOT), str(tmp_path / "out"), data=data, defaults=True, unsafe=True,
-                    skip_tasks=True, quiet=True, vcs_ref="HEAD")
+    return run_copy(str(template), str(tmp_path / "out"), data=data, defaults=True, unsafe=True,
+                    skip_tasks=True, quiet=True)
 
 
 @pytest.mark.parametrize(("question", "value", "reason", "context"), REFUSED,
                          ids=[f"{q}-{i}" for i, (q, *_rest) in enumerate(REFUSED)])
-def test_a_bad_answer_is_refused_with_a_reason(tmp_path, question, value, reason, context):
+def test_a_bad_answer_is_refused_with_a_reason(template, tmp_path, question, value, reason, context):
     with pytest.raises(ValueError, match=f"Validation error for question '{question}'") as refused:
-        copy(tmp_path, {**context, question: value})
-    assert reason in str(refused.value)
+        copy(template, tmp_path, {**context, question: value})
+    message = str(refused.value).split(": ", 1)[1]
+    assert reason in message
+    assert len(message) < PROMPT_WIDTH, f"{len(message)} characters: the prompt cuts it: {message!r}"
+    assert message.startswith(OPENINGS) and "\n" not in message, message
     assert not (tmp_path / "out").exists(), "a refused answer must not leave a half-rendered project"
 
 
+def test_every_validated_question_has_its_refusals_checked():
+    import yaml  # pylint: disable=import-outside-toplevel
+
+    config = yaml.safe_load((ROOT / "copier.yml").read_text(encoding="utf-8"))
+    validated = {name for name, spec in config.items() if isinstance(spec, dict) and spec.get("validator")}
+    assert validated <= {question for question, *_rest in REFUSED}
+
+
 @pytest.mark.parametrize(("question", "value"), ACCEPTED, ids=[f"{q}-{i}" for i, (q, _v) in enumerate(ACCEPTED)])
-def test_a_good_answer_is_accepted(tmp_path, question, value):
-    copy(tmp_path, {question: value})
+def test_a_good_answer_is_accepted(template, tmp_path, question, value):
+    copy(template, tmp_path, {question: value})
     assert (tmp_path / "out" / "tap.py").is_file()
 
 
@@ -94,3 +128,27 @@ def test_every_question_has_help_and_a_default():
     for name, spec in questions.items():
         assert spec.get("help"), f"{name} has no help"
         assert "default" in spec, f"{name} has no default"
+
+
+def test_run_py_shows_a_refused_data_answer_without_a_traceback(tmp_path):
+    done = run(["python3", str(ROOT / "run.py"), "new", str(tmp_path / "task"), "--defaults",
+                "--data", "environment_suffix=Dev_1"], tmp_path)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert "Traceback" not in output and "ValueError" not in output
+    assert "copier copy: the answer to environment_suffix was refused" in output
+    assert "  value:  Dev_1\n" in output and "  reason: Use 1-32 of a-z, 0-9, inner hyphens" in output
+    assert not (tmp_path / "task").exists()
+
+
+def test_run_py_update_shows_a_refused_data_answer_without_a_traceback(tmp_path):
+    releases = sandbox.template_releases(ROOT, tmp_path / "template", [("0.2.0", None)])
+    project = sandbox.generate(releases, "0.2.0", tmp_path / "task")
+    done = run(["python3", str(ROOT / "run.py"), "update", str(project), "--defaults", "--data=aws_region=mars"],
+               tmp_path)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert "Traceback" not in output
+    assert "copier update: the answer to aws_region was refused" in output
+    assert "  value:  mars\n" in output and "  reason: Use a region code like us-east-1" in output
+    assert not gitutil.status_lines(project), "nothing was written"
