@@ -152,7 +152,8 @@ def _read_extra_tags(project: Path) -> tuple[dict | None, dict | None]:
         pass
     answered = None
     try:
-        import yaml  # pylint: disable=import-outside-toplevel  (copier's own dependency)
+        # copier depends on PyYAML, so the interpreter running copier has it.
+        import yaml  # pylint: disable=import-outside-toplevel
 
         answered = (yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8")) or {}).get(
             "extra_tags", {})

@@ -498,7 +498,16 @@ def report(results: list[Result], options: Options, seconds: float, jobs: int) -
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point."""
+    """Command-line entry point: Ctrl-C outside the updates themselves (see rollout()) just stops."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("\nrollout: stopped (Ctrl-C) outside any repo's update", file=sys.stderr)
+        return 1
+
+
+def _main(argv: list[str] | None = None) -> int:
+    """Parse the arguments, roll out, print the table, write the report."""
     parser = argparse.ArgumentParser(prog="python3 run.py rollout", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog=__doc__.split("\n\n", 1)[1])
