@@ -564,12 +564,13 @@ class SourceChecker:
 
     def _check_dict(self, node: ast.Dict, struct: ClassInfo, where: str, raw: bool) -> None:
         keys = [k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)]
-        if len(keys) != len(node.keys) or (struct.json_names and not struct.params):
-            return  # **spread or computed keys; or a struct whose signature was not read
+        if struct.json_names and not struct.params:
+            return  # a struct whose signature was not read: nothing to compare with
         by_jsii = {j: p for p, j in struct.json_names.items()}
         python = [by_jsii.get(k, k) if raw else k for k in keys]
         given = {p for p in python if p in struct.params}
-        missing = [p for p in struct.required if p not in given]
+        # with **spread or computed keys only the literal keys are known: they can be wrong, not missing
+        missing = [p for p in struct.required if p not in given] if len(keys) == len(node.keys) else []
         args = ", ".join(f"{p}=..." for p in python if p in struct.params)
         if raw:
             dropped = [k for k in keys if k not in by_jsii and k in struct.params]
@@ -599,8 +600,8 @@ class SourceChecker:
                 self.report(node, "TAP204", f"{where}: this dict becomes {struct.name}(**dict), which takes Python "
                             f"keywords; it has {'; '.join(problems)} (TypeError at synth)", fix)
         for key_node, item in zip(node.keys, node.values):
-            field_name = by_jsii.get(key_node.value) if raw else (
-                key_node.value if key_node.value in struct.params else None)
+            key = key_node.value if isinstance(key_node, ast.Constant) and isinstance(key_node.value, str) else None
+            field_name = by_jsii.get(key) if raw else (key if key in struct.params else None)
             if field_name:
                 self._check_value(item, struct, field_name, raw)
 
