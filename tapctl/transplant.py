@@ -35,6 +35,7 @@ PURE_CALLS = {"get", "pop", "getenv", "dict", "list", "str", "int", "bool", "Aws
 # lib/resources.py's module-level mapping of the settings the old TapStack received that the template's does
 # not keep (tap.py's values, or the old defaults); tap_stack_as_before puts a test's values there while it builds.
 SETTINGS = "ADOPTED_SETTINGS"
+DEFAULTS = "ADOPTED_DEFAULTS"
 ENVIRON = "_adopted_environ"  # reads a pipeline variable the way tap.py did; module-level, so no local shadows it
 ADAPTER = "tap_stack_as_before"
 ADAPTER_MODULE = "tests.adopted"
@@ -137,8 +138,9 @@ class Mover:
         self.scope_param = [a.arg for a in self.stack.init.args.posonlyargs + self.stack.init.args.args][1]
         self.in_string = string_rows(self.stack.tree)
         self.settings: dict[str, str] = {}  # ADOPTED_SETTINGS: name -> expression of its value
+        self.defaults: dict[str, str] = {}  # ADOPTED_DEFAULTS: the old parameters' defaults
         self.uses_environ = False
-        clash = {SETTINGS, ENVIRON} & {n.id for n in ast.walk(self.stack.tree) if isinstance(n, ast.Name)}
+        clash = {SETTINGS, DEFAULTS, ENVIRON} & {n.id for n in ast.walk(self.stack.tree) if isinstance(n, ast.Name)}
         if clash:
             raise CannotMove(f"{STACK_FILE} uses the name {sorted(clash)[0]}, which adopt needs in lib/resources.py; "
                              "rename yours, commit, and run adopt again")
@@ -269,7 +271,10 @@ class Mover:
         resolved = self._tap_constant(tap)
         if resolved is not None:
             return repr(resolved)
-        return None
+        try:  # a literal list, dict, tuple or set of constants: queues=["orders", "refunds"]
+            return repr(ast.literal_eval(self.tap.mapping(tap))) if tap is not None else None
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            return None
 
     def tap_args(self) -> dict[str, ast.expr]:
         """What tap.py's TapStack(...) call passes, by parameter name: its keywords and its positional arguments."""
@@ -333,6 +338,8 @@ class Mover:
                     expr = value
                 else:
                     self.settings[name] = value
+                    # A required one has no default: a caller that omits it failed before, so it keeps tap.py's.
+                    self.defaults[name] = self._param_default(params[name]) or value
                     expr = f"{SETTINGS}[{name!r}]"
             else:
                 continue  # a module name adopt did not see defined: synth will tell
@@ -490,6 +497,11 @@ class Mover:
                       f"{SETTINGS}: dict[str, object] = {{"]
             lines += [f"    {name!r}: {expr}," for name, expr in self.settings.items()]
             lines += ["}"]
+            if self.defaults:
+                lines += ["# The old TapStack's defaults: what a caller that does not pass a setting gets.",
+                          f"{DEFAULTS}: dict[str, object] = {{"]
+                lines += [f"    {name!r}: {expr}," for name, expr in self.defaults.items()]
+                lines += ["}"]
         return lines + [""] if lines else lines
 
     def module_code(self) -> dict[str, list[str]]:
@@ -772,9 +784,14 @@ def tap_stack_as_before(scope, stack_id, *args, **settings):
         else:
             warnings.warn(f"tap_stack_as_before: neither the template's TapStack nor lib/resources.py reads "
                           f"{{name!r}}; ignored", stacklevel=2)
-    if not extra:
+    if adopted is None:
         return TapStack(scope, stack_id, **merged)
+    # ADOPTED_SETTINGS holds what tap.py passed; this caller gets what it passes, and the rest as the old
+    # TapStack gave it: its defaults (or, for **kwargs, nothing).
     saved = dict(adopted)
+    if OPEN_SETTINGS:
+        adopted.clear()
+    adopted.update(getattr(resources, "ADOPTED_DEFAULTS", {{}}))
     adopted.update(extra)
     try:
         return TapStack(scope, stack_id, **merged)

@@ -244,6 +244,7 @@ def test_settings_the_old_stack_took_live_in_a_module_mapping(tmp_path):
         ''')
     made, namespace = run(moved)
     assert made == {"vpc": {"cidr": "10.0.0.0/16"}}, "tap.py's own stack is unchanged"
+    assert namespace["ADOPTED_DEFAULTS"] == {"vpc_cidr": "10.0.0.0/16"}
     namespace["MADE"].clear()
     namespace["ADOPTED_SETTINGS"].update(vpc_cidr="10.1.0.0/16", enable_logging=True)
     namespace["add_resources"](StandIn())
@@ -374,3 +375,17 @@ def test_a_parameter_tap_py_fills_from_a_pipeline_variable_reads_the_stack_setti
     assert moved.renamed == {"env": "environment_suffix"}
     adapter = transplant.adapter_files(reading.stack, True, False, moved.renamed)["tests/adopted.py"]
     assert "'env': 'environment_suffix'" in adapter and "OLD_POSITIONAL = ['env', 'team']" in adapter
+
+
+def test_literal_containers_tap_py_passes_are_carried_over(tmp_path):
+    moved = move(tmp_path, '''
+
+        class TapStack(TerraformStack):
+            def __init__(self, scope, construct_id, **kwargs):
+                super().__init__(scope, construct_id)
+                for name in kwargs.get("queues", ["default"]):
+                    Bucket(self, name, limits=kwargs.get("limits"))
+        ''', keywords='environment_suffix=environment_suffix, queues=QUEUES, limits={"a": (1, 2)}'.replace(
+        "QUEUES", '["orders", "refunds"]'))
+    made, _ = run(moved)
+    assert made == {"orders": {"limits": {"a": (1, 2)}}, "refunds": {"limits": {"a": (1, 2)}}}
