@@ -456,11 +456,29 @@ class Adoption:
                 findings.answers[question] = value
                 findings.sources[question] = inferred.sources[question]
                 findings.could_not[:] = [c for c in findings.could_not if not c.startswith(f"{question}:")]
+        self.keep_variable_tags(reading)
         self.overrides = inferred.provider_overrides
         if self.overrides:
             self.outcome.notes.append("the default AWS provider's own settings ("
                                       + ", ".join(sorted(self.overrides)) + ") are kept in lib/resources.py "
                                       "adopted_settings(), with the values the repo deployed")
+
+    def keep_variable_tags(self, reading: handmade.Reading) -> None:
+        """A tag whose value is the default of a variable the repo reads is not fixed: setting the variable at
+        deploy changed it, and the template's fixed extra_tags would not. Such a tag stays out (adopt refuses)."""
+        tags = reading.answers.get("extra_tags")
+        if not isinstance(tags, dict):
+            return
+        defaults = deployed.variable_defaults(self.repo)
+        for key, value in list(tags.items()):
+            variables = sorted(name for name, default in defaults if default == value)
+            if variables:
+                del tags[key]
+                self.outcome.notes.append(
+                    f"tag {key}={value!r} is the default of {', '.join(variables)}, which the repo reads and the "
+                    "template does not: not kept as a fixed tag (adopt refuses unless you --accept default-tags)")
+        for findings in (reading, self.outcome):
+            findings.answers["extra_tags"] = tags
 
     def write(self, rel: str, text: str) -> None:
         """Write a file of the repo."""

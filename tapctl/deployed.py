@@ -102,6 +102,20 @@ def default_provider(doc: dict) -> dict | None:
     return next((b for b in blocks if not b.get("alias")), None)
 
 
+ENV_DEFAULT = re.compile(r"""(?:getenv|environ\.get)\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']\s*,\s*["']([^"'\n]*)["']""")
+KNOWN_VARIABLES = set(PIPELINE_VARIABLES)
+
+
+def variable_defaults(repo: Path) -> set[tuple[str, str]]:
+    """(variable, default) of every os.getenv / os.environ.get with a string default in tap.py and lib/, except
+    the pipeline's own variables (the template reads those)."""
+    found = set()
+    for path in [repo / "tap.py", *sorted((repo / "lib").rglob("*.py"))]:
+        if path.is_file():
+            found.update(ENV_DEFAULT.findall(path.read_text(encoding="utf-8", errors="replace")))
+    return {(name, default) for name, default in found if name not in KNOWN_VARIABLES}
+
+
 def guardrail_findings(output: str) -> list[tuple[str, str]]:
     """(construct path, rule id) of each guardrail error a refused synth printed."""
     return sorted(set(re.findall(r"\[([^\]\s]+)\] (TAP3\d\d) ", output)))
