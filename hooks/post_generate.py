@@ -180,14 +180,12 @@ def extra_tags_hint(project: Path, operation: str) -> str | None:
     )
 
 
-def run_verify(verify: list[str], project: Path, env: dict, operation: str) -> tuple[int, str]:
+def run_verify(verify: list[str], project: Path, env: dict) -> tuple[int, str]:
     """Run the checks, streaming their output as it comes; (exit status, what they printed)."""
     proc = subprocess.Popen(verify, cwd=project, env=env, stdout=subprocess.PIPE, text=True)
     printed = []
     assert proc.stdout is not None
     for line in proc.stdout:
-        if operation == "copy":  # verify's fixes name `copier update`; after a failed copy there is nothing to update
-            line = line.replace("copier update --data", "copier copy --data")
         printed.append(line)
         sys.stdout.write(line)
         sys.stdout.flush()
@@ -263,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         verify += ["--python", python]
 
     env = {**os.environ, "PYTHONPATH": str(project)}
-    status, printed = run_verify(verify, project, env, args.operation)
+    status, printed = run_verify(verify, project, env)
     if status != 0:
         what = "a check of the generated project failed (see the step marked FAILED above)"
         hint = extra_tags_hint(project, args.operation) if "FAILED at step 'json'" in printed else None
