@@ -117,3 +117,67 @@ def test_a_warning_is_printed_and_synth_still_succeeds(project, tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"guardrails warning: [{STACK}/shared] TAP321 bucket='shared-artifacts' lacks the environment suffix" in (
         done.stderr)
+
+
+LONGTAIL = ROOT / "tests" / "fixtures" / "longtail" / "guardrails"
+POLICY_CASES = {case.name: json.loads((case / "case.json").read_text(encoding="utf-8"))
+                for case in sorted(LONGTAIL.iterdir()) if (case / "case.json").is_file()}
+
+
+def install_policy_cases(project) -> None:
+    """Each long-tail policy case's lib/resources.py as lib/policy_<case>.py (helpers as they are), one construct each."""
+    helpers: dict[str, str] = {}
+    for name in POLICY_CASES:
+        for module in (LONGTAIL / name / "lib").glob("*.py"):
+            if module.name == "resources.py":
+                shutil.copy(module, project / "lib" / f"policy_{name}.py")
+            else:
+                assert helpers.setdefault(module.name, name) == name, f"two cases define lib/{module.name}"
+                shutil.copy(module, project / "lib" / module.name)
+    imports = "\n".join(f"from lib import policy_{name}" for name in POLICY_CASES)
+    calls = ", ".join(f'("{name}", policy_{name})' for name in POLICY_CASES)
+    (project / "lib" / "resources.py").write_text(f'''"""Long-tail policy cases, one construct each."""
+from constructs import Construct
+
+{imports}
+
+
+def add_resources(stack) -> None:
+    for name, module in ({calls},):
+        scope = Construct(stack, name)
+        scope.environment_suffix = stack.environment_suffix
+        module.add_resources(scope)
+''', encoding="utf-8")
+    for test in (project / "tests" / "unit").glob("test_resources.py"):
+        test.unlink()
+
+
+def test_policy_cases_of_both_kinds_exist():
+    kinds = [meta["tap335"] for meta in POLICY_CASES.values()]
+    assert kinds.count("accepted") >= 3 and kinds.count("refused") >= 3, kinds
+
+
+def test_tap335_accepts_terraform_expressions_and_refuses_only_invalid_json(project, tmp_path):
+    """One synth of every case: TAP335 names exactly the refused constructs; the JSON shows the accepted shapes."""
+    install_policy_cases(project)
+    # Synth to the end despite the refused cases, to read every annotation and the JSON they are about.
+    done = run([PYTHON, "tap.py"], project, CDKTF_OUTDIR=str(tmp_path / "out"),
+               CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS="1")
+    assert done.returncode == 0, done.stdout + done.stderr
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    errors = {(note["constructPath"], note["message"].split()[0]) for note in manifest["stacks"][STACK]["annotations"]
+              if note["level"] == "@cdktf/error"}
+    refused = {(f"{STACK}/{name}/{construct}", "TAP335")
+               for name, meta in POLICY_CASES.items() if meta["tap335"] == "refused" for construct in meta["refused"]}
+    assert errors == refused, manifest["stacks"][STACK]["annotations"]
+    for note in manifest["stacks"][STACK]["annotations"]:
+        if note["message"].startswith("TAP335"):
+            assert "not valid JSON" in note["message"] and "Fn.jsonencode({...})" in note["message"]
+    (stack_file,) = (tmp_path / "out").glob("stacks/*/cdk.tf.json")
+    accepted = {name for name, meta in POLICY_CASES.items() if meta["tap335"] == "accepted"}
+    policies = [config[key] for named in json.loads(stack_file.read_text(encoding="utf-8"))["resource"].values()
+                for config in named.values() for key in ("policy", "assume_role_policy") if key in config
+                and config["//"]["metadata"]["path"].split("/")[1] in accepted]
+    for shape in (r"^\$\{jsonencode\(\{", r'"\$\{replace\(aws_sqs_queue\.', r'"\$\{aws_s3_bucket\.[\w-]+\.arn\}',
+                  r"^\$\{data\.aws_iam_policy_document\.[\w-]+\.json\}$", r'"\$\{join\(""'):
+        assert any(re.search(shape, policy) for policy in policies), f"no accepted policy shows {shape}: {policies}"
