@@ -14,7 +14,9 @@ deletes such folders older than a day (RENDER_KEEP_SECONDS).
 Environment:
   TAP_HOOK_PYTHON=/path/python   interpreter for the synth (default: the first of candidates() with cdktf:
                                  copier's own, the project's .venv, $VIRTUAL_ENV, the template checkout's
-                                 .venv, pipenv --py)
+                                 .venv, pipenv --py); when none has it, the shared toolchain environment
+                                 (hooks/toolchain_env.py: built once per machine in the user cache,
+                                 TAP_TOOLCHAIN_CACHE overrides where)
   TAP_HOOK_SKIP_SYNTH=1          static checks only; the output says the synth was skipped
 """
 from __future__ import annotations
@@ -33,6 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from conflicts import conflict_report, find_conflicts  # noqa: E402  (hooks/ is not a package)
+import toolchain_env  # noqa: E402
 
 RENDER_PREFIX = "tap-failed-render-"
 RENDER_KEEP_SECONDS = 24 * 3600
@@ -250,12 +253,19 @@ def main(argv: list[str] | None = None) -> int:
         print("TAP hook: TAP_HOOK_SKIP_SYNTH is set: static checks only, no synth", flush=True)
     else:
         python, tried = pick_python(project)
+        built_problem = None
+        if python is None and not os.environ.get("TAP_HOOK_PYTHON"):  # the user's own choice is never overridden
+            try:
+                python = toolchain_env.provide(project)
+            except toolchain_env.ToolchainError as error:
+                built_problem = str(error)
         if python is None:
             explain_failure(project, args.operation, (
                 "no interpreter can import cdktf and cdktf_cdktf_provider_aws, so the project cannot be "
                 f"synthesized. Tried: {', '.join(tried)}.\n"
-                "Install them where copier runs (the template README's command does), or run "
-                "`pipenv install --dev` in the project and set TAP_HOOK_PYTHON=$(pipenv --py)."
+                + (f"The hook {built_problem}" if built_problem else
+                   "Install them where copier runs (the template README's command does), or run "
+                   "`pipenv install --dev` in the project and set TAP_HOOK_PYTHON=$(pipenv --py).")
             ), cleanup)
             return 1
         verify += ["--python", python]

