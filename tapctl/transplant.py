@@ -325,6 +325,8 @@ class Mover:
                 expr = providers[name]
             elif name in self.stack.bindings:
                 expr = self.setting_expr(self.stack.bindings[name])
+                if ENVIRON in expr and name in params:  # the template's stack does not keep it: a caller's
+                    expr = self._setting_entry(name, expr, params[name])  # value reaches the code this way
             elif name == self.scope_param:
                 expr = "stack.node.scope"
             elif name in params:
@@ -334,13 +336,10 @@ class Mover:
                         f"{STACK_FILE}:{params[name].lineno}: TapStack's parameter {name} has no default and tap.py "
                         "does not pass a constant for it, so adopt cannot tell what your resources should get. "
                         "Give it a default (or pass a constant from tap.py), commit, and run adopt again")
-                if _from_stack(value):  # what tap.py passed is a setting the stack has
+                if _from_stack(value) and ENVIRON not in value:  # what tap.py passed is a setting the stack has
                     expr = value
                 else:
-                    self.settings[name] = value
-                    # A required one has no default: a caller that omits it failed before, so it keeps tap.py's.
-                    self.defaults[name] = self._param_default(params[name]) or value
-                    expr = f"{SETTINGS}[{name!r}]"
+                    expr = self._setting_entry(name, value, params[name])
             else:
                 continue  # a module name adopt did not see defined: synth will tell
             lines.append(f"    {name} = {expr}")
@@ -350,6 +349,13 @@ class Mover:
                 lines.append(f"    stack.{attr[5:]} = {expr}")
                 self.moved.bound.append(f"stack.{attr[5:]} = {expr}")
         return lines
+
+    def _setting_entry(self, name: str, value: str, param: ast.arg) -> str:
+        """Put a parameter's value (tap.py's) in ADOPTED_SETTINGS; the expression that reads it back."""
+        self.settings[name] = value
+        # A required one has no default: a caller that omits it failed before, so it keeps tap.py's.
+        self.defaults[name] = self._param_default(param) or value
+        return f"{SETTINGS}[{name!r}]"
 
     def _uses_attr(self, kept: list[ast.stmt], attr: str) -> bool:
         return any(_is_self_attr(n) == attr for node in kept + self.methods() for n in ast.walk(node))
@@ -779,9 +785,9 @@ def tap_stack_as_before(scope, stack_id, *args, **settings):
         if name in accepted:
             if value is not None:
                 merged[name] = _flat_tags(value) if name == "default_tags" else value
-        elif adopted is not None and (OPEN_SETTINGS or name in adopted):
-            extra[name] = value
-        else:
+        if adopted is not None and (OPEN_SETTINGS or name in adopted):
+            extra[name] = value  # your code reads it too (the state bucket, a **kwargs key)
+        elif name not in accepted:
             warnings.warn(f"tap_stack_as_before: neither the template's TapStack nor lib/resources.py reads "
                           f"{{name!r}}; ignored", stacklevel=2)
     if adopted is None:

@@ -213,7 +213,8 @@ def test_settings_bound_first_do_not_read_names_the_code_defines_later(tmp_path)
     made, namespace = run(moved)
     assert made["first"] == {"prefix": "pre", "state": "st", "suffix": "qa"}
     assert made["second"]["prefix"] == "local"
-    assert namespace["ADOPTED_SETTINGS"] == {"prefix": "pre"}
+    assert namespace["ADOPTED_SETTINGS"] == {"prefix": "pre", "state_bucket": "st"}
+    assert namespace["ADOPTED_DEFAULTS"] == {"prefix": "pre", "state_bucket": "b"}
 
 
 def test_kwargs_read_names_defined_later_too(tmp_path):
