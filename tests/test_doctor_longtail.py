@@ -212,6 +212,8 @@ def test_every_signature_of_big_provider_modules_is_read(module):
     info = parse_module(dotted, source)
     inits = len(re.findall(r"^    def __init__\(", source, re.MULTILINE))
     assert sum(c.has_init for c in info.classes.values()) == inits
+    conversions = len(re.findall(r"^        if isinstance\(\w+, dict\):", source, re.MULTILINE))
+    assert sum(len(c.converts) for c in info.classes.values()) == conversions  # lifecycle's too (_cdktf_...)
     one_line = re.findall(r"^class (\w+).*\n    def __init__\(self, \*, [^\n]*\) -> None:$", source, re.MULTILINE)
     structs = [c for c in info.classes.values() if c.is_struct]
     assert structs and (one_line or module == "lb_target_group")

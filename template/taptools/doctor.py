@@ -27,7 +27,7 @@ Rules (docs/guardrails.md in the template has the full list):
   TAP208  attribute or function a provider class does not have (Fn.elementt, bucket.bucket_arn)
   TAP209  a list token indexed or formatted in Python (azs.names[0], f"{azs.names}"): use Fn.element
   TAP210  cdktf.json missing, unreadable, or its app runs a missing file ("language" not python: warning)
-  TAP211  metadata.json missing or unreadable; platform/language unlike cdktf/py (warning)
+  TAP211  metadata.json missing or unreadable; platform/language unlike cdktf/py (warning: synth never reads it)
   TAP212  lib/__init__.py missing (warning)
   TAP213  import of a project module or name that does not exist (lib/api.py missing)
   TAP214  call of a project class (a construct in lib/) that does not match its __init__
@@ -178,8 +178,9 @@ def check_shape(root: Path) -> list[Finding]:
             if not (root / script).is_file() and not (root / module_dir / "__main__.py").is_file():
                 findings.append(Finding("cdktf.json", 1, "TAP210", f"app {app!r} runs {script}, which does not "
                                         "exist", f"create {script} or point app at the entry point (tap.py)"))
+    # the pipeline reads metadata.json; synth and deploy never do: every TAP211 is a warning
     metadata = _json_file(root, "metadata.json", "TAP211", findings,
-                          'create it with at least {"platform": "cdktf", "language": "py"}')
+                          'create it with at least {"platform": "cdktf", "language": "py"}', "warning")
     if metadata is not None:
         for key, want in (("platform", "cdktf"), ("language", "py")):
             if metadata.get(key) != want:
@@ -192,19 +193,20 @@ def check_shape(root: Path) -> list[Finding]:
     return findings
 
 
-def _json_file(root: Path, name: str, rule: str, findings: list[Finding], fix: str) -> dict | None:
+def _json_file(root: Path, name: str, rule: str, findings: list[Finding], fix: str,
+               severity: str = "error") -> dict | None:
     path = root / name
     if not path.is_file():
-        findings.append(Finding(name, 1, rule, f"{name} is missing", fix))
+        findings.append(Finding(name, 1, rule, f"{name} is missing", fix, severity))
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as error:
+    except (ValueError, OSError) as error:
         findings.append(Finding(name, getattr(error, "lineno", 1), rule, f"{name} is not valid JSON: {error}",
-                                "fix the JSON syntax"))
+                                "fix the JSON syntax", severity))
         return None
     if not isinstance(data, dict):
-        findings.append(Finding(name, 1, rule, f"{name} is not a JSON object", fix))
+        findings.append(Finding(name, 1, rule, f"{name} is not a JSON object", fix, severity))
         return None
     return data
 

@@ -28,7 +28,7 @@ _TOP_LEVEL = re.compile(r"^(?:class |def |@|__all__|publication\.)", re.MULTILIN
 _INIT = re.compile(r"^    def __init__\(", re.MULTILINE)
 _MEMBER = re.compile(r"^    def (\w+)\(", re.MULTILINE)
 _LIST_PROPERTY = re.compile(r"^    def (\w+)\(self\) -> typing\.(?:List|Sequence)\[", re.MULTILINE)
-_CONVERTS = re.compile(r"^        if isinstance\((\w+), dict\):\n            \1 = \w+\(\*\*\1\)", re.MULTILINE)
+_CONVERTS = re.compile(r"^        if isinstance\((\w+), dict\):\n            \1 = [\w.]+\(\*\*\1\)", re.MULTILINE)
 _ALIAS_IMPORT = re.compile(r"^import ([\w.]+) as (_\w+)$", re.MULTILINE)
 
 
