@@ -263,3 +263,45 @@ def test_the_doctor_never_imports_cdktf_jsii_or_the_provider(rendered):
             "'cdktf_cdktf_provider_aws')); print(loaded, len(findings))")
     done = run([PYTHON, "-c", code], rendered("default"))
     assert done.stdout.strip() == "[] 0", done.stdout + done.stderr
+
+
+def test_imports_that_cannot_fail_synth_are_not_errors(tmp_path):
+    """A guarded optional import, names a module binds in if/try blocks or by `import *`: no error."""
+    project = shutil.copytree(SEEDS / "_base", tmp_path / "guarded")
+    (project / "lib" / "config.py").write_text('''"""Settings, some chosen at import."""
+import os
+
+if os.getenv("LOCALSTACK"):
+    ENDPOINT = "http://localhost:4566"
+else:
+    ENDPOINT = None
+try:
+    from lib.local_overrides import OVERRIDES
+except ImportError:
+    OVERRIDES = {}
+''', encoding="utf-8")
+    (project / "lib" / "settings.py").write_text("from lib.config import *  # noqa: F401,F403\n", encoding="utf-8")
+    resources = project / "lib" / "resources.py"
+    resources.write_text('''"""Resources."""
+from typing import TYPE_CHECKING
+
+from lib.config import ENDPOINT, OVERRIDES
+from lib.settings import ENDPOINT as SAME
+
+if TYPE_CHECKING:
+    from lib.tap_stack_types import StackLike
+try:
+    from cdktf_cdktf_provider_aws.s3_bucket_v3 import S3BucketV3
+except ImportError:
+    S3BucketV3 = None
+
+
+def add_resources(stack) -> None:
+    """Nothing to add."""
+    assert (ENDPOINT, OVERRIDES, SAME, S3BucketV3, stack) is not None
+''', encoding="utf-8")
+    findings = doctor.diagnose(project, index=INDEX)
+    assert not [f for f in findings if f.severity == "error"], describe(findings)
+    guarded = {(f.path, f.line, f.rule) for f in findings if "[import guarded" in f.message}
+    assert guarded == {("lib/config.py", 9, "TAP213"), ("lib/resources.py", 8, "TAP213"),
+                       ("lib/resources.py", 10, "TAP200")}, describe(findings)

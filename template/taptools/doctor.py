@@ -180,7 +180,7 @@ def check_shape(root: Path) -> list[Finding]:
                                         "exist", f"create {script} or point app at the entry point (tap.py)"))
     # the pipeline reads metadata.json; synth and deploy never do: every TAP211 is a warning
     metadata = _json_file(root, "metadata.json", "TAP211", findings,
-                          'create it with at least {"platform": "cdktf", "language": "py"}', "warning")
+                          'create it with at least {"platform": "cdktf", "language": "py"}', severity="warning")
     if metadata is not None:
         for key, want in (("platform", "cdktf"), ("language", "py")):
             if metadata.get(key) != want:
@@ -193,7 +193,7 @@ def check_shape(root: Path) -> list[Finding]:
     return findings
 
 
-def _json_file(root: Path, name: str, rule: str, findings: list[Finding], fix: str,
+def _json_file(root: Path, name: str, rule: str, findings: list[Finding], fix: str, *,
                severity: str = "error") -> dict | None:
     path = root / name
     if not path.is_file():

@@ -568,42 +568,54 @@ class SourceChecker:
             return  # a struct whose signature was not read: nothing to compare with
         by_jsii = {j: p for p, j in struct.json_names.items()}
         python = [by_jsii.get(k, k) if raw else k for k in keys]
-        given = {p for p in python if p in struct.params}
         # with **spread or computed keys only the literal keys are known: they can be wrong, not missing
-        missing = [p for p in struct.required if p not in given] if len(keys) == len(node.keys) else []
-        args = ", ".join(f"{p}=..." for p in python if p in struct.params)
+        missing = [p for p in struct.required if p not in python] if len(keys) == len(node.keys) else []
         if raw:
-            dropped = [k for k in keys if k not in by_jsii and k in struct.params]
-            unknown = [k for k in keys if k not in by_jsii and k not in struct.params]
-            if dropped:
-                self.report(node, "TAP204", f"{where}: dict with snake_case key(s) {', '.join(dropped)} inside a "
-                            f"list where {struct.name} is expected; jsii reads these keys as camelCase, so they are "
-                            "dropped (an empty block in the JSON, or 'Missing required properties' at synth)",
-                            f"use {struct.name}({args})")
-            elif missing:
-                self.report(node, "TAP204", f"{where}: dict for {struct.name} lacks {', '.join(missing)} (jsii: "
-                            "Missing required properties at synth)", f"use {struct.name}({args}) and pass "
-                            + ", ".join(f"{m}=..." for m in missing))
-            if unknown:
-                self.report(node, "TAP204", f"{where}: {struct.name} has no field {', '.join(unknown)}: jsii drops "
-                            "it from the JSON", _did_you_mean(unknown[0], struct), "warning")
+            self._raw_dict(node, struct, where, keys, missing)
         else:
-            camel = [k for k in keys if k not in struct.params and k in by_jsii]
-            unknown = [k for k in keys if k not in struct.params and k not in by_jsii]
-            if camel or unknown or missing:
-                problems = ([f"camelCase key(s) {', '.join(camel)}"] if camel else []) + (
-                    [f"unknown key(s) {', '.join(unknown)}"] if unknown else []) + (
-                    [f"missing {', '.join(missing)}"] if missing else [])
-                fix = f"use {struct.name}(...) with keywords {', '.join(list(struct.params)[:10])}"
-                if camel:
-                    fix = "use the Python keywords: " + ", ".join(f"{by_jsii[k]}=" for k in camel)
-                self.report(node, "TAP204", f"{where}: this dict becomes {struct.name}(**dict), which takes Python "
-                            f"keywords; it has {'; '.join(problems)} (TypeError at synth)", fix)
+            self._converted_dict(node, struct, where, keys, missing)
         for key_node, item in zip(node.keys, node.values):
             key = key_node.value if isinstance(key_node, ast.Constant) and isinstance(key_node.value, str) else None
             field_name = by_jsii.get(key) if raw else (key if key in struct.params else None)
             if field_name:
                 self._check_value(item, struct, field_name, raw)
+
+    def _raw_dict(self, node: ast.Dict, struct: ClassInfo, where: str, keys: list[str], missing: list[str]) -> None:
+        """A dict jsii deserializes itself: keys are the camelCase field names."""
+        jsii_keys = set(struct.json_names.values())
+        by_jsii = {j: p for p, j in struct.json_names.items()}
+        args = ", ".join(f"{by_jsii.get(k, k)}=..." for k in keys if by_jsii.get(k, k) in struct.params)
+        dropped = [k for k in keys if k not in jsii_keys and k in struct.params]
+        unknown = [k for k in keys if k not in jsii_keys and k not in struct.params]
+        if dropped:
+            self.report(node, "TAP204", f"{where}: dict with snake_case key(s) {', '.join(dropped)} inside a "
+                        f"list where {struct.name} is expected; jsii reads these keys as camelCase, so they are "
+                        "dropped (an empty block in the JSON, or 'Missing required properties' at synth)",
+                        f"use {struct.name}({args})")
+        elif missing:
+            self.report(node, "TAP204", f"{where}: dict for {struct.name} lacks {', '.join(missing)} (jsii: "
+                        "Missing required properties at synth)", f"use {struct.name}({args}) and pass "
+                        + ", ".join(f"{m}=..." for m in missing))
+        if unknown:
+            self.report(node, "TAP204", f"{where}: {struct.name} has no field {', '.join(unknown)}: jsii drops "
+                        "it from the JSON", _did_you_mean(unknown[0], struct), "warning")
+
+    def _converted_dict(self, node: ast.Dict, struct: ClassInfo, where: str, keys: list[str],
+                        missing: list[str]) -> None:
+        """A dict the generated __init__ turns into the struct with **: keys are the Python keywords."""
+        by_jsii = {j: p for p, j in struct.json_names.items()}
+        camel = [k for k in keys if k not in struct.params and k in by_jsii]
+        unknown = [k for k in keys if k not in struct.params and k not in by_jsii]
+        if not (camel or unknown or missing):
+            return
+        problems = ([f"camelCase key(s) {', '.join(camel)}"] if camel else []) + (
+            [f"unknown key(s) {', '.join(unknown)}"] if unknown else []) + (
+            [f"missing {', '.join(missing)}"] if missing else [])
+        fix = f"use {struct.name}(...) with keywords {', '.join(list(struct.params)[:10])}"
+        if camel:
+            fix = "use the Python keywords: " + ", ".join(f"{by_jsii[k]}=" for k in camel)
+        self.report(node, "TAP204", f"{where}: this dict becomes {struct.name}(**dict), which takes Python "
+                    f"keywords; it has {'; '.join(problems)} (TypeError at synth)", fix)
 
     @staticmethod
     def _is_call_of(value: ast.AST, struct: ClassInfo) -> bool:
@@ -752,7 +764,9 @@ def _elements(value: ast.AST) -> list[ast.AST]:
 
 def _did_you_mean(key: str, struct: ClassInfo) -> str:
     guesses = _close(_snake(key), struct.params)
-    return f"did you mean {guesses[0]!r}?" if guesses else f"{struct.name}'s fields: {', '.join(list(struct.params)[:10])}"
+    if guesses:
+        return f"did you mean {guesses[0]!r}?"
+    return f"{struct.name}'s fields: {', '.join(list(struct.params)[:10])}"
 
 
 def _dotted(node: ast.AST) -> str | None:
