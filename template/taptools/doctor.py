@@ -314,7 +314,8 @@ def diagnose(root: Path | str = ".", python: str | None = None, index: ApiIndex 
     unparsed: set[str] = set()
     files = _guarded(findings, "-", project_files, root, unparsed, default=[])
     _guarded(findings, "-", _namespace_modules, root, files, unparsed)
-    reachable = _guarded(findings, "-", mark_reachable, files, entry_modules(root), unparsed, default=None)
+    entries = _guarded(findings, "cdktf.json", entry_modules, root, default=["tap"])
+    reachable = _guarded(findings, "-", mark_reachable, files, entries, unparsed, default=None)
     findings += _guarded(findings, str(contract.STACK_MODULE), _contract_findings, root, reachable)
     findings += _guarded(findings, "cdktf.json", check_shape, root)
     findings += _guarded(findings, str(contract.STACK_MODULE), check_kwargs_reads, root)
@@ -323,10 +324,15 @@ def diagnose(root: Path | str = ".", python: str | None = None, index: ApiIndex 
         findings.append(Finding("-", 0, "TAP216", f"{PROVIDER_PACKAGE} is not installed for this interpreter: "
                                 "provider-API checks skipped", "run the doctor with the project's interpreter "
                                 "(pipenv run doctor) or pass --python", "warning"))
-    local_packages = {m.split(".")[0] for m in {f.module for f in files} | unparsed} | {
-        p.name for p in root.iterdir() if p.is_dir() and (p / "__init__.py").is_file()}
-    findings += _guarded(findings, "-", lambda: SourceChecker(files, index, local_packages, unparsed).run())
+    findings += _guarded(findings, "-", lambda: SourceChecker(files, index, _local_packages(root, files, unparsed),
+                                                              unparsed).run())
     return sorted(dict.fromkeys(findings), key=lambda f: (f.path, f.line, f.rule))
+
+
+def _local_packages(root: Path, files: list[SourceFile], unparsed: set[str]) -> set[str]:
+    """Top-level names that are the project's own modules and packages."""
+    return {m.split(".")[0] for m in {f.module for f in files} | unparsed} | {
+        p.name for p in root.iterdir() if p.is_dir() and (p / "__init__.py").is_file()}
 
 
 def _namespace_modules(root: Path, files: list[SourceFile], unparsed: set[str]) -> None:
@@ -354,6 +360,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print findings as a JSON list")
     parser.add_argument("--python", help="read the provider package installed for this interpreter")
     args = parser.parse_args(argv)
+    if not Path(args.project).is_dir():
+        parser.error(f"{args.project} is not a directory: pass the project's root (where cdktf.json is)")
     started = time.perf_counter()
     findings = diagnose(Path(args.project), args.python)
     return report(findings, args.json, time.perf_counter() - started)
