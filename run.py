@@ -92,12 +92,56 @@ def ensure_venv() -> Path:
     return python
 
 
+# Options whose value is a path, and options whose value is not (so the words after them are not positionals).
+# A positional argument of these jobs is always a path: the destination, the repo, the directory or list of repos.
+PATH_OPTIONS = {
+    "new": {"--data-file"},
+    "update": {"--data-file"},
+    "adopt": {"--template", "--json"},
+    "rollout": {"--report"},
+}
+VALUE_OPTIONS = {
+    # --answers-file is relative to the destination, as copier documents it: passed as given.
+    "new": {"-a", "--answers-file", "--ask", "-d", "--data", "-r", "--vcs-ref", "-s", "--skip", "-x", "--exclude"},
+    "update": {"-a", "--answers-file", "--ask", "-d", "--data", "-r", "--vcs-ref", "-s", "--skip", "-x", "--exclude",
+               "-c", "--context-lines", "-o", "--conflict"},
+    "adopt": {"--version", "--accept"},
+    "rollout": {"-j", "--jobs", "--to"},
+}
+
+
+def resolve_paths(job: str, args: list[str]) -> list[str]:
+    """The job's path arguments made absolute with symlinks resolved; every other argument as given.
+
+    copier compares the destination it is given with paths it resolves itself, so `../my-task` ended in its
+    ValueError ("... is not in the subpath of ..."), and a symlinked destination could too; git and adopt
+    resolve differently again. Resolving here makes relative, absolute and symlinked paths behave the same.
+    """
+    if job not in PATH_OPTIONS:
+        return args  # test and bench take paths relative to this checkout; release takes a version
+    resolved, takes_path, takes_value = [], PATH_OPTIONS[job], VALUE_OPTIONS[job]
+    expect = None  # what the previous word asked for: "path", "value" or None
+    for arg in args:
+        if expect == "value":
+            resolved.append(arg)
+        elif expect == "path" or not arg.startswith("-") or arg == "-":
+            resolved.append(str(Path(arg).expanduser().resolve()) if arg and arg != "-" else arg)
+        elif "=" in arg and arg.split("=", 1)[0] in takes_path:
+            option, value = arg.split("=", 1)
+            resolved.append(f"{option}={Path(value).expanduser().resolve()}")
+        else:
+            resolved.append(arg)
+        expect = None if expect else ("path" if arg in takes_path else "value" if arg in takes_value else None)
+    return resolved
+
+
 def main(argv: list[str]) -> int:
     """Dispatch one job."""
     if not argv or argv[0] in {"-h", "--help", "help"}:
         print(__doc__)
         return 0 if argv else 2
-    job, rest = argv[0], argv[1:]
+    job = argv[0]
+    rest = resolve_paths(job, argv[1:])
     jobs = {
         # This checkout as it is (HEAD), unless the user names a release with --vcs-ref.
         "new": lambda py: [str(py), "-c", COPIER, "copy", "--trust",
@@ -116,7 +160,8 @@ def main(argv: list[str]) -> int:
     python = ensure_venv()
     # copier, adopt and rollout find releases by tag; a clone of the branch alone has none.
     subprocess.run([str(python), "-m", "tapctl.releases"], cwd=ROOT, check=False)
-    cwd = ROOT if job in {"test", "bench"} else Path.cwd()
+    # release runs `python -m tapctl.releases`, importable from this checkout only; it takes a version, no path.
+    cwd = ROOT if job in {"test", "bench", "release"} else Path.cwd()
     return subprocess.run(jobs[job](python), cwd=cwd, check=False).returncode
 
 
