@@ -865,6 +865,12 @@ def _is_stack_module(node: ast.AST, names: set[str]) -> bool:
     return (isinstance(node, ast.Name) and node.id in names) or ast.unparse(node) == "lib.tap_stack"
 
 
+def _only_called(tree: ast.Module, calls: list[ast.Call]) -> bool:
+    """Whether every use of the name TapStack in the file is one of these calls."""
+    called = {id(c.func) for c in calls}
+    return all(id(n) in called for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == "TapStack")
+
+
 def rewrite_test(path: Path, text: str, moved_names: set[str],
                  adapter_module: str = ADAPTER_MODULE) -> TestEdit | None:
     """The file with its TapStack(...) calls going through tap_stack_as_before and what it patches or imports
@@ -896,16 +902,25 @@ def rewrite_test(path: Path, text: str, moved_names: set[str],
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module in STACK_MODULES:
             moving = [a for a in node.names if a.name in moved_names]
-            if moving:
-                staying = [a for a in node.names if a.name not in moved_names]
+            # In modules of lib/ (linted), TapStack itself once every use of it is a rewritten call; only at
+            # module level, where removing a statement cannot empty a block. Tests keep their imports as written.
+            unused = [a for a in node.names if a.name == "TapStack" and not a.asname and node in tree.body
+                      and calls and adapter_module != ADAPTER_MODULE and _only_called(tree, calls)]
+            if moving or unused:
+                staying = [a for a in node.names if a not in moving and a not in unused]
                 parts = []
                 if staying:
                     parts.append(ast.unparse(ast.ImportFrom(module=node.module, names=staying, level=node.level)))
-                parts.append(ast.unparse(ast.ImportFrom(module="lib.resources", names=moving, level=0)))
+                if moving:
+                    parts.append(ast.unparse(ast.ImportFrom(module="lib.resources", names=moving, level=0)))
+                    changes.append(f"imports {', '.join(a.name for a in moving)} from lib.resources, where they "
+                                   "moved")
                 indent = " " * node.col_offset
-                edits[(node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)] = ("\n" + indent).join(
-                    parts)
-                changes.append(f"imports {', '.join(a.name for a in moving)} from lib.resources, where they moved")
+                if parts:
+                    edits[(node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)] = (
+                        "\n" + indent).join(parts)
+                else:  # the whole line goes, with its comment (`# noqa: E402`)
+                    edits[(node.lineno, 0, node.end_lineno, len(lines[node.end_lineno - 1].encode("utf-8")))] = ""
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("lib.tap_stack."):
             parts = node.value.split(".")
             # "lib.tap_stack.S3Bucket" or, for a helper method that became a function, "lib.tap_stack.TapStack._helper"

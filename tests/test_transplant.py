@@ -390,3 +390,19 @@ def test_literal_containers_tap_py_passes_are_carried_over(tmp_path):
         "QUEUES", '["orders", "refunds"]'))
     made, _ = run(moved)
     assert made == {"orders": {"limits": {"a": (1, 2)}}, "refunds": {"limits": {"a": (1, 2)}}}
+
+
+def test_a_module_whose_only_use_of_tap_stack_was_the_call_drops_the_import():
+    text = "from lib.tap_stack import TapStack, CIDR\n\n\ndef make(app):\n    return TapStack(app, 'x', CIDR)\n"
+    edit = transplant.rewrite_test(Path("lib/f.py"), text, {"CIDR"}, transplant.CODE_ADAPTER_MODULE)
+    assert edit.text.startswith("from lib.resources import CIDR\nfrom lib.adopted import tap_stack_as_before")
+    kept = "from lib.tap_stack import TapStack\n\n\ndef make(app) -> TapStack:\n    return TapStack(app, 'x')\n"
+    edit = transplant.rewrite_test(Path("lib/f.py"), kept, set(), transplant.CODE_ADAPTER_MODULE)
+    assert edit.text.startswith("from lib.tap_stack import TapStack\n"), "still used as a type"
+
+
+def test_a_dropped_import_takes_its_line_and_comment():
+    text = "import sys\nfrom lib.tap_stack import TapStack  # noqa: E402\nTapStack(None, 'x')\n"
+    edit = transplant.rewrite_test(Path("lib/tap.py"), text, set(), transplant.CODE_ADAPTER_MODULE)
+    assert edit.text == ("import sys\nfrom lib.adopted import tap_stack_as_before  # added by adopt\n"
+                         "tap_stack_as_before(None, 'x')\n")
