@@ -940,6 +940,7 @@ def rewrite_test(path: Path, text: str, moved_names: set[str],
             retarget(node.value, node.attr)
     if retargeted:
         changes.append(f"looks up {', '.join(sorted(set(retargeted)))} in lib.resources, where they moved")
+    changes = list(dict.fromkeys(changes))  # one line per kind of change, not per occurrence
     if not edits:
         return None
     offsets = [0]
