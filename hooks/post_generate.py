@@ -268,6 +268,9 @@ def main(argv: list[str] | None = None) -> int:
                    "`pipenv install --dev` in the project and set TAP_HOOK_PYTHON=$(pipenv --py).")
             ), cleanup)
             return 1
+        # verify itself runs there too: its doctor compares interpreters by resolved path, and two venvs over one
+        # base Python (copier's and the toolchain's) resolve alike, so from copier's it skipped the provider checks.
+        verify[0] = python
         verify += ["--python", python]
 
     env = {**os.environ, "PYTHONPATH": str(project)}

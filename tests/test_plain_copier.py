@@ -127,6 +127,7 @@ def test_plain_copier_from_a_url_uses_the_shared_toolchain(plain_copier, templat
     assert done.returncode == 0, output
     assert f"using the shared toolchain {env}" in output
     assert re.search(r"ok\s+synth\s+\d", output) and "TAP hook: passed" in output, output
+    assert "TAP216" not in output, "the doctor's provider-API checks ran with the toolchain's provider"
     assert (dest / "tap.py").is_file()
 
 
