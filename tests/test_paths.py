@@ -1,4 +1,4 @@
-"""run.py resolves path arguments: relative, absolute, with spaces or through a symlink, every job acts on the same place.
+"""run.py resolves path arguments: relative, absolute, spaced or symlinked, every job acts on the same place.
 
 `python3 run.py update ../my-task` used to end in copier's
 `ValueError: '.../tmpl/../my-task' is not in the subpath of '.../my-task'`.

@@ -2,7 +2,7 @@
 
 The hook then has no interpreter with cdktf: it uses (or builds) the shared
 toolchain environment of hooks/toolchain_env.py. Building one downloads
-~120 MB from PyPI, too slow for the suite, so the success test seeds the cache
+~140 MB from PyPI, too slow for the suite, so the success test seeds the cache
 (TAP_TOOLCHAIN_CACHE, a temporary folder) with a complete environment whose
 packages are this checkout's .venv; the failure tests let the real build run
 against an unreachable index. The copier here sees only copier 9.19.1 and its
