@@ -66,15 +66,37 @@ def recorded(root: Path) -> dict[Version, str]:
     return dict(sorted(found.items()))
 
 
+def problems(root: Path, version: Version, commit: str, releases: dict[Version, str]) -> list[str]:
+    """Why `commit` cannot be release `version`: its copier.yml's migrations must name releases up to it."""
+    import yaml  # pylint: disable=import-outside-toplevel  (run.py's venv has it; the module's other uses do not)
+
+    shown = gitutil.git(root, "show", f"{commit}:copier.yml", check=False)
+    config = yaml.safe_load(shown.stdout) if shown.returncode == 0 else {}
+    found = []
+    for migration in (config or {}).get("_migrations", []) or []:
+        if not isinstance(migration, dict) or "version" not in migration:
+            continue
+        named = Version(str(migration["version"]))
+        if named not in releases or named > version:
+            found.append(f"copier.yml has a migration for {named}, which is not a release in {CHANGELOG} up to "
+                         f"{version}: a migration's version must be the first release that needs it")
+    return found
+
+
 def ensure_tags(root: Path, say=print) -> list[str]:
     """Create every release tag CHANGELOG.md records that the repository lacks; the tags created."""
     if gitutil.toplevel(root) is None:
         return []
     existing = set(gitutil.out(root, "tag", "--list").split())
     created = []
-    for version, commit in recorded(root).items():
+    releases = recorded(root)
+    for version, commit in releases.items():
         tag = str(version)
         if tag in existing:
+            continue
+        wrong = problems(root, version, commit, releases)
+        if wrong:  # `run.py release` would refuse it too: never tag it behind the user's back
+            say(f"run.py: not tagging {tag}: {wrong[0]}", file=sys.stderr)
             continue
         gitutil.git(root, "tag", tag, commit)
         created.append(tag)
@@ -83,7 +105,7 @@ def ensure_tags(root: Path, say=print) -> list[str]:
     return created
 
 
-def release(root: Path, version: str, migrations: list[str]) -> str:
+def release(root: Path, version: str) -> str:
     """Tag release `version` at the commit CHANGELOG.md records; the commit. Checks the release first."""
     try:
         wanted = Version(version)
@@ -95,11 +117,10 @@ def release(root: Path, version: str, migrations: list[str]) -> str:
     if wanted not in releases:
         raise ReleaseError(f"{CHANGELOG} at HEAD has no heading `## {version} (YYYY-MM-DD)`: add the entry, commit it, "
                            "and run the release again")
-    for named in migrations:
-        if Version(named) not in releases:
-            raise ReleaseError(f"copier.yml has a migration for {named}, which is not a release in {CHANGELOG}: a "
-                               "migration's version must be the first release that needs it")
     commit = releases[wanted]
+    wrong = problems(root, wanted, commit, releases)
+    if wrong:
+        raise ReleaseError(wrong[0])
     existing = gitutil.git(root, "rev-parse", "--verify", "--quiet", f"refs/tags/{version}^{{commit}}", check=False)
     if existing.returncode == 0:
         if existing.stdout.strip() != commit:
@@ -112,15 +133,11 @@ def release(root: Path, version: str, migrations: list[str]) -> str:
 
 def main(argv: list[str]) -> int:
     """`python -m tapctl.releases` recreates missing tags; `... release X.Y.Z` makes a release."""
-    import yaml  # pylint: disable=import-outside-toplevel
-
     root = Path(__file__).resolve().parents[1]
     if argv[:1] == ["release"] and len(argv) == 2:
         ensure_tags(root)
-        config = yaml.safe_load((root / "copier.yml").read_text(encoding="utf-8")) or {}
-        named = [str(m["version"]) for m in config.get("_migrations", []) or [] if isinstance(m, dict) and "version" in m]
         try:
-            commit = release(root, argv[1], named)
+            commit = release(root, argv[1])
         except ReleaseError as error:
             print(f"run.py release: {error}", file=sys.stderr)
             return 1
