@@ -584,7 +584,9 @@ class Adoption:
         self.outcome.resources_after = sorted(deployed.addresses(after))
         if before is None:
             return
-        differences = stackdiff.diff(before, after)
+        bindings = template.provider_version()
+        differences = stackdiff.diff(before, after, admits=(
+            (lambda constraint: handmade.admits(constraint, bindings)) if bindings else None))
         self.outcome.compared = True
         self.outcome.differences = [str(d) for d in differences]
         blocking = stackdiff.needing_acceptance(differences, self.accept)

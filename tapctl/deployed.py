@@ -64,6 +64,9 @@ def synthesize(project: Path, outdir: Path, *flags: str) -> dict[str, dict]:
     """{stack name: cdk.tf.json} from `python tap.py` under the probe environment; raises SynthFailed."""
     env = {k: v for k, v in os.environ.items() if k not in PIPELINE_VARIABLES}
     env.update(PROBE, CDKTF_OUTDIR=str(outdir), PYTHONDONTWRITEBYTECODE="1")
+    context = cdktf_context(project)
+    if context:  # what `cdktf synth` hands the app (feature flags such as excludeStackIdFromLogicalIds)
+        env["CDKTF_CONTEXT_JSON"] = json.dumps(context)
     try:
         done = subprocess.run([sys.executable, "-c", SYNTH_RUNNER, str(template.TOOLCHAIN), *flags], cwd=project,
                               env=env, capture_output=True, text=True, timeout=SYNTH_TIMEOUT, check=False)
@@ -82,6 +85,16 @@ def synthesize(project: Path, outdir: Path, *flags: str) -> dict[str, dict]:
         if isinstance(path, str) and Path(path).is_absolute() and Path(path).is_relative_to(project.resolve()):
             local["path"] = Path(path).relative_to(project.resolve()).as_posix()
     return docs
+
+
+def cdktf_context(project: Path) -> dict:
+    """cdktf.json's context, as the cdktf CLI passes it to the app; {} when there is none."""
+    try:
+        config = json.loads((project / "cdktf.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    context = config.get("context") if isinstance(config, dict) else None
+    return context if isinstance(context, dict) else {}
 
 
 def addresses(docs: dict[str, dict]) -> set[str]:

@@ -15,6 +15,7 @@ resource, so it needs no acceptance.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 # Categories, with what accepting each means; the keys are the names --accept takes.
@@ -29,6 +30,8 @@ CATEGORIES = {
     "data-sources": "a data source is added, removed or changed",
     "outputs": "an output is added, removed or changed",
     "other": "another top-level block (variables, locals, modules) changes",
+    "provider-version": "Terraform resolves another AWS provider major version (the old constraint excluded the "
+                        "one the prebuilt bindings were generated for)",
 }
 INFO_ONLY = "required-providers"
 
@@ -77,8 +80,23 @@ def _changed_keys(before: dict, after: dict) -> list[str]:
     return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
 
 
-def diff_stack(before: dict, after: dict, prefix: str = "") -> list[Difference]:
-    """Every difference between two synthesized stacks (already stripped of metadata)."""
+def _constraint_category(before: object, after: object, admits: Callable[[str], bool] | None) -> str:
+    """required_providers changes no resource, unless the old constraint kept Terraform on another provider
+    version than the bindings' (a repo on aws ~> 5.0 with 6.x bindings) and the new one moves it."""
+    if admits is None:
+        return INFO_ONLY
+    old = ((before or {}).get("aws") or {}).get("version") if isinstance(before, dict) else None
+    new = ((after or {}).get("aws") or {}).get("version") if isinstance(after, dict) else None
+    if isinstance(old, str) and isinstance(new, str) and not admits(old) and admits(new):
+        return "provider-version"
+    return INFO_ONLY
+
+
+def diff_stack(before: dict, after: dict, prefix: str = "",
+               admits: Callable[[str], bool] | None = None) -> list[Difference]:
+    """Every difference between two synthesized stacks (already stripped of metadata).
+
+    admits(constraint): whether it admits the AWS provider version the prebuilt bindings were generated for."""
     out: list[Difference] = []
     tf_before, tf_after = before.get("terraform", {}), after.get("terraform", {})
     backend_before, backend_after = tf_before.get("backend"), tf_after.get("backend")
@@ -95,7 +113,8 @@ def diff_stack(before: dict, after: dict, prefix: str = "") -> list[Difference]:
     for key in _changed_keys(tf_before, tf_after):
         if key == "backend":
             continue
-        category = INFO_ONLY if key == "required_providers" else "other"
+        category = _constraint_category(tf_before.get(key), tf_after.get(key), admits) if (
+            key == "required_providers") else "other"
         out.append(Difference(category, f"{prefix}terraform.{key}", tf_before.get(key), tf_after.get(key)))
     providers_before, providers_after = _providers(before), _providers(after)
     for ptype, alias in sorted(set(providers_before) | set(providers_after), key=str):
@@ -129,7 +148,8 @@ def diff_stack(before: dict, after: dict, prefix: str = "") -> list[Difference]:
     return out
 
 
-def diff(before: dict[str, dict], after: dict[str, dict]) -> list[Difference]:
+def diff(before: dict[str, dict], after: dict[str, dict],
+         admits: Callable[[str], bool] | None = None) -> list[Difference]:
     """Differences between two synths: {stack name: cdk.tf.json} each."""
     before = {name: strip_metadata(doc) for name, doc in before.items()}
     after = {name: strip_metadata(doc) for name, doc in after.items()}
@@ -137,13 +157,13 @@ def diff(before: dict[str, dict], after: dict[str, dict]) -> list[Difference]:
     if len(before) == 1 and len(after) == 1 and set(before) != set(after):
         (old_name, old), (new_name, new) = next(iter(before.items())), next(iter(after.items()))
         out.append(Difference("stack-name", "stack", old_name, new_name))
-        return out + diff_stack(old, new)
+        return out + diff_stack(old, new, admits=admits)
     for name in sorted(set(before) | set(after)):
         if name not in before or name not in after:
             out.append(Difference("stack-name", f"stack {name}", name if name in before else None,
                                   name if name in after else None))
             continue
-        out += diff_stack(before[name], after[name], f"{name}: " if len(before) > 1 else "")
+        out += diff_stack(before[name], after[name], f"{name}: " if len(before) > 1 else "", admits)
     return out
 
 
