@@ -655,22 +655,66 @@ POLICY_ATTRIBUTES = ("policy", "assume_role_policy", "access_policies", "redrive
 _POLICY_VARIABLE = re.compile(r"(?<!\$)\$\{(?:aws|s3|ec2|iam|sts|saml|ssm|[a-z0-9.-]+\.com):[\w/-]+(?=\})")
 
 
+def _expression_end(text: str, start: int) -> int:
+    """Index just past the `}` that closes the `${` at `start` (nested braces counted), or len(text)."""
+    depth = 0
+    for index in range(start + 1, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[index], 0)
+        if depth == 0:
+            return index + 1
+    return len(text)
+
+
+def terraform_json(text: str) -> tuple[str, bool]:
+    """(text with every Terraform ${...} replaced by a same-length JSON stand-in, whether the whole text is one).
+
+    Terraform evaluates the ${...} expressions (a reference, replace(...), jsonencode({...})) before AWS
+    reads the JSON: inside a JSON string one stands for text, outside one for a value. Stand-ins keep
+    offsets, so a JSON error's column is the column in the policy. `$${` is Terraform's escaped `${`."""
+    out, index, in_string, whole = [], 0, False, False
+    while index < len(text):
+        char = text[index]
+        if text.startswith("$${", index):
+            out.append("$${")
+            index += 3
+            continue
+        if text.startswith("${", index):
+            end = _expression_end(text, index)
+            whole = index == 0 and end == len(text)
+            out.append(("x" * (end - index)) if in_string else "0" + " " * (end - index - 1))
+            index = end
+            continue
+        if in_string and char == "\\":
+            out.append(text[index:index + 2])
+            index += 2
+            continue
+        in_string ^= char == '"'
+        out.append(char)
+        index += 1
+    return "".join(out), whole
+
+
 @rule("TAP335", ERROR, "IAM and resource policies are valid JSON documents")
 def _policy_json(doc: StackDoc):
     for rtype, name, config in doc.resources():
         for key in POLICY_ATTRIBUTES:
             text = config.get(key)
-            if not isinstance(text, str) or whole_expression(text):
-                continue  # a reference or a jsonencode(...): Terraform builds it
+            if not isinstance(text, str):
+                continue
             variable = _POLICY_VARIABLE.search(text)
             if variable:
                 yield (doc.path(rtype, name, config), f"{key} holds the IAM variable {variable[0]}}}, which Terraform "
                        "reads as its own interpolation (plan fails)", f"escape it in Python: '$${variable[0][1:]}}}'")
+            plain, whole = terraform_json(text)
+            if whole or re.search(r"(?<!%)%\{", text):
+                continue  # a reference or jsonencode(...) Terraform builds, or a template directive: not ours to read
             try:
-                parsed = json.loads(text)
+                parsed = json.loads(plain)
             except ValueError as error:
-                yield (doc.path(rtype, name, config), f"{key} is not valid JSON ({error})",
-                       "build it with json.dumps({...}) (or Fn.jsonencode) instead of formatting a string")
+                tokens = "; each Terraform ${...} in it taken as a value" if plain != text else ""
+                yield (doc.path(rtype, name, config), f"{key} is not valid JSON ({error}{tokens})",
+                       "build it with json.dumps({...}) or Fn.jsonencode({...}) instead of formatting a string; "
+                       "references such as bucket.arn may go inside either")
                 continue
             if key != "redrive_policy" and "lifecycle" not in rtype and not (
                     isinstance(parsed, dict) and "Statement" in parsed):

@@ -21,7 +21,8 @@ __all__ = ["App", "TapStack", "AWS_PROVIDER_CONSTRAINT"]
 
 # Also in cdktf.json's terraformProviders: both render from one answer.
 AWS_PROVIDER_CONSTRAINT = "~> 6.0"
-_SUFFIX = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$")
+# Empty is allowed here (adopted repos and their tests use it); the questionnaire asks for a real suffix.
+_SUFFIX = re.compile(r"^([a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?)?$")
 
 
 def _check_tags(default_tags: Mapping[str, str]) -> dict[str, str]:
@@ -74,7 +75,7 @@ class TapStack(TerraformStack):
         super().__init__(scope, stack_id)
         if not _SUFFIX.match(environment_suffix):
             raise ValueError(
-                f"environment_suffix {environment_suffix!r} must be 1-32 lowercase letters, digits or inner hyphens"
+                f"environment_suffix {environment_suffix!r} must be up to 32 lowercase letters, digits or inner hyphens"
             )
         self.environment_suffix = environment_suffix
         self.aws_region = aws_region

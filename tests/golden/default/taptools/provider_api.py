@@ -15,7 +15,6 @@ from __future__ import annotations
 import ast
 import importlib.util
 import re
-import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,9 +23,12 @@ PROVIDER_PACKAGE = "cdktf_cdktf_provider_aws"
 CORE_PACKAGES = ("cdktf", "constructs")
 
 _TOP_LEVEL = re.compile(r"^(?:class |def |@|__all__|publication\.)", re.MULTILINE)
-_INIT = re.compile(r"^    def __init__\(\n(.*?)\n    \)(?: -> None)?:", re.MULTILINE | re.DOTALL)
+# The generated code has two forms: one parameter a line, and (short ones) all on one line,
+# `def __init__(self, *, name: builtins.str, type: builtins.str) -> None:`; _signature_text reads both.
+_INIT = re.compile(r"^    def __init__\(", re.MULTILINE)
 _MEMBER = re.compile(r"^    def (\w+)\(", re.MULTILINE)
 _LIST_PROPERTY = re.compile(r"^    def (\w+)\(self\) -> typing\.(?:List|Sequence)\[", re.MULTILINE)
+_CONVERTS = re.compile(r"^        if isinstance\((\w+), dict\):\n            \1 = [\w.]+\(\*\*\1\)", re.MULTILINE)
 _ALIAS_IMPORT = re.compile(r"^import ([\w.]+) as (_\w+)$", re.MULTILINE)
 
 
@@ -53,6 +55,9 @@ class ClassInfo:
     members: set[str] = field(default_factory=set)
     json_names: dict[str, str] = field(default_factory=dict)  # struct: python keyword -> jsii (camelCase) key
     list_members: set[str] = field(default_factory=set)  # properties that return a list (a list token at synth)
+    # struct parameters whose dict the generated __init__ turns into the struct (X(**value), python keywords);
+    # any other dict goes to jsii as it is, which reads its keys as camelCase names
+    converts: set[str] = field(default_factory=set)
 
     @property
     def positional(self) -> list[Param]:
@@ -94,12 +99,39 @@ def _json_names(decorator: str) -> dict[str, str]:
         return {}
 
 
-def _params(signature: str) -> dict[str, Param]:
-    """Parameters of `def __init__(<signature>)`, without self."""
+def _signature_text(body: str) -> str | None:
+    """The text between the parentheses of the class's own `def __init__(...)`, or None.
+
+    Brackets are matched (annotations nest them, defaults may call functions), skipping string literals."""
+    found = _INIT.search(body)
+    if not found:
+        return None
+    depth, index, quote = 1, found.end(), ""
+    while index < len(body):
+        char = body[index]
+        if quote:
+            if char == "\\":
+                index += 1
+            elif char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+            if depth == 0:
+                return body[found.end():index]
+        index += 1
+    return None
+
+
+def _params(signature: str) -> dict[str, Param] | None:
+    """Parameters of `def __init__(<signature>)`, without self; None when the text does not parse."""
     try:
-        func = ast.parse(f"def __init__(\n{textwrap.dedent(signature)}\n): pass").body[0]
+        func = ast.parse(f"def __init__(\n{signature}\n): pass").body[0]
     except SyntaxError:
-        return {}
+        return None
     args = func.args
     params: dict[str, Param] = {}
     positional = args.posonlyargs + args.args
@@ -127,11 +159,13 @@ def _class_info(module: str, block: str, decorator: str) -> ClassInfo:
         inner = header[header.index("(") + 1:header.rindex(")")]
         info.bases = [b.strip() for b in inner.split(",") if b.strip() and "=" not in b]
     body = block[header_end:]
-    init = _INIT.search(body)
-    if init:
-        info.params, info.has_init = _params(init.group(1)), True
+    signature = _signature_text(body)
+    params = _params(signature) if signature is not None else None
+    if params is not None:  # an unreadable signature leaves has_init False: its calls are not checked
+        info.params, info.has_init = params, True
     info.members = set(_MEMBER.findall(body)) - {"__init__"}
     info.list_members = set(_LIST_PROPERTY.findall(body))
+    info.converts = set(_CONVERTS.findall(body))
     return info
 
 

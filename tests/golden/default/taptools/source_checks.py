@@ -5,6 +5,9 @@ constructs, and of the project's own modules, then checks every call of an
 imported class: the class exists, each keyword exists, required ones are
 passed, dict literals match the struct the parameter expects, and strings hold
 no raw Terraform interpolation. Rule ids TAP200-TAP219; see taptools/doctor.py.
+
+No user code may crash it: an exception while checking a node becomes one TAP219
+warning for its file (internal_error), and the other files are still checked.
 """
 # Template-owned: rendered by the TAP cdktf copier template. Change it through the
 # template and `copier update`; local edits are merged on update and may conflict.
@@ -46,6 +49,8 @@ NONDETERMINISTIC_CALLS = {
     ("time", "time_ns"), ("uuid", "uuid1"), ("uuid", "uuid4"), ("Fn", "timestamp"), ("Fn", "uuid"),
     ("Fn", "plantimestamp"), ("random", "random"), ("random", "randint"), ("random", "choice"),
 }
+INTERNAL_ERROR = "TAP219"
+_IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
 _IAM_VARIABLE = re.compile(r"^(aws|s3|ec2|iam|sts|saml|ssm|kms|sns|sqs|[a-z0-9.-]+\.com):[\w/-]+$")
 
 
@@ -77,6 +82,39 @@ class Scope:
     names: dict[str, tuple] = field(default_factory=dict)
 
 
+def internal_error(path: str, line: int, error: BaseException) -> Finding:
+    """The one finding a crash of the doctor on a file becomes (a warning: the user's code may well be fine)."""
+    return Finding(path, line, INTERNAL_ERROR, f"internal error in the doctor: {type(error).__name__}: {error}; "
+                   "please report it", "the doctor's other checks still ran; check this line by synth "
+                   "(python tap.py)", "warning")
+
+
+def _guarded_imports(tree: ast.Module) -> set[int]:
+    """ids of import statements that cannot fail synth: under `if TYPE_CHECKING` or a try that catches ImportError."""
+    guarded: set[int] = set()
+    for node in ast.walk(tree):
+        bodies = []
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            bodies = node.body
+        elif isinstance(node, ast.Try) and any(
+                h.type is None or {n.id if isinstance(n, ast.Name) else getattr(n, "attr", "") for n in (
+                    h.type.elts if isinstance(h.type, ast.Tuple) else [h.type])} & _IMPORT_ERRORS
+                for h in node.handlers):
+            bodies = node.body
+        for statement in bodies:
+            guarded |= {id(n) for n in ast.walk(statement) if isinstance(n, (ast.Import, ast.ImportFrom))}
+    return guarded
+
+
+def _module_level(body: list[ast.stmt]):
+    """Statements that run at import: the module's own, and those inside its if/try/with/for blocks."""
+    for node in body:
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for field_name in ("body", "orelse", "finalbody", "handlers"):
+                yield from _module_level(getattr(node, field_name, []))
+
+
 def _snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
 
@@ -102,6 +140,8 @@ class SourceChecker:
         self._backend_seen = False
         self._file_instances: dict[str, ClassInfo] = {}
         self._assigned: dict[str, list[ast.AST]] = {}  # name -> values assigned to it in the current file
+        self._guarded: set[int] = set()  # import nodes of the current file that cannot fail synth
+        self._crashed: set[str] = set()  # files that already have their TAP219
 
     # ------------------------------------------------------------- reporting
 
@@ -110,6 +150,8 @@ class SourceChecker:
         source = self._current
         if severity == "error" and not source.reachable:
             severity, message = "warning", message + " [file not imported by tap.py]"
+        elif severity == "error" and id(node) in self._guarded:
+            severity, message = "warning", message + " [import guarded by try/except ImportError or TYPE_CHECKING]"
         self.findings.append(Finding(source.rel, getattr(node, "lineno", 1), rule, message, fix, severity))
 
     # ------------------------------------------------------------- local classes
@@ -123,7 +165,11 @@ class SourceChecker:
 
     def _module_defines(self, module: str, name: str) -> bool:
         source = self.files[module]
-        for node in source.tree.body:
+        for node in _module_level(source.tree.body):
+            if isinstance(node, ast.ImportFrom) and any(a.name == "*" for a in node.names):
+                return True  # whatever the star import brings: cannot tell without importing it
+            if isinstance(node, ast.FunctionDef) and node.name == "__getattr__":
+                return True
             if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
                 return True
             targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
@@ -149,11 +195,14 @@ class SourceChecker:
     def _bind_imports(self, source: SourceFile) -> Scope:
         scope = Scope()
         for node in ast.walk(source.tree):
-            if isinstance(node, ast.ImportFrom):
-                self._import_from(source, node, scope)
-            elif isinstance(node, ast.Import):
-                for alias in node.names:
-                    self._import(node, alias, scope)
+            try:
+                if isinstance(node, ast.ImportFrom):
+                    self._import_from(source, node, scope)
+                elif isinstance(node, ast.Import):
+                    for alias in node.names:
+                        self._import(node, alias, scope)
+            except Exception as error:  # pylint: disable=broad-except  # one bad import must not hide the file
+                self._crash(node, error)
         return scope
 
     def _import(self, node: ast.Import, alias: ast.alias, scope: Scope) -> None:
@@ -277,33 +326,62 @@ class SourceChecker:
 
     # ------------------------------------------------------------- the checks
 
+    def _crash(self, node: ast.AST, error: Exception) -> None:
+        """Record an internal error: one finding per file, the first one's line."""
+        if self._current.rel not in self._crashed:
+            self._crashed.add(self._current.rel)
+            self.findings.append(internal_error(self._current.rel, getattr(node, "lineno", 1), error))
+
     def run(self) -> list[Finding]:
-        """Check every file; the findings, in file order."""
+        """Check every file; the findings, in file order. A crash on one node is reported and skipped."""
         for source in self.files.values():
             self._current = source
-            scope = self._bind_imports(source)
-            for (module, name), local in self.locals.items():
-                if module == source.module:
-                    scope.names.setdefault(name, ("local_class", local))
-            self._file_instances = {**self._instances(source.tree, scope, on_self=False),
-                                    **self._instances(source.tree, scope, on_self=True)}
-            self._assigned = {}
+            try:
+                scope = self._prepare(source)
+            except Exception as error:  # pylint: disable=broad-except  # never crash on user code
+                self._crash(source.tree, error)
+                continue
             for node in ast.walk(source.tree):
-                for target in node.targets if isinstance(node, ast.Assign) else ():
-                    if isinstance(target, ast.Name):
-                        self._assigned.setdefault(target.id, []).append(node.value)
-            for node in ast.walk(source.tree):
-                if isinstance(node, ast.Call):
-                    self._check_call(node, scope)
-                elif isinstance(node, ast.Subscript) and self._list_token(node.value) and not isinstance(
-                        node.slice, ast.Slice):
-                    shown = ast.unparse(node)
-                    self.report(node, "TAP209", f"{shown} indexes a list token in Python: at synth the list is one "
-                                "placeholder (Found an encoded list token string in a scalar string context)",
-                                f"use Fn.element({ast.unparse(node.value)}, {ast.unparse(node.slice)})")
-            self._check_attributes(source.tree, scope)
-        self._check_backend()
+                try:
+                    self._check_node(node, scope)
+                except Exception as error:  # pylint: disable=broad-except
+                    self._crash(node, error)
+            try:
+                self._check_attributes(source.tree, scope)
+            except Exception as error:  # pylint: disable=broad-except
+                self._crash(source.tree, error)
+        try:
+            self._check_backend()
+        except Exception as error:  # pylint: disable=broad-except
+            if self._current is not None:
+                self._crash(self._current.tree, error)
         return list(dict.fromkeys(self.findings))
+
+    def _prepare(self, source: SourceFile) -> Scope:
+        """The names the file binds, the jsii instances it creates, the values it assigns."""
+        self._guarded = _guarded_imports(source.tree)
+        scope = self._bind_imports(source)
+        for (module, name), local in self.locals.items():
+            if module == source.module:
+                scope.names.setdefault(name, ("local_class", local))
+        self._file_instances = {**self._instances(source.tree, scope, on_self=False),
+                                **self._instances(source.tree, scope, on_self=True)}
+        self._assigned = {}
+        for node in ast.walk(source.tree):
+            for target in node.targets if isinstance(node, ast.Assign) else ():
+                if isinstance(target, ast.Name):
+                    self._assigned.setdefault(target.id, []).append(node.value)
+        return scope
+
+    def _check_node(self, node: ast.AST, scope: Scope) -> None:
+        if isinstance(node, ast.Call):
+            self._check_call(node, scope)
+        elif isinstance(node, ast.Subscript) and self._list_token(node.value) and not isinstance(
+                node.slice, ast.Slice):
+            shown = ast.unparse(node)
+            self.report(node, "TAP209", f"{shown} indexes a list token in Python: at synth the list is one "
+                        "placeholder (Found an encoded list token string in a scalar string context)",
+                        f"use Fn.element({ast.unparse(node.value)}, {ast.unparse(node.slice)})")
 
     def _check_backend(self) -> None:
         """TAP217: no state backend anywhere synth runs (warning; a LocalBackend counts as a choice)."""
@@ -413,34 +491,50 @@ class SourceChecker:
                     f"did you mean {guesses[0]}?" if guesses else f"its keywords: {', '.join(options[:12])}")
 
     # ------------------------------------------------------------- struct-shaped values
+    # A dict reaches a struct parameter one of two ways, which read its keys differently (proven by real synth
+    # in the template's tests/test_doctor_longtail.py):
+    #   converted: passed straight as a one-struct argument, LbTargetGroup(health_check={...}); the generated
+    #     __init__ calls LbTargetGroupHealthCheck(**value), so the keys are Python keywords (a wrong one is a
+    #     TypeError at synth) and the JSON is right;
+    #   raw: inside a list (route=[{...}]) or a map, or anywhere under such a dict; jsii reads the keys as the
+    #     camelCase names, so a snake_case key that differs (cidr_block) is silently dropped (an empty block)
+    #     and a missing required field fails synth ("Missing required properties").
 
     def _expects(self, info: ClassInfo, keyword: str) -> tuple[str, ClassInfo | None]:
-        """("struct" | "list" | "other", struct class) for one parameter's annotation."""
+        """("struct" | "list" | "map" | "other", struct class) for one parameter's annotation."""
+        param = info.params.get(keyword)
         module = self.index.module(info.module)
+        if param is None or module is None:
+            return "other", None
         try:
-            tree = ast.parse(info.params[keyword].annotation, mode="eval")
+            tree = ast.parse(param.annotation, mode="eval")
         except SyntaxError:
             return "other", None
-        return self._walk_annotation(tree.body, module, in_list=False)
+        found = self._walk_annotation(tree.body, module, "struct")
+        if len({struct.name for _, struct in found}) != 1:
+            return "other", None  # no struct, or a union of several (connection=SSH or WinRM): jsii picks
+        return found[0]
 
-    def _walk_annotation(self, node: ast.AST, module, in_list: bool) -> tuple[str, ClassInfo | None]:
+    def _walk_annotation(self, node: ast.AST, module, kind: str) -> list[tuple[str, ClassInfo]]:
         if isinstance(node, ast.Subscript):
             container = ast.unparse(node.value).rsplit(".", 1)[-1]
-            return self._walk_annotation(node.slice, module, in_list or container in ("Sequence", "List"))
+            inner = "list" if container in ("Sequence", "List") else "map" if container == "Mapping" else kind
+            return self._walk_annotation(node.slice, module, inner)
         if isinstance(node, ast.Tuple):
-            for item in node.elts:
-                kind, struct = self._walk_annotation(item, module, in_list)
-                if struct is not None:
-                    return kind, struct
-            return "other", None
+            return [found for item in node.elts for found in self._walk_annotation(item, module, kind)]
         reference = node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else (
             ast.unparse(node) if isinstance(node, (ast.Name, ast.Attribute)) else None)
-        struct = self.index.resolve(module, reference) if reference and module else None
-        if struct is not None and struct.is_struct:
-            return ("list" if in_list else "struct"), struct
-        return "other", None
+        struct = self.index.resolve(module, reference) if reference else None
+        return [(kind, struct)] if struct is not None and struct.is_struct else []
 
-    def _check_value(self, value: ast.AST, info: ClassInfo, keyword: str) -> None:
+    def _converts(self, info: ClassInfo, keyword: str) -> bool:
+        """Whether a dict passed as `keyword` becomes the struct in Python (by the class's XConfig for a resource)."""
+        if keyword in info.converts:
+            return True
+        config = None if info.is_struct else self.index.lookup(info.module, f"{info.name}Config")
+        return config is not None and keyword in config.converts
+
+    def _check_value(self, value: ast.AST, info: ClassInfo, keyword: str, raw: bool = False) -> None:
         kind, struct = self._expects(info, keyword)
         self._check_strings(value)
         if struct is None:
@@ -457,36 +551,71 @@ class SourceChecker:
             self.report(value, "TAP205", f"{where} expects one {struct.name}, got a list (TypeError at synth)",
                         f"pass {keyword}={struct.name}(...) without the list")
             return
-        items = value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]
+        if kind == "struct":
+            items, raw = [value], raw or not self._converts(info, keyword)
+        elif kind == "map":
+            items, raw = (value.values if isinstance(value, ast.Dict) else []), True
+        else:
+            items, raw = _elements(value), True
         for item in items:
             item = self._literal(item)
             if isinstance(item, ast.Dict):
-                self._check_dict(item, struct, where)
+                self._check_dict(item, struct, where, raw)
 
-    def _check_dict(self, node: ast.Dict, struct: ClassInfo, where: str) -> None:
+    def _check_dict(self, node: ast.Dict, struct: ClassInfo, where: str, raw: bool) -> None:
         keys = [k.value for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)]
-        if len(keys) != len(node.keys):
-            return  # **spread or computed keys
-        jsii_keys = set(struct.json_names.values())
-        snake = [k for k in keys if k not in jsii_keys and k in struct.params]
-        unknown = [k for k in keys if k not in jsii_keys and k not in struct.params]
-        given = {struct.json_names.get(k, k) for k in keys}
-        missing = [p for p in struct.required if struct.json_names.get(p, p) not in given]
-        args = ", ".join(f"{k}=..." for k in keys if k in struct.params)
-        if snake:
-            self.report(node, "TAP204", f"{where}: dict with snake_case key(s) {', '.join(snake)} where "
-                        f"{struct.name} is expected; jsii reads dict keys as camelCase, so they are dropped "
-                        "(deserialize error or an empty block at apply)", f"use {struct.name}({args})")
-        elif unknown or missing:
-            problems = ([f"unknown key(s) {', '.join(unknown)}"] if unknown else []) + (
-                [f"missing {', '.join(missing)}"] if missing else [])
-            self.report(node, "TAP204", f"{where}: dict for {struct.name} has {'; '.join(problems)}",
-                        f"use {struct.name}(...) with keywords {', '.join(list(struct.params)[:10])}")
+        if struct.json_names and not struct.params:
+            return  # a struct whose signature was not read: nothing to compare with
+        by_jsii = {j: p for p, j in struct.json_names.items()}
+        python = [by_jsii.get(k, k) if raw else k for k in keys]
+        # with **spread or computed keys only the literal keys are known: they can be wrong, not missing
+        missing = [p for p in struct.required if p not in python] if len(keys) == len(node.keys) else []
+        if raw:
+            self._raw_dict(node, struct, where, keys, missing)
+        else:
+            self._converted_dict(node, struct, where, keys, missing)
         for key_node, item in zip(node.keys, node.values):
-            field_name = key_node.value if key_node.value in struct.params else next(
-                (p for p, j in struct.json_names.items() if j == key_node.value), None)
+            key = key_node.value if isinstance(key_node, ast.Constant) and isinstance(key_node.value, str) else None
+            field_name = by_jsii.get(key) if raw else (key if key in struct.params else None)
             if field_name:
-                self._check_value(item, struct, field_name)
+                self._check_value(item, struct, field_name, raw)
+
+    def _raw_dict(self, node: ast.Dict, struct: ClassInfo, where: str, keys: list[str], missing: list[str]) -> None:
+        """A dict jsii deserializes itself: keys are the camelCase field names."""
+        jsii_keys = set(struct.json_names.values())
+        by_jsii = {j: p for p, j in struct.json_names.items()}
+        args = ", ".join(f"{by_jsii.get(k, k)}=..." for k in keys if by_jsii.get(k, k) in struct.params)
+        dropped = [k for k in keys if k not in jsii_keys and k in struct.params]
+        unknown = [k for k in keys if k not in jsii_keys and k not in struct.params]
+        if dropped:
+            self.report(node, "TAP204", f"{where}: dict with snake_case key(s) {', '.join(dropped)} inside a "
+                        f"list where {struct.name} is expected; jsii reads these keys as camelCase, so they are "
+                        "dropped (an empty block in the JSON, or 'Missing required properties' at synth)",
+                        f"use {struct.name}({args})")
+        elif missing:
+            self.report(node, "TAP204", f"{where}: dict for {struct.name} lacks {', '.join(missing)} (jsii: "
+                        "Missing required properties at synth)", f"use {struct.name}({args}) and pass "
+                        + ", ".join(f"{m}=..." for m in missing))
+        if unknown:
+            self.report(node, "TAP204", f"{where}: {struct.name} has no field {', '.join(unknown)}: jsii drops "
+                        "it from the JSON", _did_you_mean(unknown[0], struct), "warning")
+
+    def _converted_dict(self, node: ast.Dict, struct: ClassInfo, where: str, keys: list[str],
+                        missing: list[str]) -> None:
+        """A dict the generated __init__ turns into the struct with **: keys are the Python keywords."""
+        by_jsii = {j: p for p, j in struct.json_names.items()}
+        camel = [k for k in keys if k not in struct.params and k in by_jsii]
+        unknown = [k for k in keys if k not in struct.params and k not in by_jsii]
+        if not (camel or unknown or missing):
+            return
+        problems = ([f"camelCase key(s) {', '.join(camel)}"] if camel else []) + (
+            [f"unknown key(s) {', '.join(unknown)}"] if unknown else []) + (
+            [f"missing {', '.join(missing)}"] if missing else [])
+        fix = f"use {struct.name}(...) with keywords {', '.join(list(struct.params)[:10])}"
+        if camel:
+            fix = "use the Python keywords: " + ", ".join(f"{by_jsii[k]}=" for k in camel)
+        self.report(node, "TAP204", f"{where}: this dict becomes {struct.name}(**dict), which takes Python "
+                    f"keywords; it has {'; '.join(problems)} (TypeError at synth)", fix)
 
     @staticmethod
     def _is_call_of(value: ast.AST, struct: ClassInfo) -> bool:
@@ -622,6 +751,22 @@ class SourceChecker:
                     found.setdefault(key, []).append(None)
         return {name: infos[0] for name, infos in found.items()
                 if name and len(infos) == 1 and infos[0] is not None and not infos[0].is_struct}
+
+
+def _elements(value: ast.AST) -> list[ast.AST]:
+    """The items a list expression holds: a literal's elements, or a comprehension's element."""
+    if isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+        return [e for e in value.elts if not isinstance(e, ast.Starred)]
+    if isinstance(value, (ast.ListComp, ast.GeneratorExp)):
+        return [value.elt]
+    return []
+
+
+def _did_you_mean(key: str, struct: ClassInfo) -> str:
+    guesses = _close(_snake(key), struct.params)
+    if guesses:
+        return f"did you mean {guesses[0]!r}?"
+    return f"{struct.name}'s fields: {', '.join(list(struct.params)[:10])}"
 
 
 def _dotted(node: ast.AST) -> str | None:

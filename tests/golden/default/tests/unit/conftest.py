@@ -6,14 +6,32 @@ mismatch, and test_tap_py_calls_match_tap_stack_signature says where.
 """
 # Template-owned: rendered by the TAP cdktf copier template. Change it through the
 # template and `copier update`; local edits are merged on update and may conflict.
-# pylint: disable=redefined-outer-name,unused-import,wrong-import-order
+# pylint: disable=redefined-outer-name,unused-import,wrong-import-order,wrong-import-position
+import atexit
 import json
+import os
+import shutil
+import tempfile
 
-import lib  # noqa: F401  first: bundled Node and lazy provider import before cdktf loads
-import pytest
-from cdktf import Testing
+# cdktf's Testing.app() makes a cdktf.outdir.* folder in Node's temporary directory for every app a test
+# builds and never deletes it. The jsii Node process starts at the first cdktf import below and reads
+# TMPDIR then, so it gets a folder of its own, deleted when the tests end; this process keeps its TMPDIR.
+_NODE_TMP = tempfile.mkdtemp(prefix="tap-unit-tests-")
+# Registered before jsii starts Node (and its own exit handler), so it runs after Node has stopped.
+atexit.register(shutil.rmtree, _NODE_TMP, True)
+_TMPDIR = os.environ.get("TMPDIR")
+os.environ["TMPDIR"] = _NODE_TMP
+try:
+    import lib  # noqa: F401  first: bundled Node and lazy provider import before cdktf loads
+    import pytest
+    from cdktf import Testing
 
-import tap
+    import tap
+finally:
+    if _TMPDIR is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = _TMPDIR
 
 # Every variable tap.py reads, set unlike its default, so the tests prove each one reaches the stack.
 TEST_ENV = {
