@@ -386,12 +386,16 @@ class Mover:
         while first > 1 and self.lines[first - 2].strip().startswith("#") and first - 1 not in drop:
             first -= 1
         rows = [row for row in range(first, kept[-1].end_lineno + 1) if row not in drop]
-        body = self.reindent(rows, kept[0].col_offset, "    ")
+        body = self.reindent(rows, self.column(kept[0]), "    ")
         collapsed = []
         for row, line in zip(rows, body):  # runs of blank lines become one, except inside a string
             if line or row in self.in_string or (collapsed and collapsed[-1]):
                 collapsed.append(line)
         return collapsed
+
+    def column(self, node: ast.stmt) -> int:
+        """The column a statement starts at, tabs counted as Python counts them."""
+        return len(self.lines[node.lineno - 1][:node.col_offset].expandtabs(8))
 
     def reindent(self, rows: list[int], remove: int, add: str) -> list[str]:
         """Source rows moved from indentation `remove` to `add`.
@@ -399,7 +403,8 @@ class Mover:
         Not textwrap.dedent: a comment or a continuation line indented less than the code (a dict literal
         at column 0, a backslash continuation) would stop it from dedenting at all, and it rewrites the
         inside of multi-line strings. Only statement indentation matters to Python, so each line loses up
-        to `remove` leading blanks; lines inside a string stay byte for byte.
+        to `remove` columns of leading blanks (tabs become spaces first, so that the spaces added cannot
+        mix with them); lines inside a string stay byte for byte.
         """
         out = []
         for row in rows:
@@ -410,7 +415,8 @@ class Mover:
                 out.append("")
             else:
                 blanks = len(line) - len(line.lstrip(" \t"))
-                out.append(add + line[min(blanks, remove):])
+                lead = line[:blanks].expandtabs(8)
+                out.append(add + lead[min(len(lead), remove):] + line[blanks:])
         return out
 
     def method_text(self, method: ast.FunctionDef) -> list[str]:
@@ -421,7 +427,7 @@ class Mover:
                 f"{STACK_FILE}:{method.lineno}: TapStack.{method.name} is decorated ({', '.join(sorted(decorators))}); "
                 "adopt moves plain methods only. Turn it into a plain method or a module function, commit, and run "
                 "adopt again")
-        return self.reindent(list(range(method.lineno, method.end_lineno + 1)), method.col_offset, "")
+        return self.reindent(list(range(method.lineno, method.end_lineno + 1)), self.column(method), "")
 
     def build(self) -> Moved:
         """Assemble lib/resources.py."""
@@ -435,7 +441,7 @@ class Mover:
             self.moved.functions.append(method.name)
         class_constants = [n for n in self.stack.cls.body if isinstance(n, (ast.Assign, ast.AnnAssign))]
         constant_lines = [line for node in class_constants for line in self.reindent(
-            list(range(node.lineno, node.end_lineno + 1)), node.col_offset, "")]
+            list(range(node.lineno, node.end_lineno + 1)), self.column(node), "")]
         moved_code = "\n".join(bound + body + method_lines)
         moved_code = rename_self(moved_code, {m.name for m in methods if not m.decorator_list},
                                  {m.name for m in methods if m.decorator_list}, top_names(class_constants))

@@ -406,3 +406,11 @@ def test_a_dropped_import_takes_its_line_and_comment():
     edit = transplant.rewrite_test(Path("lib/tap.py"), text, set(), transplant.CODE_ADAPTER_MODULE)
     assert edit.text == ("import sys\nfrom lib.adopted import tap_stack_as_before  # added by adopt\n"
                          "tap_stack_as_before(None, 'x')\n")
+
+
+def test_a_stack_indented_with_tabs_moves(tmp_path):
+    body = ('\n\nclass TapStack(TerraformStack):\n\tdef __init__(self, scope, construct_id, **kwargs):\n'
+            '\t\tsuper().__init__(scope, construct_id)\n\t\tfor name in ["a", "b"]:\n'
+            '\t\t\tBucket(self, name, doc="""tab\tinside\n\tkept""")\n')
+    made, _ = run(move(tmp_path, body))
+    assert made == {"a": {"doc": "tab\tinside\n\tkept"}, "b": {"doc": "tab\tinside\n\tkept"}}
