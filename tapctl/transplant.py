@@ -737,7 +737,7 @@ from lib.tap_stack import TapStack
 # The old TapStack's parameters after the id, in order, for positional calls.
 OLD_POSITIONAL = {old_positional!r}
 # Old parameter names and the template's names for them.
-RENAMED = {renamed!r}
+RENAMED = {renamed}
 # Whether the old TapStack took **kwargs, so that any keyword could reach its code.
 OPEN_SETTINGS = {open_settings!r}
 TAP_PY = Path(__file__).resolve().parents[1] / "tap.py"
@@ -765,7 +765,7 @@ def _template_settings(environment_suffix: str) -> dict:
     captured = {{}}
 
     class _Capture:  # pylint: disable=too-few-public-methods
-        def __init__(self, scope, stack_id, **settings):
+        def __init__(self, _scope, _stack_id, **settings):
             captured.update(settings)
 
     tap = _tap()
@@ -785,18 +785,20 @@ def tap_stack_as_before(scope, stack_id, *args, **settings):
     accepted = inspect.signature(TapStack.__init__).parameters
     suffix = settings.get("environment_suffix") or _template_settings("dev")["environment_suffix"]
     merged = _template_settings(suffix)
-    adopted = getattr(resources, "ADOPTED_SETTINGS", None)
+    # lib/resources.py's settings only its code reads (absent when the old TapStack received none).
+    known = hasattr(resources, "ADOPTED_SETTINGS")
+    adopted = getattr(resources, "ADOPTED_SETTINGS", {{}})
     extra = {{}}
     for name, value in settings.items():
         if name in accepted:
             if value is not None:
                 merged[name] = _flat_tags(value) if name == "default_tags" else value
-        if adopted is not None and (OPEN_SETTINGS or name in adopted):
+        if known and (OPEN_SETTINGS or name in adopted):
             extra[name] = value  # your code reads it too (the state bucket, a **kwargs key)
         elif name not in accepted:
             warnings.warn(f"tap_stack_as_before: neither the template's TapStack nor lib/resources.py reads "
                           f"{{name!r}}; ignored", stacklevel=2)
-    if adopted is None:
+    if not known:
         return TapStack(scope, stack_id, **merged)
     # ADOPTED_SETTINGS holds what tap.py passed; this caller gets what it passes, and the rest as the old
     # TapStack gave it: its defaults (or, for **kwargs, nothing).
@@ -835,8 +837,9 @@ def adapter_text(stack: Stack, callers: str = "tests", renamed: dict[str, str] |
     """The adapter module for this repo's old TapStack signature (renamed: its own parameters fed a setting)."""
     positional = [p.arg for p in stack.params if p in stack.init.args.args]
     renamed = {**{old: new for old, new in SETTING_NAMES.items() if old != new}, **(renamed or {})}
-    return ADAPTER_TEXT.format(old_positional=positional, renamed=renamed, open_settings=stack.kwarg is not None,
-                               callers=callers)
+    entries = "".join(f"\n    {old!r}: {new!r}," for old, new in renamed.items())
+    return ADAPTER_TEXT.format(old_positional=positional, renamed="{" + entries + "\n}",
+                               open_settings=stack.kwarg is not None, callers=callers)
 
 
 def adapter_files(stack: Stack, for_tests: bool, for_code: bool,
