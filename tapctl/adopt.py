@@ -85,6 +85,11 @@ STUBS = {
 TEST_HOMES = {"tests/unit/test_tap_stack.py": "tests/unit/test_resources.py"}
 
 
+# The template's settings with plain string values, and those the deployed JSON shows directly.
+SCALAR_SETTINGS = {"environment_suffix", "aws_region", "state_bucket", "state_bucket_region"}
+FIXABLE_SETTINGS = {"aws_region", "state_bucket", "state_bucket_region"}
+
+
 class AdoptError(Exception):
     """adopt stopped; the message says what, where and how to go on. The repo is as it was."""
 
@@ -241,6 +246,7 @@ class Adoption:
         self.accept = set(accept or ())
         self.outcome = Outcome(repo=str(repo), template=str(source), accepted=sorted(self.accept))
         self.moved_text: str | None = None
+        self.deployed_answers: dict[str, object] = {}
         self.overrides: dict[str, object] = {}
         self.tmp = Path(tempfile.mkdtemp(prefix="tap-adopt-"))
         self.head: str | None = None
@@ -457,11 +463,60 @@ class Adoption:
                 findings.sources[question] = inferred.sources[question]
                 findings.could_not[:] = [c for c in findings.could_not if not c.startswith(f"{question}:")]
         self.keep_variable_tags(reading)
+        self.deployed_answers = dict(inferred.answers)
         self.overrides = inferred.provider_overrides
         if self.overrides:
             self.outcome.notes.append("the default AWS provider's own settings ("
                                       + ", ".join(sorted(self.overrides)) + ") are kept in lib/resources.py "
                                       "adopted_settings(), with the values the repo deployed")
+
+    def as_before(self, reading: handmade.Reading) -> dict:
+        """What the adapter needs to build the template's TapStack as the old one behaved when code called it
+        directly: the old stack's own defaults, and the settings it decided itself whatever it was passed."""
+        stack, defaults, fixed = reading.stack, {}, {}
+        for param in stack.params:
+            setting = handmade.SETTING_NAMES.get(param.arg)
+            default = handmade.param_default(stack.init, param)
+            if setting in SCALAR_SETTINGS and isinstance(default, ast.Constant) and isinstance(default.value, str):
+                defaults[setting] = default.value
+        for node in ast.walk(stack.init):
+            found = handmade.kwargs_key(node, stack.kwarg)
+            if found and handmade.SETTING_NAMES.get(found[0]) in SCALAR_SETTINGS and isinstance(
+                    found[1], ast.Constant) and isinstance(found[1].value, str):
+                defaults.setdefault(handmade.SETTING_NAMES[found[0]], found[1].value)
+        tap = handmade.TapPy(self.repo)
+        for keyword, expr in reading.passed.items():
+            setting = handmade.SETTING_NAMES.get(keyword)
+            deployed_value = self.deployed_answers.get(setting)
+            passed = tap.resolve(expr)
+            if setting in FIXABLE_SETTINGS and isinstance(deployed_value, str) and passed is not None and (
+                    passed.value != deployed_value):
+                fixed[setting] = deployed_value
+                self.outcome.notes.append(
+                    f"{setting}: tap.py passed {passed.value!r}, but the old TapStack deployed {deployed_value!r} "
+                    "whatever it was passed; code that builds the stack the old way still gets "
+                    f"{deployed_value!r} (tap_stack_as_before)")
+        own_tags = self.stack_own_tags(reading, tap)
+        if own_tags:
+            fixed["default_tags"] = own_tags
+        return {"defaults": defaults, "fixed": fixed}
+
+    def stack_own_tags(self, reading: handmade.Reading, tap: handmade.TapPy) -> dict[str, str]:
+        """Fixed tags the deployed provider had that tap.py's default_tags did not: the old stack added them."""
+        extra = self.outcome.answers.get("extra_tags")
+        expr = next((v for k, v in reading.passed.items() if handmade.SETTING_NAMES.get(k) == "default_tags"), None)
+        if not isinstance(extra, dict) or not extra or expr is None:
+            return {}
+        node = tap.mapping(expr)
+        for _ in range(3):  # [{"tags": {...}}] and {"tags": {...}} down to the flat mapping
+            if isinstance(node, ast.List) and len(node.elts) == 1:
+                node = tap.mapping(node.elts[0])
+            elif isinstance(node, ast.Dict) and [getattr(k, "value", None) for k in node.keys] == ["tags"]:
+                node = tap.mapping(node.values[0])
+        if not isinstance(node, ast.Dict) or None in node.keys:
+            return {}
+        given = {k.value for k in node.keys if isinstance(k, ast.Constant)}
+        return {key: value for key, value in extra.items() if key not in given}
 
     def keep_variable_tags(self, reading: handmade.Reading) -> None:
         """A tag whose value is the default of a variable the repo reads is not fixed: setting the variable at
@@ -512,7 +567,7 @@ class Adoption:
                 files.append(FileAction(f"{rel} -> {home}", "moved", "the template owns the old path"))
         # Tests and other code that built TapStack the old way go through tap_stack_as_before
         # (tests/adopted.py, or lib/adopted.py when code outside tests/ calls it too).
-        edits, adapters = transplant.rewrite_callers(repo, reading.stack, moved)
+        edits, adapters = transplant.rewrite_callers(repo, reading.stack, moved, self.as_before(reading))
         for edit in edits:
             edit.path.write_text(edit.text, encoding="utf-8")
             rel = edit.path.relative_to(repo).as_posix()

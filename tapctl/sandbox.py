@@ -90,8 +90,8 @@ def sample_fixes(root: Path) -> None:
     replace_once(template / "tests" / "unit" / "test_tap_stack.py.jinja", '        "encrypt": True,\n',
                  '        "encrypt": True,\n        "workspace_key_prefix": "tap",\n')
     # Provider tags: a ManagedBy tag, from TAP_MANAGED_BY or "tap-template".
-    replace_once(root / "includes" / "stack_params.jinja", "  ('Team', 'TEAM', team),\n",
-                 "  ('Team', 'TEAM', team),\n  ('ManagedBy', 'TAP_MANAGED_BY', 'tap-template'),\n")
+    replace_once(root / "includes" / "stack_params.jinja", "selectattr(0, 'in', _chosen) | list -%}",
+                 "selectattr(0, 'in', _chosen) | list + [('ManagedBy', 'TAP_MANAGED_BY', 'tap-template')] -%}")
     # Signature: a new keyword-only parameter, project_name, kept on the stack.
     replace_once(root / "includes" / "stack_params.jinja", "{%- set STACK_PARAMS = [\n",
                  "{%- set STACK_PARAMS = [\n  {'name': 'project_name', 'type': 'str', 'env': none, "

@@ -740,6 +740,11 @@ OLD_POSITIONAL = {old_positional!r}
 RENAMED = {renamed}
 # Whether the old TapStack took **kwargs, so that any keyword could reach its code.
 OPEN_SETTINGS = {open_settings!r}
+# The old TapStack's own defaults for the template's settings (a call that gave none got these, not tap.py's).
+OLD_DEFAULTS = {old_defaults!r}
+# Settings the old TapStack decided itself, whatever it was passed (a region fixed in the stack or read from
+# lib/AWS_REGION): the deployed JSON showed it ignored tap.py's value.
+FIXED = {fixed!r}
 TAP_PY = Path(__file__).resolve().parents[1] / "tap.py"
 
 
@@ -783,8 +788,14 @@ def tap_stack_as_before(scope, stack_id, *args, **settings):
     settings.update(zip(OLD_POSITIONAL, args))
     settings = {{RENAMED.get(name, name): value for name, value in settings.items()}}
     accepted = inspect.signature(TapStack.__init__).parameters
-    suffix = settings.get("environment_suffix") or _template_settings("dev")["environment_suffix"]
+    for name, value in OLD_DEFAULTS.items():
+        settings.setdefault(name, value)
+    suffix = settings.get("environment_suffix")
+    if suffix is None:
+        suffix = _template_settings("dev")["environment_suffix"]
     merged = _template_settings(suffix)
+    if suffix == "":  # tap.py treats an empty variable as unset; the old stack took it as it was
+        merged["environment_suffix"] = ""
     # lib/resources.py's settings only its code reads (absent when the old TapStack received none).
     known = hasattr(resources, "ADOPTED_SETTINGS")
     adopted = getattr(resources, "ADOPTED_SETTINGS", {{}})
@@ -798,6 +809,11 @@ def tap_stack_as_before(scope, stack_id, *args, **settings):
         elif name not in accepted:
             warnings.warn(f"tap_stack_as_before: neither the template's TapStack nor lib/resources.py reads "
                           f"{{name!r}}; ignored", stacklevel=2)
+    for name, value in FIXED.items():
+        if name == "default_tags":  # tags the old stack added to whatever it was given
+            merged[name] = {{**_flat_tags(merged.get(name)), **value}}
+        elif name in accepted:
+            merged[name] = value
     if not known:
         return TapStack(scope, stack_id, **merged)
     # ADOPTED_SETTINGS holds what tap.py passed; this caller gets what it passes, and the rest as the old
@@ -833,22 +849,28 @@ class TestEdit:
     changes: list[str]
 
 
-def adapter_text(stack: Stack, callers: str = "tests", renamed: dict[str, str] | None = None) -> str:
-    """The adapter module for this repo's old TapStack signature (renamed: its own parameters fed a setting)."""
+def adapter_text(stack: Stack, callers: str = "tests", renamed: dict[str, str] | None = None,
+                 as_before: dict | None = None) -> str:
+    """The adapter module for this repo's old TapStack signature (renamed: its own parameters fed a setting;
+    as_before: {"defaults": {setting: the old TapStack's own default}, "fixed": {setting: the value it used
+    whatever it was passed}})."""
+    as_before = as_before or {}
     positional = [p.arg for p in stack.params if p in stack.init.args.args]
     renamed = {**{old: new for old, new in SETTING_NAMES.items() if old != new}, **(renamed or {})}
     entries = "".join(f"\n    {old!r}: {new!r}," for old, new in renamed.items())
     return ADAPTER_TEXT.format(old_positional=positional, renamed="{" + entries + "\n}",
-                               open_settings=stack.kwarg is not None, callers=callers)
+                               open_settings=stack.kwarg is not None, callers=callers,
+                               old_defaults=as_before.get("defaults", {}), fixed=as_before.get("fixed", {}))
 
 
-def adapter_files(stack: Stack, for_tests: bool, for_code: bool,
-                  renamed: dict[str, str] | None = None) -> dict[str, str]:
+def adapter_files(stack: Stack, for_tests: bool, for_code: bool,  # pylint: disable=too-many-arguments
+                  renamed: dict[str, str] | None = None, as_before: dict | None = None) -> dict[str, str]:
     """{path: text} of the adapter modules the rewritten callers import: tests/adopted.py, lib/adopted.py."""
     if not for_code:
-        return {ADOPTED_TESTS.as_posix(): adapter_text(stack, renamed=renamed)} if for_tests else {}
+        return {ADOPTED_TESTS.as_posix(): adapter_text(stack, renamed=renamed, as_before=as_before)} if (
+            for_tests) else {}
     files = {ADOPTED_CODE.as_posix(): adapter_text(stack, "tests and other modules" if for_tests else "modules",
-                                                   renamed)}
+                                                   renamed, as_before)}
     if for_tests:
         files[ADOPTED_TESTS.as_posix()] = TESTS_REEXPORT
     return files
@@ -982,7 +1004,8 @@ NOT_CALLERS = {"tap.py", STACK_FILE.as_posix(), RESOURCES.as_posix(), ADOPTED_TE
                ADOPTED_CODE.as_posix()}
 
 
-def rewrite_callers(repo: Path, stack: Stack, moved: Moved | set[str]) -> tuple[list[TestEdit], dict[str, str]]:
+def rewrite_callers(repo: Path, stack: Stack, moved: Moved | set[str],
+                    as_before: dict | None = None) -> tuple[list[TestEdit], dict[str, str]]:
     """Every Python file of the repo (but tap.py and the stack itself, which the template replaces) rewritten so
     that its TapStack(...) calls keep working and what it takes from lib.tap_stack is found where it moved;
     and the adapter modules those files now import, {path: text}.
@@ -1008,4 +1031,4 @@ def rewrite_callers(repo: Path, stack: Stack, moved: Moved | set[str]) -> tuple[
         calls = any("TapStack(...)" in change for change in edit.changes)
         for_tests |= calls and in_tests
         for_code |= calls and not in_tests
-    return edits, adapter_files(stack, for_tests, for_code, renamed)
+    return edits, adapter_files(stack, for_tests, for_code, renamed, as_before)

@@ -34,6 +34,8 @@ def test_every_class_of_the_issue_has_fixtures():
 @pytest.mark.parametrize("fixture", sorted(FIRST_OF_EACH_CLASS.values()), ids=lambda p: p.name)
 def test_adopt_keeps_what_deploys_and_the_tests_pass(fixture, template, tmp_path):
     result = longtail.run_case(fixture, template, tmp_path)
-    assert not longtail.verdict(result), longtail.verdict(result)
+    problems = longtail.verdict(result)
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
     if result["expect"] == "adopted":
         assert result["changes"] == [], "adopt changed the deployed JSON without an --accept"
