@@ -27,7 +27,8 @@ made plus the repo's own work, and pins that release:
     tests/unit/test_resources.py, and TapStack(...) calls in tests go through
     tests/adopted.py, which accepts the old call;
   * its own modules, docs and other tests are untouched; its Pipfile packages
-    and .gitignore lines are merged into the template's; a README.md or a
+    and .gitignore lines are merged into the template's; a README.md stays yours
+    (answer own_readme: the template writes none); a
     metadata.json with more than the answers hold is kept as the user's edit
     (copier merges template changes into it);
   * what decides deployed infrastructure is read off the repo's own synthesized
@@ -257,6 +258,7 @@ class Adoption:
         try:
             self.prepare_git()
             reading = self.read()
+            self.keep_readme(reading)
             before = self.snapshot() if self.verify else None
             if before is not None:
                 self.use_deployed(reading, deployed.Inferred(before))
@@ -448,6 +450,14 @@ class Adoption:
             return None
         self.outcome.resources_before = sorted(deployed.addresses(docs))
         return docs
+
+    def keep_readme(self, reading: handmade.Reading) -> None:
+        """A repo's own README stays the user's: the template renders none over it (answer own_readme)."""
+        readme = self.repo / "README.md"
+        if readme.is_file() and readme.read_text(encoding="utf-8", errors="replace").strip():
+            for findings in (reading, self.outcome):
+                findings.answers["own_readme"] = True
+                findings.sources["own_readme"] = "README.md exists: yours, the template writes none"
 
     def use_deployed(self, reading: handmade.Reading, inferred: deployed.Inferred) -> None:
         """Answers read off the synthesized JSON win over those read from the source: they are what deploys."""

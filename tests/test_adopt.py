@@ -28,7 +28,7 @@ EXPECTED = {
     "classic-kwargs": {
         "answers": {"state_key_pattern": "{environment_suffix}/{stack_id}.tfstate", "s3_locking": "lockfile",
                     "aws_provider_constraint": "~> 6.0", "author": "maria", "team": "synth-2",
-                    "python_version": "3.12", "include_integration_tests": True},
+                    "python_version": "3.12", "include_integration_tests": True, "own_readme": True},
         "drift": [],
     },
     "explicit-id": {
