@@ -29,9 +29,14 @@ def install_cases(project, kind: str, extra: str = "") -> None:
     """Each case's lib/resources.py as lib/seed_<case>.py; lib/resources.py calls them, one construct each."""
     for name in CASES:
         shutil.copy(SEEDS / name / kind / "lib" / "resources.py", project / "lib" / f"seed_{name}.py")
-    imports = "\n".join(f"from lib import seed_{name}" for name in CASES)
-    calls = ", ".join(f'("{name}", seed_{name})' for name in CASES)
-    (project / "lib" / "resources.py").write_text(f'''"""Seed fixtures ({kind}), one construct each."""
+    write_case_resources(project, f"Seed fixtures ({kind})", "seed", CASES, extra)
+
+
+def write_case_resources(project, title: str, prefix: str, names, extra: str = "") -> None:
+    """lib/resources.py calling lib/<prefix>_<name>.add_resources under a construct named after each case."""
+    imports = "\n".join(f"from lib import {prefix}_{name}" for name in names)
+    calls = ", ".join(f'("{name}", {prefix}_{name})' for name in names)
+    (project / "lib" / "resources.py").write_text(f'''"""{title}, one construct each."""
 from constructs import Construct
 
 from lib import guardrails  # noqa: F401  (used by `extra`)
@@ -39,7 +44,7 @@ from lib import guardrails  # noqa: F401  (used by `extra`)
 
 
 def add_resources(stack) -> None:
-    """Every seed case under a construct named after it."""
+    """Every case under a construct named after it."""
     for name, module in ({calls},):
         scope = Construct(stack, name)
         scope.environment_suffix = stack.environment_suffix
@@ -134,22 +139,7 @@ def install_policy_cases(project) -> None:
             else:
                 assert helpers.setdefault(module.name, name) == name, f"two cases define lib/{module.name}"
                 shutil.copy(module, project / "lib" / module.name)
-    imports = "\n".join(f"from lib import policy_{name}" for name in POLICY_CASES)
-    calls = ", ".join(f'("{name}", policy_{name})' for name in POLICY_CASES)
-    (project / "lib" / "resources.py").write_text(f'''"""Long-tail policy cases, one construct each."""
-from constructs import Construct
-
-{imports}
-
-
-def add_resources(stack) -> None:
-    for name, module in ({calls},):
-        scope = Construct(stack, name)
-        scope.environment_suffix = stack.environment_suffix
-        module.add_resources(scope)
-''', encoding="utf-8")
-    for test in (project / "tests" / "unit").glob("test_resources.py"):
-        test.unlink()
+    write_case_resources(project, "Long-tail policy cases", "policy", POLICY_CASES)
 
 
 def test_policy_cases_of_both_kinds_exist():
