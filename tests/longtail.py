@@ -22,10 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tapctl import adopt, deployed, gitutil, sandbox  # noqa: E402  (after the path above)
+from helpers import clean_env  # noqa: E402  (tests/ is on the path: pytest's rootdir, or bench/longtail.py)
+from tapctl import adopt, gitutil, sandbox  # noqa: E402  (after the path above)
 
 FIXTURES = ROOT / "tests" / "fixtures" / "longtail" / "adopt"
-UNSET = (*deployed.PIPELINE_VARIABLES, "COV_CORE_SOURCE")
 
 
 def cases() -> list[Path]:
@@ -49,9 +49,8 @@ def tree_digest(repo: Path) -> str:
 
 def run_tests(repo: Path) -> subprocess.CompletedProcess:
     """The repo's unit tests, as the pipeline runs them (without its coverage gate)."""
-    env = {k: v for k, v in os.environ.items() if k not in UNSET and not k.startswith("PYTEST_")}
     return subprocess.run([sys.executable, "-m", "pytest", "tests/unit", "-q", "-p", "no:cacheprovider", "-p",
-                           "no:copie", "-x"], cwd=repo, env=env, capture_output=True, text=True, timeout=900,
+                           "no:copie", "-x"], cwd=repo, env=clean_env(), capture_output=True, text=True, timeout=900,
                           check=False)
 
 
