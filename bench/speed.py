@@ -23,13 +23,16 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+# tapctl puts template/ on sys.path, so taptools.conventions is the one generated repos get.
+import tapctl  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
+import taptools.conventions as conventions  # noqa: E402  pylint: disable=wrong-import-position
 PYTHON = sys.executable
 MODES = {
     "stock": {"TAP_EAGER_PROVIDER_IMPORT": "1", "TAP_SYSTEM_NODE": "1"},
     "ours": {"TAP_EAGER_PROVIDER_IMPORT": "", "TAP_SYSTEM_NODE": ""},
 }
-PIPELINE = ("ENVIRONMENT_SUFFIX", "AWS_REGION", "TERRAFORM_STATE_BUCKET", "TERRAFORM_STATE_BUCKET_REGION",
-            "REPOSITORY", "COMMIT_AUTHOR", "PR_NUMBER", "TEAM", "CDKTF_OUTDIR", "JSII_NODE")
+PIPELINE = (*conventions.PIPELINE_VARIABLES, "JSII_NODE")
 
 
 def env_for(mode: str, **extra: str) -> dict[str, str]:

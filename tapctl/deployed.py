@@ -19,17 +19,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import taptools.conventions as conventions  # tapctl puts template/ on sys.path
 from tapctl import template
 
 SYNTH_TIMEOUT = 600
 # Unset for every synth adopt runs, so nothing from the caller's shell leaks in.
-PIPELINE_VARIABLES = ("ENVIRONMENT_SUFFIX", "AWS_REGION", "TERRAFORM_STATE_BUCKET", "TERRAFORM_STATE_BUCKET_REGION",
-                      "REPOSITORY", "COMMIT_AUTHOR", "PR_NUMBER", "TEAM", "CDKTF_OUTDIR", "CDKTF_CONTEXT_JSON")
+PIPELINE_VARIABLES = conventions.PIPELINE_VARIABLES
+SUFFIX_VARIABLE = conventions.STACK_VARIABLES["environment_suffix"]
 # The per-deploy values the pipeline always sets. Region and state bucket stay unset: each repo's own default.
-PROBE = {"ENVIRONMENT_SUFFIX": "pr4719", "REPOSITORY": "adopt-probe/task-repo", "COMMIT_AUTHOR": "adopt-probe-author",
-         "PR_NUMBER": "4719", "TEAM": "adopt-probe-team"}
-# The template's variable-derived tags (includes/stack_params.jinja ALL_PIPELINE_TAGS): tag key -> variable.
-PIPELINE_TAGS = {"Repository": "REPOSITORY", "Author": "COMMIT_AUTHOR", "PRNumber": "PR_NUMBER", "Team": "TEAM"}
+PROBE = {SUFFIX_VARIABLE: "pr4719", **conventions.TAG_PROBES}
+# The template's variable-derived tags: tag key -> variable.
+PIPELINE_TAGS = conventions.PIPELINE_TAGS
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|^\d{10}(\.\d+)?$")
 # Provider arguments the template's TapStack sets itself.
 TEMPLATE_PROVIDER_KEYS = {"region", "default_tags", "alias"}
@@ -171,8 +171,8 @@ class Inferred:
         probes = set(PROBE.values())
         chosen = [key for key, variable in PIPELINE_TAGS.items() if tags.get(key) == PROBE[variable]]
         self.infer("pipeline_tags", chosen, "default tags whose value is the pipeline variable's")
-        extra = {k: v for k, v in tags.items() if k != "Environment" and k not in chosen and isinstance(v, str)
-                 and v not in probes}
+        extra = {k: v for k, v in tags.items()
+                 if k != conventions.ENVIRONMENT_TAG and k not in chosen and isinstance(v, str) and v not in probes}
         for key, value in list(extra.items()):
             if TIMESTAMP.search(value):  # datetime.now() at synth: freezing it as a fixed tag would hide that
                 del extra[key]
@@ -195,7 +195,7 @@ class Inferred:
                 self.infer(question, s3[key], f"terraform.backend.s3.{key}")
         key = s3.get("key")
         if isinstance(key, str):
-            pattern = key.replace(self.stack, "{stack_id}").replace(PROBE["ENVIRONMENT_SUFFIX"],
+            pattern = key.replace(self.stack, "{stack_id}").replace(PROBE[SUFFIX_VARIABLE],
                                                                      "{environment_suffix}")
             if "{environment_suffix}" in pattern:
                 self.infer("state_key_pattern", pattern, f"terraform.backend.s3.key {key!r}")

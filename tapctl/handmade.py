@@ -15,6 +15,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import taptools.conventions as conventions  # tapctl puts template/ on sys.path
+
 # Settings a TapStack receives, by the names hand-made stacks use, and the template's name for each.
 SETTING_NAMES = {
     "environment_suffix": "environment_suffix", "env_suffix": "environment_suffix", "suffix": "environment_suffix",
@@ -23,11 +25,8 @@ SETTING_NAMES = {
     "default_tags": "default_tags", "tags": "default_tags",
 }
 # Environment variables tap.py reads, and the setting each feeds.
-ENV_SETTINGS = {
-    "ENVIRONMENT_SUFFIX": "environment_suffix", "AWS_REGION": "aws_region",
-    "TERRAFORM_STATE_BUCKET": "state_bucket", "TERRAFORM_STATE_BUCKET_REGION": "state_bucket_region",
-}
-RESERVED_TAGS = {"Environment", "Repository", "Author", "PRNumber", "Team"}
+ENV_SETTINGS = {variable: setting for setting, variable in conventions.STACK_VARIABLES.items()}
+RESERVED_TAGS = conventions.RESERVED_TAGS
 BACKENDS = {"S3Backend", "LocalBackend", "RemoteBackend", "CloudBackend", "GcsBackend", "AzurermBackend"}
 STACK_FILE = Path("lib") / "tap_stack.py"
 
@@ -515,8 +514,8 @@ class Reader:
             value = self.tap.resolve(expr) if source.startswith("tap.py") else (
                 Value(expr.value, source) if isinstance(expr, ast.Constant) else None)
             if key in RESERVED_TAGS:
-                if env in {"COMMIT_AUTHOR", "TEAM"} and value and isinstance(value.value, str):
-                    question = "author" if env == "COMMIT_AUTHOR" else "team"
+                if env in conventions.TAG_FALLBACK_ANSWERS and value and isinstance(value.value, str):
+                    question = conventions.TAG_FALLBACK_ANSWERS[env]
                     if question not in reading.answers:
                         reading.infer(question, value.value, value.source)
                 continue

@@ -12,6 +12,10 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
+# The template's own modules, as generated repos import them (taptools.conventions).
+if str(ROOT / "template") not in sys.path:
+    sys.path.insert(0, str(ROOT / "template"))
+import taptools.conventions as conventions  # noqa: E402  pylint: disable=wrong-import-position
 
 # Answer sets the matrix renders. Together they cover: backend s3/local, each
 # S3 locking mode, one and several regions, integration tests on and off,
@@ -56,10 +60,7 @@ SCENARIOS: dict[str, dict] = {
 }
 
 # Variables that would change what the generated project synthesizes.
-PIPELINE_VARIABLES = (
-    "ENVIRONMENT_SUFFIX", "AWS_REGION", "TERRAFORM_STATE_BUCKET", "TERRAFORM_STATE_BUCKET_REGION",
-    "REPOSITORY", "COMMIT_AUTHOR", "PR_NUMBER", "TEAM", "CDKTF_OUTDIR", "CDKTF_CONTEXT_JSON",
-)
+PIPELINE_VARIABLES = conventions.PIPELINE_VARIABLES
 
 
 def clean_env(**extra: str) -> dict[str, str]:

@@ -25,6 +25,11 @@ STACK_VARIABLES: dict[str, str] = DATA["pipeline"]["stack_variables"]
 ENVIRONMENT_TAG: str = DATA["pipeline"]["environment_tag"]
 # tag key -> the variable tap.py derives it from, in the template's order
 PIPELINE_TAGS: dict[str, str] = {t["key"]: t["variable"] for t in DATA["pipeline"]["tags"]}
+# variable -> the answer that is its tag's fallback (author, team)
+TAG_FALLBACK_ANSWERS: dict[str, str] = {
+    t["variable"]: t["fallback_answer"] for t in DATA["pipeline"]["tags"] if "fallback_answer" in t}
+# variable -> a value like the pipeline's, recognisable in a synthesized JSON (adopt sets them)
+TAG_PROBES: dict[str, str] = {t["variable"]: t["probe"] for t in DATA["pipeline"]["tags"]}
 SYNTH_VARIABLES: tuple[str, ...] = tuple(DATA["pipeline"]["synth_variables"])
 # every variable that changes what a generated project synthesizes
 PIPELINE_VARIABLES: tuple[str, ...] = (*STACK_VARIABLES.values(), *PIPELINE_TAGS.values(), *SYNTH_VARIABLES)
