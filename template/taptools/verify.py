@@ -1,5 +1,3 @@
-{% from pathjoin('includes', 'header.jinja') import template_owned -%}
-{% from pathjoin('includes', 'stack_params.jinja') import STACK_PARAMS, PIPELINE_TAGS with context -%}
 """Check this project end to end: static contract, a real synth, the synthesized JSON.
 
 The copier hook runs it after `copier copy` and `copier update`; run it yourself
@@ -14,8 +12,10 @@ Steps, each timed:
   synth     python tap.py into a temporary directory, pipeline variables unset
   json      backend, provider regions, default_tags shape and values, provider
             constraint in cdktf.out/stacks/*/cdk.tf.json, as answered in copier
+            (taptools/expected.json)
 """
-{{ template_owned() }}
+# Template-owned: rendered by the TAP cdktf copier template. Change it through the
+# template and `copier update`; local edits are merged on update and may conflict.
 from __future__ import annotations
 
 import argparse
@@ -30,49 +30,24 @@ from pathlib import Path
 
 from taptools import contract, doctor
 from taptools.constraints import admits
+from taptools.expected import expected as expected_for, pipeline_variables
 
-{%- set expected_tags = {'Environment': environment_suffix} -%}
-{%- for key, variable, fallback in PIPELINE_TAGS %}{% set _ = expected_tags.update({key: fallback}) %}{% endfor -%}
-{%- set _ = expected_tags.update(extra_tags) -%}
-{%- if backend == 's3' -%}
-{%- set backend_config = {
-      'bucket': state_bucket,
-      'key': state_key_pattern | replace('{environment_suffix}', environment_suffix) | replace('{stack_id}', 'TapStack' ~ environment_suffix),
-      'region': state_bucket_region,
-      'encrypt': true} -%}
-{%- if s3_locking == 'lockfile' %}{% set _ = backend_config.update({'use_lockfile': true}) %}{% endif -%}
-{%- if s3_locking == 'dynamodb' %}{% set _ = backend_config.update({'dynamodb_table': dynamodb_table}) %}{% endif -%}
-{%- else -%}
-{%- set backend_config = {'path': 'terraform.TapStack' ~ environment_suffix ~ '.tfstate'} -%}
-{%- endif %}
-# What the answers promise (rendered by copier from .copier-answers.yml), with
-# the pipeline variables unset.
-EXPECTED = json.loads(
-    r"""
-{{ {
-  'stack': 'TapStack' ~ environment_suffix,
-  'backend': backend,
-  'backend_config': backend_config,
-  'regions': [aws_region] + extra_regions,
-  'aliases': [none] + (extra_regions | map('replace', '-', '_') | list),
-  'tags': expected_tags,
-  'aws_provider_constraint': aws_provider_constraint,
-} | to_json(indent=4) }}
-"""
-)
+# What the answers promise (taptools/expected.json, rendered by copier from
+# .copier-answers.yml), with the pipeline variables unset.
+EXPECTED = expected_for()
 # Variables tap.py reads; unset for the synth so the output shows the rendered defaults.
-PIPELINE_VARIABLES = {{ ((STACK_PARAMS | selectattr('env') | map(attribute='env') | list) + (PIPELINE_TAGS | map(attribute=1) | list) + ['CDKTF_OUTDIR', 'CDKTF_CONTEXT_JSON']) | to_json }}
+PIPELINE_VARIABLES = pipeline_variables()
 SYNTH_TIMEOUT = 600
 
 
-{% raw -%}
 class CheckFailed(Exception):
     """A step found a problem; the message says what and how to fix it."""
 
 
 def _python_with_cdktf(preferred: str | None) -> str:
     candidates = [preferred] if preferred else [sys.executable]
-    probe = "import importlib.util as u, sys; sys.exit(not (u.find_spec('cdktf') and u.find_spec('cdktf_cdktf_provider_aws')))"
+    probe = ("import importlib.util as u, sys; "
+             "sys.exit(not (u.find_spec('cdktf') and u.find_spec('cdktf_cdktf_provider_aws')))")
     for python in candidates:
         if subprocess.run([python, "-c", probe], check=False).returncode == 0:
             return python
@@ -129,20 +104,30 @@ def load_stack_json(outdir: Path) -> tuple[str, dict]:
     return stacks[0].parent.name, json.loads(stacks[0].read_text(encoding="utf-8"))
 
 
-def check_stack_json(name: str, doc: dict, expected: dict = EXPECTED) -> list[str]:
-    """Every way the synthesized stack differs from what the answers promise."""
-    problems = []
-    if name != expected["stack"]:
-        problems.append(f"stack is {name}, expected {expected['stack']} (TapStack + ENVIRONMENT_SUFFIX default)")
-    terraform = doc.get("terraform", {})
+def _backend_problems(terraform: dict, expected: dict) -> list[str]:
     backends = terraform.get("backend", {})
     if list(backends) != [expected["backend"]]:
-        problems.append(f"backend is {sorted(backends) or 'missing'}, expected {expected['backend']}")
-    else:
-        config = backends[expected["backend"]]
-        for key, value in expected["backend_config"].items():
-            if config.get(key) != value:
-                problems.append(f"backend {expected['backend']}.{key} is {config.get(key)!r}, expected {value!r}")
+        return [f"backend is {sorted(backends) or 'missing'}, expected {expected['backend']}"]
+    config = backends[expected["backend"]]
+    return [f"backend {expected['backend']}.{key} is {config.get(key)!r}, expected {value!r}"
+            for key, value in expected["backend_config"].items() if config.get(key) != value]
+
+
+def _tag_problem(provider: dict, expected: dict) -> str | None:
+    where = f"provider aws ({provider.get('alias') or 'default'}, {provider.get('region')})"
+    tags = provider.get("default_tags")
+    ours = provider.get("alias") in expected.get("aliases", [None]) and provider.get("region") in expected["regions"]
+    if tags is None and not ours:
+        return None  # yours, without default tags: the guardrails say so, and you may suppress them
+    if not (isinstance(tags, list) and len(tags) == 1 and isinstance(tags[0], dict) and list(tags[0]) == ["tags"]):
+        return f"{where} default_tags must be [{{\"tags\": {{...}}}}], got {json.dumps(tags)}"
+    if ours and tags[0]["tags"] != expected["tags"]:
+        return f"{where} default tags are {tags[0]['tags']}, expected {expected['tags']}"
+    return None
+
+
+def _provider_problems(doc: dict, expected: dict) -> list[str]:
+    problems = []
     providers = doc.get("provider", {}).get("aws")
     if not isinstance(providers, list) or not providers:
         problems.append("no AWS provider in the synthesized JSON")
@@ -152,22 +137,26 @@ def check_stack_json(name: str, doc: dict, expected: dict = EXPECTED) -> list[st
     missing = [r for r in expected["regions"] if r not in regions]
     if missing:
         problems.append(f"AWS provider regions are {regions}, expected {expected['regions']} among them")
-    for provider in providers:
-        where = f"provider aws ({provider.get('alias') or 'default'}, {provider.get('region')})"
-        tags = provider.get("default_tags")
-        ours = provider.get("alias") in expected.get("aliases", [None]) and provider.get("region") in expected["regions"]
-        if tags is None and not ours:
-            continue  # yours, without default tags: the guardrails say so, and you may suppress them
-        if not (isinstance(tags, list) and len(tags) == 1 and isinstance(tags[0], dict) and list(tags[0]) == ["tags"]):
-            problems.append(f"{where} default_tags must be [{{\"tags\": {{...}}}}], got {json.dumps(tags)}")
-        elif ours and tags[0]["tags"] != expected["tags"]:
-            problems.append(f"{where} default tags are {tags[0]['tags']}, expected {expected['tags']}")
+    problems += [problem for problem in (_tag_problem(p, expected) for p in providers) if problem]
     aliases = [p.get("alias") for p in providers if p.get("alias")]
     if len(providers) - len(aliases) != 1:
         problems.append(f"expected exactly one AWS provider without alias, found {len(providers) - len(aliases)}")
+    return problems
+
+
+def check_stack_json(name: str, doc: dict, expected: dict | None = None) -> list[str]:
+    """Every way the synthesized stack differs from what the answers promise (default: EXPECTED)."""
+    expected = EXPECTED if expected is None else expected
+    problems = []
+    if name != expected["stack"]:
+        problems.append(f"stack is {name}, expected {expected['stack']} (TapStack + ENVIRONMENT_SUFFIX default)")
+    terraform = doc.get("terraform", {})
+    problems += _backend_problems(terraform, expected)
+    problems += _provider_problems(doc, expected)
     constraint = terraform.get("required_providers", {}).get("aws", {}).get("version")
     if constraint != expected["aws_provider_constraint"]:
-        problems.append(f"required_providers.aws.version is {constraint!r}, expected {expected['aws_provider_constraint']!r}")
+        problems.append(f"required_providers.aws.version is {constraint!r}, "
+                        f"expected {expected['aws_provider_constraint']!r}")
     return problems
 
 
@@ -239,7 +228,8 @@ def run(root: Path, python: str | None, skip_synth: bool, out=sys.stdout) -> int
             ]
         for step, action in steps:
             if action is None:
-                emit("SKIPPED", step, 0.0, "synth and JSON checks skipped (--skip-synth): nothing proves this project synthesizes")
+                emit("SKIPPED", step, 0.0,
+                     "synth and JSON checks skipped (--skip-synth): nothing proves this project synthesizes")
                 continue
             t0 = time.perf_counter()
             try:
@@ -265,4 +255,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-{%- endraw %}

@@ -1,16 +1,10 @@
-{% from pathjoin('includes', 'header.jinja') import template_owned -%}
-{% from pathjoin('includes', 'stack_params.jinja') import TEST_ENV, PIPELINE_TAGS with context -%}
-{%- set expected_tags = {'Environment': TEST_ENV.ENVIRONMENT_SUFFIX} -%}
-{%- for key, variable, fallback in PIPELINE_TAGS %}{% set _ = expected_tags.update({key: TEST_ENV[variable]}) %}{% endfor -%}
-{%- set _ = expected_tags.update(extra_tags) -%}
-{%- set test_stack = 'TapStack' ~ TEST_ENV.ENVIRONMENT_SUFFIX -%}
-{%- set spare = ['ca-central-1', 'eu-north-1', 'sa-east-1'] | reject('in', [TEST_ENV.AWS_REGION] + extra_regions) | first -%}
 """The stack shell every TAP task relies on: name, backend, providers, tags, constraint.
 
 These tests assert on the JSON that tap.py's real code path synthesizes, and on
 the static contract between tap.py, the tests and TapStack.__init__.
 """
-{{ template_owned() }}
+# Template-owned: rendered by the TAP cdktf copier template. Change it through the
+# template and `copier update`; local edits are merged on update and may conflict.
 # pylint: disable=missing-function-docstring
 import json
 from pathlib import Path
@@ -20,18 +14,19 @@ from cdktf import Testing
 
 import tap
 from taptools import contract
+from taptools.expected import expected
 
 from .conftest import TEST_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
-EXPECTED_TAGS = {{ expected_tags | to_json(indent=4) }}
+# What the answers promise (taptools/expected.json, which verify checks too), applied to TEST_ENV and to no variables.
+EXPECTED = expected(TEST_ENV)
+DEFAULTS = expected({})
+EXPECTED_TAGS = EXPECTED["tags"]
 # (alias, region) of every AWS provider: the default one has no alias.
-EXPECTED_PROVIDERS = [
-    (None, {{ TEST_ENV.AWS_REGION | to_json }}),
-{%- for region in extra_regions %}
-    ({{ region | replace('-', '_') | to_json }}, {{ region | to_json }}),
-{%- endfor %}
-]
+EXPECTED_PROVIDERS = list(zip(EXPECTED["aliases"], EXPECTED["regions"]))
+# A region the project does not use yet, to add as a secondary one.
+SPARE_REGION = next(r for r in ("ca-central-1", "eu-north-1", "sa-east-1") if r not in EXPECTED["regions"])
 
 
 def synth(environ) -> dict:
@@ -45,26 +40,11 @@ def test_tap_py_calls_match_tap_stack_signature():
 
 
 def test_stack_is_named_from_the_suffix(stack):
-    assert stack.node.id == {{ test_stack | to_json }}
+    assert stack.node.id == EXPECTED["stack"]
 
 
 def test_backend_is_configured_from_the_environment(stack_json):
-{%- if backend == 's3' %}
-    expected = {
-        "bucket": TEST_ENV["TERRAFORM_STATE_BUCKET"],
-        "key": {{ state_key_pattern | replace('{environment_suffix}', TEST_ENV.ENVIRONMENT_SUFFIX) | replace('{stack_id}', test_stack) | to_json }},
-        "region": TEST_ENV["TERRAFORM_STATE_BUCKET_REGION"],
-        "encrypt": True,
-{%- if s3_locking == 'lockfile' %}
-        "use_lockfile": True,
-{%- elif s3_locking == 'dynamodb' %}
-        "dynamodb_table": {{ dynamodb_table | to_json }},
-{%- endif %}
-    }
-    assert stack_json["terraform"]["backend"] == {"s3": expected}
-{%- else %}
-    assert stack_json["terraform"]["backend"] == {"local": {"path": "terraform.{{ test_stack }}.tfstate"}}
-{%- endif %}
+    assert stack_json["terraform"]["backend"] == {EXPECTED["backend"]: EXPECTED["backend_config"]}
 
 
 def template_providers(stack_json) -> list[dict]:
@@ -90,7 +70,7 @@ def test_one_provider_per_region(stack_json):
 def test_required_provider_constraint_matches_cdktf_json(stack_json):
     cdktf_json = json.loads((ROOT / "cdktf.json").read_text(encoding="utf-8"))
     constraint = stack_json["terraform"]["required_providers"]["aws"]["version"]
-    assert constraint == {{ aws_provider_constraint | to_json }}
+    assert constraint == EXPECTED["aws_provider_constraint"]
     aws = [p for p in cdktf_json["terraformProviders"] if p.split("@")[0].endswith("aws")]
     assert aws == [f"aws@{constraint}"]
 
@@ -109,18 +89,16 @@ def test_defaults_apply_when_the_pipeline_sets_nothing():
     for environ in ({}, {name: "" for name in TEST_ENV}):
         stack_json = synth(environ)
         tags = stack_json["provider"]["aws"][0]["default_tags"][0]["tags"]
-        assert tags["Environment"] == {{ environment_suffix | to_json }}
-{%- if backend == 's3' %}
-        assert stack_json["terraform"]["backend"]["s3"]["bucket"] == {{ state_bucket | to_json }}
-{%- endif %}
+        assert tags["Environment"] == DEFAULTS["tags"]["Environment"]
+        assert stack_json["terraform"]["backend"] == {DEFAULTS["backend"]: DEFAULTS["backend_config"]}
 
 
 def test_secondary_regions_get_aliased_providers(monkeypatch):
     # Keep the project's own regions: resources may use stack.providers["<region>"].
-    monkeypatch.setattr(tap, "SECONDARY_REGIONS", (*tap.SECONDARY_REGIONS, {{ spare | to_json }}))
+    monkeypatch.setattr(tap, "SECONDARY_REGIONS", (*tap.SECONDARY_REGIONS, SPARE_REGION))
     providers = synth(TEST_ENV)["provider"]["aws"]
-    extra = [p for p in providers if p.get("alias") == {{ spare | replace('-', '_') | to_json }}]
-    assert len(extra) == 1 and extra[0]["region"] == {{ spare | to_json }}
+    extra = [p for p in providers if p.get("alias") == SPARE_REGION.replace("-", "_")]
+    assert len(extra) == 1 and extra[0]["region"] == SPARE_REGION
     assert extra[0]["default_tags"] == [{"tags": EXPECTED_TAGS}]
 
 
@@ -148,4 +126,4 @@ def test_a_bad_suffix_is_refused():
 
 
 def test_names_carry_the_suffix(stack):
-    assert stack.name("orders") == "orders-{{ TEST_ENV.ENVIRONMENT_SUFFIX }}"
+    assert stack.name("orders") == f"orders-{TEST_ENV['ENVIRONMENT_SUFFIX']}"
