@@ -34,8 +34,8 @@ def test_a_constraint_that_excludes_the_prebuilt_provider_fails_the_hook(rendere
     from helpers import PYTHON, run  # pylint: disable=import-outside-toplevel
 
     project = shutil.copytree(rendered("default"), tmp_path / "project")
-    verify = project / "taptools" / "verify.py"
-    verify.write_text(verify.read_text(encoding="utf-8").replace('"~> 6.0"', '"~> 5.0"'), encoding="utf-8")
+    promised = project / "taptools" / "expected.json"  # the answers verify checks against
+    promised.write_text(promised.read_text(encoding="utf-8").replace('"~> 6.0"', '"~> 5.0"'), encoding="utf-8")
     done = run([PYTHON, "-m", "taptools.verify"], project)
     assert done.returncode == 1
     assert "FAILED   provider" in done.stdout or "FAILED  provider" in done.stdout, done.stdout
