@@ -624,7 +624,10 @@ class Adoption:
             call = "    adopted_settings(stack)  # added by adopt: what the repo deployed beyond the template's answers"
             at = last.lineno - 1 if isinstance(last, ast.Return) else function.end_lineno
             lines[at:at] = [call]
-            imports = ["from lib import guardrails"] if suppressions and "from lib import guardrails" not in text else []
+            # Where guardrails live depends on the release adopted: taptools/ from 0.4.0, lib/ before.
+            package = "taptools" if (self.repo / "taptools" / "guardrails").is_dir() else "lib"
+            import_line = f"from {package} import guardrails"
+            imports = [import_line] if suppressions and import_line not in text else []
             head = "\n".join(lines) + "\n"
             if imports:
                 first_def = next(i for i, line in enumerate(lines) if line.startswith(("def ", "if TYPE_CHECKING")))

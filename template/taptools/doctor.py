@@ -330,9 +330,11 @@ def diagnose(root: Path | str = ".", python: str | None = None, index: ApiIndex 
 
 
 def _local_packages(root: Path, files: list[SourceFile], unparsed: set[str]) -> set[str]:
-    """Top-level names that are the project's own modules and packages."""
+    """Top-level names that are the project's own modules and packages.
+
+    Not taptools: the template's tools (guardrails, toolchain) are not scanned, so imports of them are not checked."""
     return {m.split(".")[0] for m in {f.module for f in files} | unparsed} | {
-        p.name for p in root.iterdir() if p.is_dir() and (p / "__init__.py").is_file()}
+        p.name for p in root.iterdir() if p.is_dir() and (p / "__init__.py").is_file() and p.name != "taptools"}
 
 
 def _namespace_modules(root: Path, files: list[SourceFile], unparsed: set[str]) -> None:

@@ -1,6 +1,7 @@
-"""lib/toolchain.py: bundled Node for jsii and the lazy provider import."""
-# Template-owned: rendered by the TAP cdktf copier template. Change it through the
-# template and `copier update`; local edits are merged on update and may conflict.
+"""taptools/toolchain.py: bundled Node for jsii and the lazy provider import, in this process.
+
+(tests/test_toolchain.py checks the same on rendered projects: byte-identical synth, no system Node.)
+"""
 # pylint: disable=missing-function-docstring,redefined-outer-name
 import importlib.util
 import os
@@ -9,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from lib import toolchain
+import tapctl  # noqa: F401  puts template/ on sys.path: the taptools generated repos get
+from taptools import toolchain
+
+toolchain.install()  # as a generated project's lib/__init__.py does, before anything imports the provider
 
 EAGER_INIT = f'''
 __all__ = ["alpha", "beta"]

@@ -1,0 +1,74 @@
+"""The cdktf Aspect that runs the rules at synth and turns each finding into an annotation."""
+# Template-owned: rendered by the TAP cdktf copier template. Change it through the
+# template and `copier update`; local edits are merged on update and may conflict.
+from __future__ import annotations
+
+import sys
+
+import jsii
+from cdktf import Annotations, Aspects, IAspect, TerraformProvider, TerraformStack
+from constructs import IConstruct
+
+from .core import ERROR, WARNING, check, suppression
+
+
+@jsii.implements(IAspect)
+class Guardrails:
+    """The cdktf Aspect: on the stack's node, check its resolved JSON and annotate each violation.
+
+    `annotations` keeps (level, construct path, text) of what it added, so tests read them without
+    walking every construct's metadata through jsii.
+    """
+
+    def __init__(self, environment_suffix: str | None = None) -> None:
+        self.environment_suffix = environment_suffix
+        self.annotations: list[tuple[str, str, str]] = []
+
+    def visit(self, node: IConstruct) -> None:
+        """Called by cdktf for every construct at synth; acts once, on the stack."""
+        if not isinstance(node, TerraformStack):
+            return
+        providers = {(c.alias or ""): c.node.path for c in node.node.find_all()
+                     if isinstance(c, TerraformProvider) and c.terraform_resource_type == "aws"}
+        for violation in check(node.to_terraform(), self.environment_suffix, providers):
+            target = _find(node, violation.path)
+            reason = suppression(target, violation.rule)
+            if reason:
+                level, text = "info", f"{violation.rule} suppressed ({reason}): {violation.message}"
+            else:
+                level, text = violation.severity, str(violation)
+            if (level, target.node.path, text) in self.annotations:
+                continue  # synth can run the aspects more than once
+            self.annotations.append((level, target.node.path, text))
+            if level == ERROR:
+                Annotations.of(target).add_error(text)  # app.synth() raises, listing every error
+            elif level == WARNING:
+                Annotations.of(target).add_warning(text)
+                # `python tap.py` prints no warnings itself (they go to cdktf.out/manifest.json): say it here.
+                print(f"guardrails warning: [{target.node.path}] {text}", file=sys.stderr)
+            else:
+                Annotations.of(target).add_info(text)
+
+
+def _find(stack: TerraformStack, path: str) -> IConstruct:
+    """The construct at `path` (as synth prints it) under `stack`; the stack itself if there is none."""
+    prefix = stack.node.path + "/"
+    found = stack if path.startswith(prefix) else None
+    for part in path[len(prefix):].split("/") if found else ():
+        found = found.node.try_find_child(part)
+        if found is None:
+            break
+    return found or stack
+
+
+def apply(stack: TerraformStack, environment_suffix: str | None = None) -> Guardrails:
+    """Check `stack` at every synth; the naming rule uses environment_suffix (default: stack.environment_suffix)."""
+    aspect = Guardrails(environment_suffix or getattr(stack, "environment_suffix", None))
+    Aspects.of(stack).add(aspect)
+    return aspect
+
+
+def violations(stack: TerraformStack, level: str = ERROR) -> list[str]:
+    """'[path] TAPnnn ...' of every guardrail annotation at `level` (error, warning, info) after a synth."""
+    return [f"[{path}] {text}" for aspect in Aspects.of(stack).all if isinstance(aspect, Guardrails)
+            for kind, path, text in aspect.annotations if kind == level]
