@@ -109,7 +109,7 @@ def run_synth(project: Path) -> tuple[bool, str]:
     """Whether `python tap.py` succeeds, and the last line it printed on failure."""
     if not (project / "tap.py").is_file():
         return False, "no tap.py"
-    _, done = timed([PYTHON, "-c", SYNTH, str(ROOT / "template" / "lib" / "toolchain.py")], project,
+    _, done = timed([PYTHON, "-c", SYNTH, str(ROOT / "template" / "taptools" / "toolchain.py")], project,
                     CDKTF_OUTDIR=str(project / "cdktf.out"))
     lines = (done.stderr or done.stdout).strip().splitlines()
     return done.returncode == 0, (next((l for l in reversed(lines) if "Error" in l), lines[-1] if lines else ""))

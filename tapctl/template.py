@@ -47,7 +47,7 @@ def conflicts() -> ModuleType:
     return load_file(ROOT / "hooks" / "conflicts.py", "tap_hook_conflicts")
 
 
-TOOLCHAIN = ROOT / "template" / "lib" / "toolchain.py"
+TOOLCHAIN = ROOT / "template" / "taptools" / "toolchain.py"
 
 
 def provider_version(python: str = sys.executable) -> str | None:

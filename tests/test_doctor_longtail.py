@@ -44,8 +44,8 @@ root = os.path.dirname(base)
 # jsii's Node process reads CDKTF_OUTDIR once, when it starts: every app writes here, then it moves.
 shared = os.environ["CDKTF_OUTDIR"] = os.path.join(root, "_synth_out")
 sys.path.insert(0, base)
-import lib.toolchain  # bundled Node, lazy provider import: once, as the rendered project would
-lib.toolchain.install()
+import taptools.toolchain  # bundled Node, lazy provider import: once, as the rendered project would
+taptools.toolchain.install()
 sys.path.remove(base)
 # The JSON is the proof: write it even where a guardrail refuses the stack (a dropped route is TAP347).
 os.environ["CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS"] = "1"
