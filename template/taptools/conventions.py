@@ -42,7 +42,7 @@ S3_RESERVED_SUFFIXES: tuple[str, ...] = tuple(
 
 
 def flag(value: str | None, default: bool = False) -> bool:
-    """Read a yes/no setting ("1", "true", "yes", "on" / "0", "false", "no", "off"); anything else is `default`."""
+    """Read a yes/no setting (the words in conventions.json "flags", any case); anything else is `default`."""
     text = (value or "").strip().lower()
     if text in DATA["flags"]["true"]:
         return True

@@ -5,8 +5,7 @@
 # pylint: disable=missing-function-docstring
 from __future__ import annotations
 
-import re
-
+from ... import conventions
 from ..document import StackDoc, is_token
 
 
@@ -18,15 +17,7 @@ def force_destroy(doc: StackDoc):
                    "pass force_destroy=True")
 
 
-_S3_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
-
-
 def s3_bucket_name_problem(name: str) -> str | None:
-    """Why an S3 bucket name is invalid, or None."""
-    if not _S3_NAME.fullmatch(name):
-        return "needs 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit"
-    if ".." in name or re.fullmatch(r"\d+\.\d+\.\d+\.\d+", name):
-        return "must not hold '..' or look like an IP address"
-    if name.startswith(("xn--", "sthree-")) or name.endswith(("-s3alias", "--ol-s3", ".mrap", "--x-s3")):
-        return "uses a prefix or suffix S3 reserves"
-    return None
+    """Why an S3 bucket name is invalid, or None: the questionnaire's rule (taptools/conventions.json), same verdict."""
+    problem = conventions.problem("s3_bucket", name)
+    return f"breaks S3 bucket naming: {problem[0].lower()}{problem[1:]}" if problem else None
