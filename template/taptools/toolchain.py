@@ -18,6 +18,7 @@ expect, it runs unchanged. TAP_EAGER_PROVIDER_IMPORT=1 turns this off.
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import json
 import os
 import re
 import sys
@@ -110,4 +111,7 @@ def install(environ: MutableMapping[str, str] | None = None, meta_path: list | N
 
 
 def _flag(environ: Mapping[str, str], name: str) -> bool:
-    return environ.get(name, "").lower() in {"1", "true", "yes", "on"}
+    # The yes-words of taptools.conventions.flag(), read from its data file: this module is also loaded as a
+    # single file, outside the taptools package (adopt's synth runner in a hand-made repo), so it cannot import it.
+    words = json.loads(Path(__file__).with_name("conventions.json").read_text(encoding="utf-8"))["flags"]["true"]
+    return environ.get(name, "").strip().lower() in words
