@@ -18,6 +18,7 @@ Environment:
                                  (hooks/toolchain_env.py: built once per machine in the user cache,
                                  TAP_TOOLCHAIN_CACHE overrides where)
   TAP_HOOK_SKIP_SYNTH=1          static checks only; the output says the synth was skipped
+  TAP_HOOK_STATUS=/path.json     also write the outcome there as JSON (hooks/hook_status.py), for programs
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from conflicts import conflict_report, find_conflicts  # noqa: E402  (hooks/ is not a package)
+import hook_status  # noqa: E402
 import toolchain_env  # noqa: E402
 
 RENDER_PREFIX = "tap-failed-render-"
@@ -183,20 +185,19 @@ def extra_tags_hint(project: Path, operation: str) -> str | None:
     )
 
 
-def run_verify(verify: list[str], project: Path, env: dict) -> tuple[int, str]:
-    """Run the checks, streaming their output as it comes; (exit status, what they printed)."""
-    proc = subprocess.Popen(verify, cwd=project, env=env, stdout=subprocess.PIPE, text=True)
-    printed = []
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        printed.append(line)
-        sys.stdout.write(line)
-        sys.stdout.flush()
-    return proc.wait(), "".join(printed)
+def run_verify(verify: list[str], project: Path, env: dict) -> tuple[int, dict]:
+    """Run the checks, their output going straight to ours; (exit status, verify's JSON status, {} if none)."""
+    with tempfile.TemporaryDirectory(prefix="tap-hook-") as tmp:
+        status_file = Path(tmp) / "verify.json"
+        code = subprocess.run([*verify, "--status", str(status_file)], cwd=project, env=env, check=False).returncode
+        try:
+            return code, json.loads(status_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # verify died before it could say (an import error, a signal)
+            return code, {}
 
 
-def explain_failure(project: Path, operation: str, what: str, cleanup: bool = True) -> None:
-    """Everything a user needs to act on a failure, printed once."""
+def explain_failure(project: Path, operation: str, what: str, cleanup: bool = True) -> Path | None:
+    """Everything a user needs to act on a failure, printed once; the saved render's path, if it saved one."""
     where, after = project, []
     if operation == "copy":
         if not cleanup:
@@ -225,14 +226,37 @@ def explain_failure(project: Path, operation: str, what: str, cleanup: bool = Tr
         *after,
     ]
     print("\n".join(lines), file=sys.stderr, flush=True)
+    return where if where != project else None
+
+
+def synth_python(project: Path) -> tuple[str | None, str]:
+    """(an interpreter with cdktf, "") or (None, why there is none and what to do)."""
+    python, tried = pick_python(project)
+    built_problem = None
+    if python is None and not os.environ.get("TAP_HOOK_PYTHON"):  # the user's own choice is never overridden
+        try:
+            python = toolchain_env.provide(project)
+        except toolchain_env.ToolchainError as error:
+            built_problem = str(error)
+    if python is not None:
+        return python, ""
+    return None, (
+        "no interpreter can import cdktf and cdktf_cdktf_provider_aws, so the project cannot be "
+        f"synthesized. Tried: {', '.join(tried)}.\n"
+        + (f"The hook {built_problem}" if built_problem else
+           "Install them where copier runs (the template README's command does), or run "
+           "`pipenv install --dev` in the project and set TAP_HOOK_PYTHON=$(pipenv --py).")
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the checks; the exit status is copier's task status."""
+    """Run the checks; the exit status is copier's task status (and TAP_HOOK_STATUS gets it as JSON)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--operation", default=os.environ.get("COPIER_OPERATION", "copy"))
     parser.add_argument("--cleanup", default="True",
                         help="copier's cleanup_on_error, rendered (True/False): False with copier copy --no-cleanup")
+    parser.add_argument("--after-merge", action="store_true",
+                        help="run by the post-update check, after copier merged the user's edits")
     parser.add_argument("project", nargs="?", default=".")
     args = parser.parse_args(argv)
     project = Path(args.project).resolve()
@@ -241,47 +265,43 @@ def main(argv: list[str] | None = None) -> int:
     print(f"TAP hook: checking {project} after copier {args.operation}", flush=True)
     clean_old_renders()
 
+    def outcome(code: int, step: str | None, message: str, saved: Path | None = None, skipped: bool = False) -> int:
+        hook_status.write(ok=code == 0, operation=args.operation, stage="hook", after_merge=args.after_merge,
+                          step=step, message=message, saved_render=saved, project=project, synth_skipped=skipped,
+                          seconds=round(time.perf_counter() - started, 2))
+        return code
+
     if args.operation == "update":
         conflicts = find_conflicts(project)
         if conflicts:
-            explain_failure(project, args.operation, conflict_report(project, conflicts), cleanup)
-            return 1
+            report = conflict_report(project, conflicts)
+            return outcome(1, "conflicts", report, explain_failure(project, args.operation, report, cleanup))
 
     verify = [sys.executable, "-m", "taptools.verify", str(project)]
-    if os.environ.get("TAP_HOOK_SKIP_SYNTH", "").lower() in {"1", "true", "yes"}:
+    skip_synth = os.environ.get("TAP_HOOK_SKIP_SYNTH", "").lower() in {"1", "true", "yes"}
+    if skip_synth:
         verify.append("--skip-synth")
         print("TAP hook: TAP_HOOK_SKIP_SYNTH is set: static checks only, no synth", flush=True)
     else:
-        python, tried = pick_python(project)
-        built_problem = None
-        if python is None and not os.environ.get("TAP_HOOK_PYTHON"):  # the user's own choice is never overridden
-            try:
-                python = toolchain_env.provide(project)
-            except toolchain_env.ToolchainError as error:
-                built_problem = str(error)
+        python, problem = synth_python(project)
         if python is None:
-            explain_failure(project, args.operation, (
-                "no interpreter can import cdktf and cdktf_cdktf_provider_aws, so the project cannot be "
-                f"synthesized. Tried: {', '.join(tried)}.\n"
-                + (f"The hook {built_problem}" if built_problem else
-                   "Install them where copier runs (the template README's command does), or run "
-                   "`pipenv install --dev` in the project and set TAP_HOOK_PYTHON=$(pipenv --py).")
-            ), cleanup)
-            return 1
+            return outcome(1, "interpreter", problem, explain_failure(project, args.operation, problem, cleanup))
         # verify itself runs there too: its doctor compares interpreters by resolved path, and two venvs over one
         # base Python (copier's and the toolchain's) resolve alike, so from copier's it skipped the provider checks.
         verify[0] = python
         verify += ["--python", python]
 
     env = {**os.environ, "PYTHONPATH": str(project)}
-    status, printed = run_verify(verify, project, env)
+    status, checked = run_verify(verify, project, env)
     if status != 0:
         what = "a check of the generated project failed (see the step marked FAILED above)"
-        hint = extra_tags_hint(project, args.operation) if "FAILED at step 'json'" in printed else None
-        explain_failure(project, args.operation, f"{what}\n{hint}" if hint else what, cleanup)
-        return status
+        hint = extra_tags_hint(project, args.operation) if checked.get("step") == "json" else None
+        what = f"{what}\n{hint}" if hint else what
+        saved = explain_failure(project, args.operation, what, cleanup)
+        message = "\n".join(filter(None, [checked.get("message") or what, hint]))
+        return outcome(status, checked.get("step") or "verify", message, saved, skip_synth)
     print(f"TAP hook: passed in {time.perf_counter() - started:.1f}s", flush=True)
-    return 0
+    return outcome(0, None, f"passed in {time.perf_counter() - started:.1f}s", skipped=skip_synth)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -42,12 +43,20 @@ def edit(path, old, new):
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
-def test_a_good_project_passes_and_shows_each_step_with_its_time(project):
-    done = hook(project)
+def status_of(path):
+    """What the hook wrote to TAP_HOOK_STATUS (hooks/hook_status.py)."""
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_a_good_project_passes_and_shows_each_step_with_its_time(project, tmp_path):
+    done = hook(project, TAP_HOOK_STATUS=str(tmp_path / "status.json"))
     assert done.returncode == 0, done.stdout + done.stderr
     for step in ("contract", "python", "provider", "doctor", "synth", "json"):
         assert re.search(rf"ok\s+{step}\s+\d+\.\d+s", done.stdout), (step, done.stdout)
     assert re.search(r"TAP hook: passed in \d+\.\d+s", done.stdout)
+    status = status_of(tmp_path / "status.json")
+    assert status["ok"] is True and status["step"] is None and status["synth_skipped"] is False, status
+    assert status["operation"] == "update" and status["after_merge"] is False and status["project"] == str(project)
 
 
 def test_copy_fails_on_a_broken_template_and_keeps_the_render(tmp_path):
@@ -55,8 +64,10 @@ def test_copy_fails_on_a_broken_template_and_keeps_the_render(tmp_path):
     edit(template / "template" / "tap.py.jinja", "        f\"TapStack{environment_suffix}\",\n",
          "        f\"TapStack{environment_suffix}\",\n        enable_logging=True,\n")
     dest = tmp_path / "new-task"
+    status_file = tmp_path / "status.json"
     done = subprocess.run([PYTHON, "-m", "copier", "copy", "--trust", "--defaults", str(template), str(dest)],
-                          capture_output=True, text=True, check=False)
+                          capture_output=True, text=True, check=False,
+                          env={**os.environ, "TAP_HOOK_STATUS": str(status_file)})
     output = done.stdout + done.stderr
     assert done.returncode != 0
     assert "TAP102 TapStack(...) passes keyword 'enable_logging'" in output
@@ -68,6 +79,10 @@ def test_copy_fails_on_a_broken_template_and_keeps_the_render(tmp_path):
     assert "enable_logging=True" in (Path(saved) / "tap.py").read_text(encoding="utf-8")
     assert f"cd {saved} && python -m taptools.verify" in output, "re-run the checks where the files still are"
     assert f"cd {dest} &&" not in output
+    status = status_of(status_file)
+    assert (status["ok"], status["operation"], status["step"], status["saved_render"]) == (False, "copy", "contract",
+                                                                                          saved), status
+    assert "TAP102" in status["message"]
 
 
 @pytest.fixture(scope="module")
@@ -115,9 +130,12 @@ def test_the_json_check_names_what_differs_and_hand_added_tags_get_the_answer_to
     """One synth for both: a changed default region, and EXTRA_TAGS edited in tap.py (what an update then prints)."""
     edit(project / "tap.py", '"AWS_REGION", "us-east-1"', '"AWS_REGION", "us-east-2"')
     edit(project / "tap.py", "EXTRA_TAGS: Mapping[str, str] = {}", 'EXTRA_TAGS: Mapping[str, str] = {"Owner": "me"}')
-    done = hook(project, "update")
+    done = hook(project, "update", TAP_HOOK_STATUS=str(project.parent / "status.json"))
     assert done.returncode == 1
     assert "FAILED at step 'json'" in done.stdout
+    status = status_of(project.parent / "status.json")
+    assert status["ok"] is False and status["step"] == "json" and status["saved_render"] is None, status
+    assert "expected ['us-east-1']" in status["message"] and "--data 'extra_tags=" in status["message"]
     assert "AWS provider regions are ['us-east-2'], expected ['us-east-1']" in done.stdout
     assert "tap.py's EXTRA_TAGS is {\"Owner\": \"me\"}" in done.stderr
     command = re.search(r"copier update --trust --defaults --data '(extra_tags=[^']+)'", done.stderr).group(1)
@@ -145,10 +163,12 @@ def test_unresolved_update_conflicts_fail_the_hook(project, kind):
              "<<<<<<< before updating\ndef main() -> None:\n=======\ndef main():\n>>>>>>> after updating\n")
     else:
         (project / "tap.py.rej").write_text("@@ -1 +1 @@\n-old\n+new\n", encoding="utf-8")
-    done = hook(project)
+    done = hook(project, TAP_HOOK_STATUS=str(project.parent / "status.json"))
     assert done.returncode == 1
     assert "unresolved conflict" in done.stderr and "tap.py" in done.stderr
     assert "Nothing of yours was discarded" in done.stderr
+    status = status_of(project.parent / "status.json")
+    assert (status["ok"], status["step"]) == (False, "conflicts") and "tap.py" in status["message"], status
 
 
 def test_no_interpreter_with_cdktf_is_a_clear_failure(project, tmp_path):

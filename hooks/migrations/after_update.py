@@ -25,6 +25,7 @@ HOOKS = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(HOOKS))
 
 from conflicts import conflict_report, find_conflicts  # noqa: E402  (hooks/ is not a package)
+import hook_status  # noqa: E402
 
 PREFIX = "TAP update check:"
 
@@ -37,16 +38,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     project = Path(args.project).resolve()
 
+    said = {"operation": "update", "stage": "update-check", "after_merge": True, "project": project}
     conflicts = find_conflicts(project)
     if conflicts:
-        print(f"{PREFIX} FAILED: {conflict_report(project, conflicts)}", file=sys.stderr, flush=True)
+        report = conflict_report(project, conflicts)
+        print(f"{PREFIX} FAILED: {report}", file=sys.stderr, flush=True)
+        hook_status.write(ok=False, step="conflicts", message=report, **said)
         return 1
     if args.skip_tasks.strip().lower() in {"true", "1", "yes"}:
-        print(f"{PREFIX} no conflicts; the hook was skipped (--skip-tasks), so nothing proves the "
-              "merged project synthesizes: run `python -m taptools.verify`", flush=True)
+        message = ("no conflicts; the hook was skipped (--skip-tasks), so nothing proves the "
+                   "merged project synthesizes: run `python -m taptools.verify`")
+        print(f"{PREFIX} {message}", flush=True)
+        hook_status.write(ok=True, message=message, synth_skipped=True, **said)
         return 0
     print(f"{PREFIX} no conflicts; re-running the hook on the merged project", flush=True)
-    hook = [sys.executable, str(HOOKS / "post_generate.py"), "--operation", "update", str(project)]
+    # The hook writes TAP_HOOK_STATUS itself, with after_merge set.
+    hook = [sys.executable, str(HOOKS / "post_generate.py"), "--operation", "update", "--after-merge", str(project)]
     return subprocess.run(hook, cwd=project, env=dict(os.environ), check=False).returncode
 
 

@@ -202,8 +202,17 @@ def step_provider(python: str) -> str:
     return f"AWS provider {version} (prebuilt bindings) satisfies {constraint!r}"
 
 
-def run(root: Path, python: str | None, skip_synth: bool, out=sys.stdout) -> int:
-    """Run every step, print one line each, return the exit status."""
+def write_status(path: Path | None, step: str | None, message: str, seconds: float, skipped: bool) -> None:
+    """The outcome as JSON for programs (the copier hook): ok, the failed step, its message."""
+    if path is not None:
+        status = {"ok": step is None, "step": step, "message": message, "seconds": round(seconds, 2),
+                  "synth_skipped": skipped}
+        path.write_text(json.dumps(status, indent=2) + "\n", encoding="utf-8")
+
+
+def run(root: Path, python: str | None, skip_synth: bool, out=sys.stdout,
+        status: Path | None = None) -> int:
+    """Run every step, print one line each, return the exit status (and write it to `status` as JSON)."""
     def emit(status: str, step: str, seconds: float, text: str) -> None:
         lines = text.splitlines() or [""]
         out.write(f"  {status:<7} {step:<9} {seconds:5.1f}s  {lines[0]}\n")
@@ -237,9 +246,11 @@ def run(root: Path, python: str | None, skip_synth: bool, out=sys.stdout) -> int
             except CheckFailed as failure:
                 emit("FAILED", step, time.perf_counter() - t0, str(failure))
                 out.write(f"tap verify: FAILED at step '{step}' after {time.perf_counter() - started:.1f}s\n")
+                write_status(status, step, str(failure), time.perf_counter() - started, skip_synth)
                 return 1
             emit("ok", step, time.perf_counter() - t0, text)
     out.write(f"tap verify: all checks passed in {time.perf_counter() - started:.1f}s\n")
+    write_status(status, None, "all checks passed", time.perf_counter() - started, skip_synth)
     return 0
 
 
@@ -249,8 +260,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("project", nargs="?", default=".", help="project directory (default: .)")
     parser.add_argument("--python", help="interpreter with cdktf for the synth (default: this one)")
     parser.add_argument("--skip-synth", action="store_true", help="static checks only; says so in the output")
+    parser.add_argument("--status", type=Path, help="also write the outcome to this file as JSON (ok, step, message)")
     args = parser.parse_args(argv)
-    return run(Path(args.project).resolve(), args.python, args.skip_synth)
+    return run(Path(args.project).resolve(), args.python, args.skip_synth, status=args.status)
 
 
 if __name__ == "__main__":

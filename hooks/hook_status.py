@@ -1,0 +1,54 @@
+"""The hook's outcome as a JSON file, for programs that run copier (tapctl rollout) instead of reading its output.
+
+A program sets TAP_HOOK_STATUS=/path/status.json in copier's environment; the
+post-generation hook (hooks/post_generate.py) and the post-update check
+(hooks/migrations/after_update.py) then write their outcome there, the last
+one to finish last. Unset, nothing is written. Fields:
+
+  ok            true when the checks passed (or were skipped, see synth_skipped)
+  operation     copy or update
+  stage         "hook" (post_generate.py) or "update-check" (after_update.py before it runs the hook)
+  after_merge   true when it ran after copier merged the user's edits (the update check, and the
+                hook it re-runs); false for the hook copier runs as a task, before that merge
+  step          what failed: conflicts, interpreter, or a taptools.verify step (contract, python,
+                provider, doctor, synth, json); null when ok
+  message       what failed and how to fix it (or what passed)
+  saved_render  where a failed copy's render was saved (copier deletes the destination), else null
+  project       the project checked
+  synth_skipped true when --skip-tasks or TAP_HOOK_SKIP_SYNTH left the synth out
+  seconds       how long it took
+
+Standard library only: it runs in copier's own interpreter.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+ENV = "TAP_HOOK_STATUS"
+VERSION = 1
+
+
+def write(**fields) -> Path | None:
+    """Write the outcome where TAP_HOOK_STATUS says (nothing when unset); returns the path written."""
+    where = os.environ.get(ENV)
+    if not where:
+        return None
+    path = Path(where)
+    status = {"version": VERSION, "ok": False, "operation": None, "stage": "hook", "after_merge": False,
+              "step": None, "message": "", "saved_render": None, "project": None, "synth_skipped": False,
+              "seconds": 0.0}
+    status.update({key: str(value) if isinstance(value, Path) else value for key, value in fields.items()})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(status, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def read(path: Path) -> dict | None:
+    """A status file's content, or None when it is missing or not this format (a release before 0.4.0)."""
+    try:
+        status = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return status if isinstance(status, dict) and "ok" in status else None
