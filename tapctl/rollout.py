@@ -43,6 +43,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -64,6 +65,7 @@ COPIER_TIMEOUT = 1800
 # Kept in the update branch's own git config, so `git branch -D` removes them with the branch.
 ORIGIN_KEY = "branch.{}.taprolloutfrom"  # the branch (or commit) the repo was on before the update
 RUNNING_KEY = "branch.{}.taprolloutrunning"  # set while copier runs; left behind when it was cut short
+HOOK_STATUS_ENV = "TAP_HOOK_STATUS"  # where the template's hook writes its outcome (hooks/hook_status.py)
 
 
 @dataclass
@@ -137,9 +139,10 @@ class Stopper:
             except (ProcessLookupError, PermissionError):
                 pass
 
-    def run(self, command: list[str], cwd: Path, timeout: int) -> tuple[int | None, str]:
+    def run(self, command: list[str], cwd: Path, timeout: int,
+            env: dict[str, str] | None = None) -> tuple[int | None, str]:
         """(exit status or None on timeout, stdout + stderr) of a command in its own process group."""
-        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
+        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", **(env or {})}
         proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, start_new_session=True)
         with self._lock:
@@ -189,36 +192,58 @@ def version_of(commit: str | None) -> Version | None:
 
 
 class Templates:
-    """Release tags per template source, listed once per run (thread-safe)."""
+    """The newest template release per template source, asked of copier once per run (thread-safe)."""
 
     def __init__(self, prerelease: bool):
         self.prerelease = prerelease
-        self._tags: dict[str, list] = {}
+        self._newest: dict[str, str] = {}
         self._lock = threading.Lock()
 
-    def newest(self, source: str) -> str:
-        """The newest release tag of the template at source; raises GitError when it has none."""
+    def newest(self, repo: Path, recorded: str) -> str:
+        """The newest release of the template repo was made from; raises UpdateCheckError when copier cannot say.
+
+        `copier check-update --output-format json` answers it, as copier would for `copier update`; tapctl's own
+        releases are tagged with the bare version (tapctl/releases.py), so the version is the tag to update to.
+        """
+        key = template_key(repo, recorded)
         with self._lock:
-            if source not in self._tags:
-                self._tags[source] = gitutil.release_tags(source, self.prerelease)
-        tags = self._tags[source]
-        if not tags:
-            raise gitutil.GitError(f"template {source} has no release tags (PEP 440, such as 0.2.0)")
-        return tags[-1][1]
+            if key not in self._newest:
+                self._newest[key] = check_update(repo, self.prerelease)["latest_version"]
+            return self._newest[key]
 
 
-def template_source(repo: Path, recorded: str) -> str:
-    """The template location copier will use when run in repo, in a form git understands.
+class UpdateCheckError(Exception):
+    """copier check-update failed; the message has copier's reason."""
 
-    copier resolves a relative _src_path against its working directory, which
-    is the repo here; URLs and gh:/gl: shorthands go through copier's own parser.
-    """
+
+def check_update(repo: Path, prerelease: bool = False) -> dict:
+    """copier's own answer for repo: {"update_available", "current_version", "latest_version"}."""
+    command = [sys.executable, "-m", "copier", "check-update", "--output-format", "json"]
+    if prerelease:
+        command.append("--prereleases")
+    try:
+        done = subprocess.run([*command, str(repo)], cwd=repo, capture_output=True, text=True, check=False,
+                              timeout=600, env={**os.environ, "GIT_TERMINAL_PROMPT": "0"})
+    except subprocess.TimeoutExpired as error:
+        raise UpdateCheckError("copier check-update did not finish in 600 s: is the template reachable?") from error
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    try:
+        data = json.loads(lines[-1]) if done.returncode == 0 and lines else None
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or not data.get("latest_version"):
+        said = [line.strip() for line in (done.stderr + done.stdout).splitlines() if line.strip()][-1:]
+        raise UpdateCheckError(f"copier check-update could not find the template's newest release: "
+                               f"{said[0] if said else f'exit status {done.returncode}'}")
+    return data
+
+
+def template_key(repo: Path, recorded: str) -> str:
+    """One key per template location: a relative _src_path is relative to the repo (copier runs there)."""
     if not re.match(r"^[a-z][a-z0-9+.-]*:", recorded) or recorded.startswith("file:"):  # a path
         path = Path(recorded.removeprefix("file://")).expanduser()
         return str(path if path.is_absolute() else (repo / path).resolve())
-    from copier._vcs import get_repo  # pylint: disable=import-outside-toplevel
-
-    return get_repo(recorded) or recorded
+    return recorded
 
 
 def read_answers(repo: Path) -> dict | None:
@@ -290,8 +315,8 @@ def preflight(repo: Path, templates: Templates, options: Options) -> Result | tu
                                        "stash them, then re-run; nothing was touched",
                       from_version=str(recorded), branch=on)
     try:
-        target = options.to or templates.newest(template_source(repo, str(source)))
-    except gitutil.GitError as error:
+        target = options.to or templates.newest(repo, str(source))
+    except UpdateCheckError as error:
         return Result(name, "failed", str(error), from_version=str(recorded))
     have, want = version_of(str(recorded)), version_of(target)
     if str(recorded) == target or (have is not None and want is not None and have >= want):
@@ -315,9 +340,13 @@ def preflight(repo: Path, templates: Templates, options: Options) -> Result | tu
     return str(recorded), target, branch
 
 
-def classify(repo: Path, done: int | None, output: str, branch: str,
-             origin: str | None) -> tuple[str, str, list[str]]:
-    """(status, reason, conflicted files) after copier update ran on branch (done: its exit status)."""
+def classify(repo: Path, done: int | None, output: str, branch: str,  # pylint: disable=too-many-arguments
+             origin: str | None, hook: dict | None = None) -> tuple[str, str, list[str]]:
+    """(status, reason, conflicted files) after copier update ran on branch.
+
+    done is copier's exit status, hook what the template's hook wrote to TAP_HOOK_STATUS (None: it wrote
+    nothing, so it did not run or failed before it could say; releases before 0.4.0 never write it).
+    """
     conflicts = template.conflicts().find_conflicts(repo)
     unmerged = gitutil.git(repo, "diff", "--name-only", "--diff-filter=U").stdout.split()
     conflicts += [f"{path}: unmerged in git's index" for path in unmerged
@@ -331,15 +360,25 @@ def classify(repo: Path, done: int | None, output: str, branch: str,
         return "failed", f"copier update did not finish in time; left on {branch}. {back}", []
     if done == 0:
         return "updated", "", []
-    failed_lines = [line.strip() for line in output.splitlines() if "FAILED" in line]
-    if "TAP hook FAILED" in output or "TAP update check: FAILED" in output:
-        merged = "TAP update check:" in output
-        where = (f"after the merge; the merged update is left uncommitted on {branch} to inspect" if merged else
+    if hook is not None and not hook.get("ok"):
+        where = (f"after the merge; the merged update is left uncommitted on {branch} to inspect"
+                 if hook.get("after_merge") else
                  "before copier re-applied your edits to template-owned files, so the working tree on "
                  f"{branch} shows the new version without them; your work is intact in the last commit")
-        return "hook failed", f"{'; '.join(failed_lines[:3])} ({where}). {back}", []
+        first = (hook.get("message") or "").strip().splitlines()[:1] or ["no message"]
+        step = hook.get("step") or "an unnamed step"
+        return "hook failed", f"TAP hook FAILED at {step}: {first[0]} ({where}). {back}", []
     last = [line for line in output.strip().splitlines() if line.strip()][-1:] or [f"exit status {done}"]
     return "failed", f"copier update failed: {last[0].strip()}. {back}", []
+
+
+def hook_status(path: Path) -> dict | None:
+    """What the hook wrote to TAP_HOOK_STATUS (see hooks/hook_status.py), or None when it wrote nothing usable."""
+    try:
+        status = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return status if isinstance(status, dict) and "ok" in status else None
 
 
 def untouched(repo: Path, origin: str) -> bool:
@@ -379,7 +418,10 @@ def update_one(repo: Path, templates: Templates, options: Options) -> Result:
     command = [sys.executable, "-m", "copier", "update", "--trust", "--defaults", f"--vcs-ref={target}"]
     if options.skip_hook:
         command.append("--skip-tasks")
-    done, output = stopper.run(command, repo, options.timeout)
+    with tempfile.TemporaryDirectory(prefix="tap-rollout-") as tmp:
+        hook_file = Path(tmp) / "hook-status.json"
+        done, output = stopper.run(command, repo, options.timeout, env={HOOK_STATUS_ENV: str(hook_file)})
+        hook = hook_status(hook_file)
     log = None
     if options.logs is not None:
         options.logs.mkdir(parents=True, exist_ok=True)
@@ -398,7 +440,7 @@ def update_one(repo: Path, templates: Templates, options: Options) -> Result:
         # The RUNNING_KEY stays, so the next rollout names this repo "interrupted" too.
         return result("interrupted", f"copier update was stopped (Ctrl-C) part way, so {branch} holds a partial "
                                      f"update: abandon it with `{abandon_recipe(branch, origin)}`, then re-run")
-    status, reason, conflicts = classify(repo, done, output, branch, origin)
+    status, reason, conflicts = classify(repo, done, output, branch, origin, hook)
     gitutil.config_set(repo, RUNNING_KEY.format(branch), None)
     if status == "updated":
         if not options.commit:

@@ -133,6 +133,8 @@ def test_every_status_says_why(fleet, first_run):
     assert "TAP103" not in results[fleet["edited"].name]["reason"]
     broken = results[fleet["broken"].name]["reason"]
     assert "FAILED" in broken and "copier-update/0.3.0" in broken and "git switch main" in broken
+    # From the hook's status file (TAP_HOOK_STATUS), not its printed text: the step, its finding, when it ran.
+    assert "TAP hook FAILED at contract: " in broken and "TAP103" in broken and "after the merge" in broken
     for name in (fleet["clean"].name, fleet["pushed"].name):
         assert results[name]["reason"].startswith("committed ") and "nothing was pushed" in results[name]["reason"]
         assert results[name]["from_version"] == "0.2.0" and results[name]["to_version"] == "0.3.0"
@@ -274,6 +276,13 @@ def test_a_list_file_names_repos_relative_to_itself(fleet, tmp_path):
                        encoding="utf-8")
     shutil.copytree(fleet["current"], tmp_path / fleet["root"].name / "task-current")
     assert rollout.find_repos(listing) == [fleet["clean"], (tmp_path / fleet["root"].name / "task-current").resolve()]
+
+
+def test_the_newest_release_comes_from_copier_check_update(fleet):
+    repo = fleet["spare"] / "clean"
+    assert rollout.check_update(repo) == {"update_available": True, "current_version": "0.2.0",
+                                          "latest_version": "0.3.0"}
+    assert rollout.Templates(False).newest(repo, str(fleet["releases"])) == "0.3.0"
 
 
 def test_run_py_exposes_the_command():
