@@ -76,6 +76,7 @@ class Mention:
     suggestion: str
 
     def describe(self, path: Path) -> str:
+        """The warning line for this string in path."""
         return (f"{path}:{self.line}: string {self.text!r} names a renamed module; strings are not changed: "
                 f"make it {self.suggestion!r} by hand if it is a module path (mock.patch, import_module)")
 
@@ -93,6 +94,7 @@ class FileChange:
 
     @property
     def changed(self) -> bool:
+        """Whether the file's bytes change."""
         return self.before != self.after
 
 
@@ -142,6 +144,9 @@ def _rewrite_chain(node: cst.BaseExpression, new_dotted: str) -> cst.BaseExpress
 
 class _Renamer(cst.CSTTransformer if cst else object):
     """Rewrites import statements and the qualified names bound by them."""
+
+    # libcst passes visit/leave arguments by position, whether a method uses them or not.
+    # pylint: disable=unused-argument
 
     METADATA_DEPENDENCIES = (QualifiedNameProvider, PositionProvider)
 
@@ -347,7 +352,10 @@ def plan(paths: Sequence[Path | str], mapping: Mapping[str, str]) -> list[FileCh
         source = path.read_bytes()
         parsed.append((path, source, _parse(path, source)))
     changes = []
+    roots = {old.split(".")[0].encode() for old in mapping}
     for path, source, module in parsed:
+        if not any(root in source for root in roots):
+            continue  # cannot import or name a mapped module; name resolution is the slow part, skip it
         renamer = _Renamer(mapping)
         new_module = MetadataWrapper(module, unsafe_skip_copy=True).visit(renamer)
         after = new_module.bytes
@@ -387,6 +395,7 @@ def apply(changes: Sequence[FileChange]) -> list[Path]:
 
 
 def parse_map(values: Sequence[str]) -> dict[str, str]:
+    """--map OLD=NEW values as a checked mapping; ValueError says what is wrong."""
     mapping = {}
     for value in values:
         old, sep, new = value.partition("=")
@@ -412,6 +421,7 @@ def report(changes: Sequence[FileChange], check: bool) -> dict:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line; returns the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--map", action="append", default=[], metavar="OLD=NEW",
                         help="rename module OLD (and its submodules) to NEW; repeat for several")
@@ -423,7 +433,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         mapping = parse_map(args.map)
         missing = [path for path in args.paths if not Path(path).exists()]
         if missing:
-            raise ValueError(f"no such file or folder: {', '.join(missing)}; name the project's folder or its .py files")
+            raise ValueError(f"no such file or folder: {', '.join(missing)}; "
+                             "name the project's folder or its .py files")
     except ValueError as error:
         parser.print_usage(sys.stderr)
         print(f"codemod: {error}", file=sys.stderr)
@@ -441,7 +452,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     verb = "would change" if args.check else "changed"
     for change in changes:
         for edit in change.edits:
-            before, after = (" | ".join(part.strip() for part in text.splitlines()) for text in (edit.before, edit.after))
+            before, after = (" | ".join(part.strip() for part in text.splitlines())
+                             for text in (edit.before, edit.after))
             print(f"{change.path}:{edit.line}: {before}  ->  {after}")
         for mention in change.mentions:
             print(f"warning: {mention.describe(change.path)}")

@@ -112,7 +112,8 @@ def test_cli_check_reports_and_writes_nothing(tmp_path):
     done = _cli(*CDKTN_ARGS, "--check", str(project))
     assert done.returncode == 0, done.stderr
     assert _tree(project) == before
-    assert "lib/resources.py:10: import cdktf | from cdktf import (  ->  import cdktn | from cdktn import (" in done.stdout
+    assert ("lib/resources.py:10: import cdktf | from cdktf import (  ->  import cdktn | from cdktn import ("
+            in done.stdout)
     assert "test_resources_extra.py:24: string 'cdktf_cdktf_provider_aws.sqs_queue.SqsQueue'" in done.stdout
     assert "codemod: would change 4 file(s)" in done.stdout
     report = json.loads(_cli(*CDKTN_ARGS, "--check", "--json", str(project)).stdout)
