@@ -38,6 +38,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conflicts import conflict_report, find_conflicts  # noqa: E402  (hooks/ is not a package)
 import hook_status  # noqa: E402
 import toolchain_env  # noqa: E402
+# template/ on sys.path: the conventions generated repos carry (taptools.conventions)
+import _template_path  # noqa: E402,F401  pylint: disable=unused-import
+from taptools.conventions import flag  # noqa: E402
 
 RENDER_PREFIX = "tap-failed-render-"
 RENDER_KEEP_SECONDS = 24 * 3600
@@ -260,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("project", nargs="?", default=".")
     args = parser.parse_args(argv)
     project = Path(args.project).resolve()
-    cleanup = args.cleanup.strip().lower() not in {"false", "0", "no"}
+    cleanup = flag(args.cleanup, default=True)
     started = time.perf_counter()
     print(f"TAP hook: checking {project} after copier {args.operation}", flush=True)
     clean_old_renders()
@@ -278,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
             return outcome(1, "conflicts", report, explain_failure(project, args.operation, report, cleanup))
 
     verify = [sys.executable, "-m", "taptools.verify", str(project)]
-    skip_synth = os.environ.get("TAP_HOOK_SKIP_SYNTH", "").lower() in {"1", "true", "yes"}
+    skip_synth = flag(os.environ.get("TAP_HOOK_SKIP_SYNTH"))
     if skip_synth:
         verify.append("--skip-synth")
         print("TAP hook: TAP_HOOK_SKIP_SYNTH is set: static checks only, no synth", flush=True)

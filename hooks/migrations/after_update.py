@@ -26,6 +26,9 @@ sys.path.insert(0, str(HOOKS))
 
 from conflicts import conflict_report, find_conflicts  # noqa: E402  (hooks/ is not a package)
 import hook_status  # noqa: E402
+# template/ on sys.path: the conventions generated repos carry (taptools.conventions)
+import _template_path  # noqa: E402,F401  pylint: disable=unused-import
+from taptools.conventions import flag  # noqa: E402
 
 PREFIX = "TAP update check:"
 
@@ -45,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PREFIX} FAILED: {report}", file=sys.stderr, flush=True)
         hook_status.write(ok=False, step="conflicts", message=report, **said)
         return 1
-    if args.skip_tasks.strip().lower() in {"true", "1", "yes"}:
+    if flag(args.skip_tasks):
         message = ("no conflicts; the hook was skipped (--skip-tasks), so nothing proves the "
                    "merged project synthesizes: run `python -m taptools.verify`")
         print(f"{PREFIX} {message}", flush=True)
