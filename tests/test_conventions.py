@@ -54,6 +54,7 @@ def _needles() -> dict[str, str]:
         "northeast|northwest": "region pattern", "~>|>=|<=|!=": "Terraform constraint operators",
         r"\d+\.\d+\.\d+\.\d+": "S3 IP-address form", "[a-z0-9-]{0,30}": "environment suffix pattern",
         "A-Za-z0-9!_.*()/{}=-": "state key characters", r"\w .:/=+@-": "tag characters",
+        "[A-Za-z0-9_.-]{3,}": "DynamoDB table names",
     })
     return needles
 
@@ -242,3 +243,13 @@ def test_the_guardrail_judges_bucket_names_as_the_questionnaire_does(jinja):
     names = [v for macro, _check, values in RULE_CASES if macro == "s3_bucket" for v in values if isinstance(v, str)]
     verdicts = [(name, s3_bucket_name_problem(name) is None, not _validator(jinja, "s3_bucket", name)) for name in names]
     assert [v for v in verdicts if v[1] != v[2]] == []
+
+
+def test_the_guardrail_judges_table_names_as_the_questionnaire_does():
+    from taptools.guardrails.rules import naming  # pylint: disable=import-outside-toplevel
+
+    rule = next((longest, pattern) for rtype, _attr, longest, pattern in naming.NAME_RULES if rtype == "aws_dynamodb_table")
+    for name in [v for macro, _check, values in RULE_CASES if macro == "dynamodb_table" for v in values]:
+        if isinstance(name, str):
+            guardrail_ok = len(name) <= rule[0] and re.fullmatch(rule[1], name) is not None
+            assert guardrail_ok == (not conventions.problem("dynamodb_table", name)), name

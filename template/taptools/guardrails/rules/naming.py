@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
+from ... import conventions
 from ..document import StackDoc, literal_str
 from .s3 import s3_bucket_name_problem
 
@@ -52,7 +53,7 @@ _NAME_PATTERNS = {  # pattern -> what it allows, for the message
     r"[A-Za-z0-9_-]+(\.fifo)?": "letters, digits, - and _",
     r"[\w+=,.@-]+": "letters, digits and +=,.@_-",
     r"[.\-_A-Za-z0-9]+": "letters, digits and .-_",
-    r"[A-Za-z0-9_.-]{3,}": "3+ letters, digits and _.-",
+    conventions.DATA["rules"]["dynamodb_table"][0]["match"]: "3+ letters, digits and _.-",  # as the questionnaire
     _LOWER_ID: "lowercase letters, digits, single inner hyphens",
     r"[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*": "a letter, then letters, digits, single inner hyphens",
     r"(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*": "lowercase letters, digits and ._-/",
