@@ -7,12 +7,14 @@ generated TapStack passes every rule is the generated tests/unit/test_guardrails
 """
 # pylint: disable=missing-function-docstring,redefined-outer-name,wrong-import-position
 import json
+import subprocess
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
-import tapctl  # noqa: F401  puts template/ on sys.path: the taptools generated repos get
+import tapctl  # puts template/ on sys.path: the taptools generated repos get
 from taptools import guardrails  # first: it installs the bundled Node and lazy provider import before cdktf loads
 
 from cdktf import App, AssetType, TerraformAsset, TerraformResourceLifecycle, TerraformStack, Testing
@@ -445,3 +447,12 @@ def test_rule_list_is_printed(capsys):
     guardrails.main()
     out = capsys.readouterr().out
     assert out.count("\n") == len(guardrails.RULES) and "TAP301  error" in out and "TAP321  warning" in out
+
+
+def test_the_template_tools_lint_clean():
+    """The generated repo's lint gate measures its own code only, so the template lints the tools it ships."""
+    template = Path(tapctl.TEMPLATE)
+    done = subprocess.run([sys.executable, "-m", "pylint", "--rcfile", str(template / ".pylintrc"),
+                           "taptools/guardrails", "taptools/toolchain.py"], cwd=template,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
