@@ -326,7 +326,7 @@ class Adoption:
             tags = [t for t in tags if t[1] == self.wanted]
             if not tags:
                 raise AdoptError(f"--version {self.wanted} is not a release tag of {self.source}")
-        renamed = template.renames(template.config_at(self.source, newest))
+        renamed = template.renames(self.source, newest)
         results = {}
         # The newest release by default: it is what `copier update` brings anyway, and verifying the repo at an
         # older one (without the newest doctor and guardrails) let the first update fail where adopt had passed.

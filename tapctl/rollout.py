@@ -54,6 +54,7 @@ from pathlib import Path
 import yaml
 from packaging.version import InvalidVersion, Version
 
+from hooks import hook_status
 from tapctl import gitutil, template
 
 ANSWERS_FILE = ".copier-answers.yml"
@@ -65,7 +66,6 @@ COPIER_TIMEOUT = 1800
 # Kept in the update branch's own git config, so `git branch -D` removes them with the branch.
 ORIGIN_KEY = "branch.{}.taprolloutfrom"  # the branch (or commit) the repo was on before the update
 RUNNING_KEY = "branch.{}.taprolloutrunning"  # set while copier runs; left behind when it was cut short
-HOOK_STATUS_ENV = "TAP_HOOK_STATUS"  # where the template's hook writes its outcome (hooks/hook_status.py)
 
 
 @dataclass
@@ -372,15 +372,6 @@ def classify(repo: Path, done: int | None, output: str, branch: str,  # pylint: 
     return "failed", f"copier update failed: {last[0].strip()}. {back}", []
 
 
-def hook_status(path: Path) -> dict | None:
-    """What the hook wrote to TAP_HOOK_STATUS (see hooks/hook_status.py), or None when it wrote nothing usable."""
-    try:
-        status = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return status if isinstance(status, dict) and "ok" in status else None
-
-
 def untouched(repo: Path, origin: str) -> bool:
     """Whether the update branch still equals where it started, with a clean tree (nothing to keep)."""
     if origin == gitutil.current_branch(repo):  # resumed without a recorded origin: nowhere else to go
@@ -420,8 +411,8 @@ def update_one(repo: Path, templates: Templates, options: Options) -> Result:
         command.append("--skip-tasks")
     with tempfile.TemporaryDirectory(prefix="tap-rollout-") as tmp:
         hook_file = Path(tmp) / "hook-status.json"
-        done, output = stopper.run(command, repo, options.timeout, env={HOOK_STATUS_ENV: str(hook_file)})
-        hook = hook_status(hook_file)
+        done, output = stopper.run(command, repo, options.timeout, env={hook_status.ENV: str(hook_file)})
+        hook = hook_status.read(hook_file)
     log = None
     if options.logs is not None:
         options.logs.mkdir(parents=True, exist_ok=True)

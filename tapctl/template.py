@@ -1,63 +1,53 @@
-"""The template as tapctl sees it: its checkout, its release tags, its renders, its own helper modules."""
+"""The template as tapctl sees it: its checkout, its release tags, its renders, its own helper modules.
+
+The template's modules import normally: tapctl puts template/ on sys.path (tapctl/__init__.py), so
+`taptools.*` is what generated repos get, and hooks/ is a namespace package of the checkout's root.
+"""
 from __future__ import annotations
 
-import importlib.util
+import json
 import re
 import subprocess
 import sys
 import tempfile
-from functools import cache
 from pathlib import Path
 from types import ModuleType
 
+import taptools.constraints
+import taptools.contract
+import taptools.verify
 import yaml
 from packaging.version import Version
 
+from hooks import conflicts as _conflicts
 from tapctl import gitutil
 
 ROOT = Path(__file__).resolve().parents[1]
 ANSWERS_FILE = ".copier-answers.yml"
+RENAMES_FILE = "hooks/renames.json"
 
 
-def load_file(path: Path, name: str) -> ModuleType:
-    """Import a module from a file outside any package (hooks/, template/taptools/)."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
-
-
-@cache
 def contract() -> ModuleType:
     """The generated projects' static TapStack call checker (template/taptools/contract.py)."""
-    return load_file(ROOT / "template" / "taptools" / "contract.py", "tap_template_contract")
+    return taptools.contract
 
 
-@cache
 def constraints() -> ModuleType:
     """The generated projects' Terraform constraint check (template/taptools/constraints.py)."""
-    return load_file(ROOT / "template" / "taptools" / "constraints.py", "tap_template_constraints")
+    return taptools.constraints
 
 
 def conflicts() -> ModuleType:
     """The scan for conflict markers and .rej files the post-update check uses (hooks/conflicts.py)."""
-    return load_file(ROOT / "hooks" / "conflicts.py", "tap_hook_conflicts")
+    return _conflicts
 
 
 TOOLCHAIN = ROOT / "template" / "taptools" / "toolchain.py"
 
 
 def provider_version(python: str = sys.executable) -> str | None:
-    """The AWS provider version the prebuilt bindings installed for `python` were generated for."""
-    code = ("import importlib.util as u, pathlib, re; s = u.find_spec('cdktf_cdktf_provider_aws'); "
-            "t = (pathlib.Path(s.submodule_search_locations[0]) / 'provider' / '__init__.py').read_text() "
-            "if s else ''; "
-            "m = re.search(r'hashicorp/aws/(\\d+\\.\\d+\\.\\d+)', t); print(m.group(1) if m else '')")
-    done = subprocess.run([python, "-c", code], capture_output=True, text=True, check=False)
-    return done.stdout.strip() or None
+    """The AWS provider version the prebuilt bindings installed for `python` were generated for (verify's check)."""
+    return taptools.verify.provider_version(python)
 
 
 def releases(source: Path | str) -> list[tuple[Version, str]]:
@@ -70,16 +60,17 @@ def config_at(source: Path, tag: str) -> dict:
     return yaml.safe_load(gitutil.out(source, "show", f"{tag}:copier.yml")) or {}
 
 
-def renames(config: dict) -> list[tuple[Version, str, str]]:
-    """(version, old, new) of every question renamed by a rename_answer.py migration in a copier.yml."""
-    found = []
-    for migration in config.get("_migrations", []) or []:
-        if not isinstance(migration, dict) or "version" not in migration:
-            continue
-        command = migration.get("command", [])
-        if isinstance(command, list) and any("rename_answer.py" in str(part) for part in command):
-            found.append((Version(str(migration["version"])), str(command[-2]), str(command[-1])))
-    return found
+def renames(source: Path | str, tag: str) -> list[tuple[Version, str, str]]:
+    """(version, old, new) of every question renamed up to release `tag`, from its hooks/renames.json.
+
+    Renames only accumulate, so a release before 0.4.0 (which had no renames.json) gets this checkout's list,
+    cut at its own version.
+    """
+    done = gitutil.git(source, "show", f"{tag}:{RENAMES_FILE}", check=False)
+    text = done.stdout if done.returncode == 0 else (ROOT / RENAMES_FILE).read_text(encoding="utf-8")
+    upto = Version(tag) if re.fullmatch(r"\d+(\.\d+)*", tag) else None
+    found = [(Version(str(entry["version"])), entry["old"], entry["new"]) for entry in json.loads(text)["answers"]]
+    return [entry for entry in found if upto is None or entry[0] <= upto]
 
 
 def answers_for(answers: dict, version: Version, renamed: list[tuple[Version, str, str]]) -> dict:

@@ -6,7 +6,7 @@ then `copier update` to 0.2.0.
 """
 from __future__ import annotations
 
-import importlib.util
+import json
 import os
 
 import pytest
@@ -14,11 +14,8 @@ import yaml
 from copier import run_copy
 
 from helpers import ROOT, answers
-from tapctl import sandbox
-
-SPEC = importlib.util.spec_from_file_location("rename_answer", ROOT / "hooks" / "migrations" / "rename_answer.py")
-rename_answer = importlib.util.module_from_spec(SPEC)
-SPEC.loader.exec_module(rename_answer)
+from hooks.migrations import rename_answer
+from tapctl import sandbox, template
 
 ANSWERS = "# header\n_commit: 0.1.0\naws_services:\n- S3\n- EC2\ncdktf_version: 0.20.0\ncomplexity: medium\n"
 
@@ -48,8 +45,35 @@ def test_the_new_name_wins_when_both_are_recorded():
 
 
 def test_a_missing_answers_file_is_a_clear_failure(tmp_path, capsys):
-    assert rename_answer.main([str(tmp_path / "nope.yml"), "a", "b"]) == 1
-    assert "not found" in capsys.readouterr().err
+    assert rename_answer.main([str(tmp_path / "nope.yml"), str(ROOT / "hooks" / "renames.json"), "0.2.0"]) == 1
+    err = capsys.readouterr().err
+    assert "not found" in err and "cdktf_version to cdktf_package_version" in err
+
+
+def test_the_migration_applies_the_renames_of_its_release_from_the_data_file(tmp_path, capsys):
+    renames = tmp_path / "renames.json"
+    renames.write_text(json.dumps({"answers": [
+        {"version": "0.2.0", "old": "cdktf_version", "new": "cdktf_package_version"},
+        {"version": "0.2.0", "old": "complexity", "new": "difficulty"},
+        {"version": "0.5.0", "old": "aws_services", "new": "services"}], "modules": []}), encoding="utf-8")
+    path = tmp_path / "answers.yml"
+    path.write_text(ANSWERS, encoding="utf-8")
+    assert rename_answer.main([str(path), str(renames), "0.2.0"]) == 0
+    assert yaml.safe_load(path.read_text(encoding="utf-8")) == {
+        "_commit": "0.1.0", "aws_services": ["S3", "EC2"], "cdktf_package_version": "0.20.0", "difficulty": "medium"}
+    assert rename_answer.main([str(path), str(renames), "0.3.0"]) == 0
+    assert "lists no answer renamed in 0.3.0" in capsys.readouterr().out
+
+
+def test_copier_yml_and_tapctl_take_the_renames_from_the_one_data_file():
+    data = json.loads((ROOT / "hooks" / "renames.json").read_text(encoding="utf-8"))
+    config = yaml.safe_load((ROOT / "copier.yml").read_text(encoding="utf-8"))
+    renaming = [m for m in config["_migrations"] if "rename_answer.py" in " ".join(map(str, m["command"]))]
+    assert {str(m["version"]) for m in renaming} == {str(e["version"]) for e in data["answers"]}
+    for migration in renaming:  # the file and the release, never names
+        assert migration["command"][-2].endswith("/hooks/renames.json") and migration["command"][-1] == migration["version"]
+    assert [(str(v), old, new) for v, old, new in template.renames(ROOT, "0.3.0")] == [
+        (e["version"], e["old"], e["new"]) for e in data["answers"]]
 
 
 @pytest.fixture(scope="module")

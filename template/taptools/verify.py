@@ -19,6 +19,7 @@ Steps, each timed:
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -26,18 +27,21 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from taptools import contract, doctor
 from taptools.constraints import admits
 from taptools.expected import expected as expected_for, pipeline_variables
 
-# What the answers promise (taptools/expected.json, rendered by copier from
-# .copier-answers.yml), with the pipeline variables unset.
-EXPECTED = expected_for()
-# Variables tap.py reads; unset for the synth so the output shows the rendered defaults.
-PIPELINE_VARIABLES = pipeline_variables()
 SYNTH_TIMEOUT = 600
+
+
+@functools.cache
+def promised() -> dict:
+    """What the answers promise (taptools/expected.json, rendered by copier from .copier-answers.yml), with the
+    pipeline variables unset. Read on first use, so the module imports where no project is (tapctl)."""
+    return expected_for()
 
 
 class CheckFailed(Exception):
@@ -78,7 +82,8 @@ def step_doctor(root: Path, python: str | None) -> str:
 
 def step_synth(root: Path, python: str, outdir: Path) -> str:
     """Run tap.py as cdktf would; raises CheckFailed with its whole output."""
-    env = {k: v for k, v in os.environ.items() if k not in PIPELINE_VARIABLES}
+    unset = pipeline_variables()  # tap.py's variables: unset, so the output shows the rendered defaults
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     env["CDKTF_OUTDIR"] = str(outdir)
     try:
         done = subprocess.run(
@@ -145,8 +150,8 @@ def _provider_problems(doc: dict, expected: dict) -> list[str]:
 
 
 def check_stack_json(name: str, doc: dict, expected: dict | None = None) -> list[str]:
-    """Every way the synthesized stack differs from what the answers promise (default: EXPECTED)."""
-    expected = EXPECTED if expected is None else expected
+    """Every way the synthesized stack differs from what the answers promise (default: promised())."""
+    expected = promised() if expected is None else expected
     problems = []
     if name != expected["stack"]:
         problems.append(f"stack is {name}, expected {expected['stack']} (TapStack + ENVIRONMENT_SUFFIX default)")
@@ -167,10 +172,11 @@ def step_json(outdir: Path) -> str:
     if problems:
         raise CheckFailed("\n".join(f"{name}/cdk.tf.json: {p}" for p in problems))
     backend = doc["terraform"]["backend"]
-    n_tags = len(EXPECTED["tags"])
+    expected = promised()
+    n_tags = len(expected["tags"])
     return (
-        f"{name}: backend {json.dumps(backend, sort_keys=True)}; {len(EXPECTED['regions'])} AWS provider(s) "
-        f"{EXPECTED['regions']} with default_tags [{{tags: {n_tags} keys}}]; aws {EXPECTED['aws_provider_constraint']}"
+        f"{name}: backend {json.dumps(backend, sort_keys=True)}; {len(expected['regions'])} AWS provider(s) "
+        f"{expected['regions']} with default_tags [{{tags: {n_tags} keys}}]; aws {expected['aws_provider_constraint']}"
     )
 
 
@@ -191,7 +197,7 @@ def step_provider(python: str) -> str:
     version = provider_version(python)
     if version is None:
         return "prebuilt provider version not found; constraint not compared"
-    constraint = EXPECTED["aws_provider_constraint"]
+    constraint = promised()["aws_provider_constraint"]
     if not admits(constraint, version):
         raise CheckFailed(
             f"the installed cdktf-cdktf-provider-aws was generated for AWS provider {version}, which the "
@@ -202,6 +208,15 @@ def step_provider(python: str) -> str:
     return f"AWS provider {version} (prebuilt bindings) satisfies {constraint!r}"
 
 
+def _emit(out, mark: str, step: str, seconds: float, text: str) -> None:
+    """One step's line (and its message's further lines, indented under it)."""
+    lines = text.splitlines() or [""]
+    out.write(f"  {mark:<7} {step:<9} {seconds:5.1f}s  {lines[0]}\n")
+    for line in lines[1:]:
+        out.write(f"                            {line}\n")
+    out.flush()
+
+
 def write_status(path: Path | None, step: str | None, message: str, seconds: float, skipped: bool) -> None:
     """The outcome as JSON for programs (the copier hook): ok, the failed step, its message."""
     if path is not None:
@@ -210,45 +225,43 @@ def write_status(path: Path | None, step: str | None, message: str, seconds: flo
         path.write_text(json.dumps(status, indent=2) + "\n", encoding="utf-8")
 
 
+Step = tuple[str, Callable[[], str] | None]  # (name, action); action None means skipped
+
+
+def _steps(root: Path, python: str | None, skip_synth: bool, outdir: Path) -> list[Step]:
+    """Every step in order."""
+    steps: list[Step] = [("contract", lambda: step_contract(root))]
+    if skip_synth:
+        return steps + [("doctor", lambda: step_doctor(root, python)), ("synth", None)]
+    chosen: list[str] = []
+    return steps + [
+        ("python", lambda: chosen.append(_python_with_cdktf(python)) or f"{chosen[0]}"),
+        ("provider", lambda: step_provider(chosen[0])),
+        ("doctor", lambda: step_doctor(root, chosen[0])),
+        ("synth", lambda: step_synth(root, chosen[0], outdir)),
+        ("json", lambda: step_json(outdir)),
+    ]
+
+
 def run(root: Path, python: str | None, skip_synth: bool, out=sys.stdout,
         status: Path | None = None) -> int:
     """Run every step, print one line each, return the exit status (and write it to `status` as JSON)."""
-    def emit(status: str, step: str, seconds: float, text: str) -> None:
-        lines = text.splitlines() or [""]
-        out.write(f"  {status:<7} {step:<9} {seconds:5.1f}s  {lines[0]}\n")
-        for line in lines[1:]:
-            out.write(f"                            {line}\n")
-        out.flush()
-
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="tap-verify-") as tmp:
-        outdir = Path(tmp) / "cdktf.out"
-        steps = [("contract", lambda: step_contract(root))]
-        if skip_synth:
-            steps += [("doctor", lambda: step_doctor(root, python)), ("synth", None)]
-        else:
-            chosen: list[str] = []
-            steps += [
-                ("python", lambda: chosen.append(_python_with_cdktf(python)) or f"{chosen[0]}"),
-                ("provider", lambda: step_provider(chosen[0])),
-                ("doctor", lambda: step_doctor(root, chosen[0])),
-                ("synth", lambda: step_synth(root, chosen[0], outdir)),
-                ("json", lambda: step_json(outdir)),
-            ]
-        for step, action in steps:
+        for step, action in _steps(root, python, skip_synth, Path(tmp) / "cdktf.out"):
             if action is None:
-                emit("SKIPPED", step, 0.0,
-                     "synth and JSON checks skipped (--skip-synth): nothing proves this project synthesizes")
+                _emit(out, "SKIPPED", step, 0.0,
+                      "synth and JSON checks skipped (--skip-synth): nothing proves this project synthesizes")
                 continue
             t0 = time.perf_counter()
             try:
                 text = action()
             except CheckFailed as failure:
-                emit("FAILED", step, time.perf_counter() - t0, str(failure))
+                _emit(out, "FAILED", step, time.perf_counter() - t0, str(failure))
                 out.write(f"tap verify: FAILED at step '{step}' after {time.perf_counter() - started:.1f}s\n")
                 write_status(status, step, str(failure), time.perf_counter() - started, skip_synth)
                 return 1
-            emit("ok", step, time.perf_counter() - t0, text)
+            _emit(out, "ok", step, time.perf_counter() - t0, text)
     out.write(f"tap verify: all checks passed in {time.perf_counter() - started:.1f}s\n")
     write_status(status, None, "all checks passed", time.perf_counter() - started, skip_synth)
     return 0
