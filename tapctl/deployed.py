@@ -34,22 +34,7 @@ TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|^\d{10}(\.\d+)?$")
 # Provider arguments the template's TapStack sets itself.
 TEMPLATE_PROVIDER_KEYS = {"region", "default_tags", "alias"}
 # The synth runner: bundled Node and lazy provider import first, as a generated project does, then tap.py.
-SYNTH_RUNNER = (
-    "import importlib.util, runpy, sys\n"
-    "spec = importlib.util.spec_from_file_location('tap_adopt_toolchain', sys.argv[1])\n"
-    "module = importlib.util.module_from_spec(spec); spec.loader.exec_module(module); module.install()\n"
-    "sys.path.insert(0, '.')\n"
-    "if sys.argv[2:] == ['--drop-refused-keywords']:\n"
-    "    import inspect, lib.tap_stack as stack_module\n"
-    "    Real = stack_module.TapStack\n"
-    "    accepted = inspect.signature(Real.__init__).parameters\n"
-    "    class TapStack(Real):\n"
-    "        def __init__(self, scope, stack_id, *args, **kwargs):\n"
-    "            super().__init__(scope, stack_id, *args, **{k: v for k, v in kwargs.items() if k in accepted})\n"
-    "    stack_module.TapStack = TapStack\n"
-    "sys.argv = ['tap.py']\n"
-    "runpy.run_path('tap.py', run_name='__main__')\n"
-)
+SYNTH_RUNNER = Path(__file__).resolve().parent / "programs" / "synth_runner.py"
 
 
 class SynthFailed(Exception):
@@ -68,7 +53,7 @@ def synthesize(project: Path, outdir: Path, *flags: str) -> dict[str, dict]:
     if context:  # what `cdktf synth` hands the app (feature flags such as excludeStackIdFromLogicalIds)
         env["CDKTF_CONTEXT_JSON"] = json.dumps(context)
     try:
-        done = subprocess.run([sys.executable, "-c", SYNTH_RUNNER, str(template.TOOLCHAIN), *flags], cwd=project,
+        done = subprocess.run([sys.executable, str(SYNTH_RUNNER), str(template.TOOLCHAIN), *flags], cwd=project,
                               env=env, capture_output=True, text=True, timeout=SYNTH_TIMEOUT, check=False)
     except subprocess.TimeoutExpired as error:
         raise SynthFailed(f"python tap.py did not finish in {SYNTH_TIMEOUT}s", "") from error

@@ -414,3 +414,22 @@ def test_a_stack_indented_with_tabs_moves(tmp_path):
             '\t\t\tBucket(self, name, doc="""tab\tinside\n\tkept""")\n')
     made, _ = run(move(tmp_path, body))
     assert made == {"a": {"doc": "tab\tinside\n\tkept"}, "b": {"doc": "tab\tinside\n\tkept"}}
+
+
+def test_the_programs_adopt_writes_are_real_linted_files():
+    """tapctl/programs/*.py are the modules adopt writes (and runs), kept as files so pylint and tests read them."""
+    import re  # pylint: disable=import-outside-toplevel
+    import subprocess  # pylint: disable=import-outside-toplevel
+    import sys  # pylint: disable=import-outside-toplevel
+
+    root = Path(transplant.__file__).resolve().parents[1]
+    # import-error: `lib` resolves in the repos they are written into; too-many-branches: the adapter's one
+    # decision table, which adopted repos already have as it is (the text is written byte for byte).
+    done = subprocess.run([sys.executable, "-m", "pylint", f"--rcfile={root / 'template' / '.pylintrc'}",
+                           "--disable=import-error,too-many-branches", str(transplant.PROGRAMS)],
+                          capture_output=True, text=True, check=False)
+    assert re.search(r"rated at 10\.00/10", done.stdout), done.stdout + done.stderr
+    text = transplant.ADAPTER_FILE.read_text(encoding="utf-8")
+    for empty in transplant.ADAPTER_EMPTY.values():
+        assert text.count(empty) == 1, f"adapter_text() fills `{empty}` in: keep it once in {transplant.ADAPTER_FILE}"
+    assert transplant.ADAPTER_CALLERS in text
