@@ -167,27 +167,54 @@ def _imported_modules(project: Path) -> set[str]:
     return found
 
 
-def test_a_rendered_cdktf_project_synthesizes_the_same_resources_with_cdktn(rendered, tmp_path):
-    project = Path(shutil.copytree(rendered("default"), tmp_path / "project"))
+def _with_user_code(project: Path) -> Path:
+    """The rendered project with the fixture's user code: resources referencing each other, a module, tests."""
+    for name in ("resources.py", "naming.py"):
+        shutil.copy(FIXTURES / "project" / "lib" / name, project / "lib" / name)
+    (project / "tests" / "unit" / "test_resources.py").unlink()  # it tests the example bucket, now gone
+    shutil.copy(FIXTURES / "project" / "tests" / "unit" / "test_resources_extra.py", project / "tests" / "unit")
+    return project
+
+
+def _fix_reported_strings(changes) -> None:
+    """What the user does with the warnings: put each suggested module path in place of the reported string."""
+    for change in changes:
+        lines = change.path.read_text(encoding="utf-8").splitlines(keepends=True)
+        for mention in change.mentions:
+            old = lines[mention.line - 1]
+            lines[mention.line - 1] = old.replace(repr(mention.text).replace("'", '"'), f'"{mention.suggestion}"')
+            assert lines[mention.line - 1] != old, old
+        change.path.write_text("".join(lines), encoding="utf-8")
+
+
+def test_a_rendered_cdktf_project_with_user_code_synthesizes_the_same_resources_with_cdktn(rendered, tmp_path):
+    project = _with_user_code(Path(shutil.copytree(rendered("default"), tmp_path / "project")))
     before = _synth_all(project, tmp_path / "before")
     assert {"cdktf", "cdktf_cdktf_provider_aws"} <= _imported_modules(project)
 
-    codemod.apply(codemod.plan([project], CDKTN))
+    changes = codemod.plan([project], CDKTN)
+    codemod.apply(changes)
     assert not {"cdktf", "cdktf_cdktf_provider_aws"} & _imported_modules(project)
     after = _synth_all(project, tmp_path / "after")
 
     # It really is cdktn that synthesized (both frameworks are installed side by side).
     assert {doc["//"]["metadata"]["version"] for doc in before.values()} == {"0.21.0"}
     assert {doc["//"]["metadata"]["version"] for doc in after.values()} == {"0.24.0"}
+    (stack,) = before.values()
+    assert len(stack["resource"]["aws_s3_bucket"]) == 2 and "aws_iam_role_policy" in stack["resource"]
     differences = stackdiff.diff(before, after)
     # cdktn writes the provider's full source address; Terraform reads "aws" as hashicorp/aws: the same provider.
     assert [(d.category, d.where) for d in differences] == [("required-providers", "terraform.required_providers")]
     (difference,) = differences
     assert difference.before["aws"] == {"source": "aws", "version": "~> 6.0"}
     assert difference.after["aws"] == {"source": "hashicorp/aws", "version": "~> 6.0"}
-    # The backend keeps use_lockfile (cdktn's S3Backend could set it natively; the override still works).
+    # The backend keeps use_lockfile (the override works with cdktn as with cdktf).
     (stack,) = after.values()
     assert stack["terraform"]["backend"]["s3"]["use_lockfile"] is True
 
+    # The mock.patch("cdktf.App.synth") string was reported, not changed; with it fixed the user's tests pass.
+    reported = {(c.path.name, m.text) for c in changes for m in c.mentions}
+    assert ("test_resources_extra.py", "cdktf.App.synth") in reported
+    _fix_reported_strings([c for c in changes if c.path.name == "test_resources_extra.py"])
     tests = run_unit_tests(project)
     assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-3000:]
