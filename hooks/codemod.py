@@ -150,9 +150,10 @@ class _Renamer(cst.CSTTransformer if cst else object):
 
     METADATA_DEPENDENCIES = (QualifiedNameProvider, PositionProvider)
 
-    def __init__(self, mapping: Mapping[str, str]) -> None:
+    def __init__(self, mapping: Mapping[str, str], package: str | None = None) -> None:
         super().__init__()
         self.mapping = mapping
+        self.package = package  # the file's package, to resolve relative imports; None outside a package
         self.unresolved: list[str] = []
         self.mentions: list[Mention] = []
 
@@ -171,11 +172,23 @@ class _Renamer(cst.CSTTransformer if cst else object):
             names.append(alias if new == old else alias.with_changes(name=_rewrite_chain(alias.name, new)))
         return updated_node.with_changes(names=names)
 
+    def _absolute_module(self, node: cst.ImportFrom) -> str | None:
+        """The module a from-import names, relative ones resolved against the file's package."""
+        if not node.relative:
+            return get_full_name_for_node(node.module)
+        if self.package is None:
+            return None
+        parts = self.package.split(".")
+        up = len(node.relative) - 1
+        if up >= len(parts):
+            return None
+        return ".".join(parts[:len(parts) - up] + ([get_full_name_for_node(node.module)] if node.module else []))
+
     def _from_groups(self, node: cst.ImportFrom) -> list[tuple[str, list[cst.ImportAlias]]] | None:
         """[(new module, its aliases)] in order, or None when nothing changes."""
-        if node.relative or node.module is None:
+        module = self._absolute_module(node)
+        if module is None:
             return None
-        module = get_full_name_for_node(node.module)
         if isinstance(node.names, cst.ImportStar):
             new = rename(module, self.mapping)
             return None if new == module else [(new, [])]
@@ -203,7 +216,10 @@ class _Renamer(cst.CSTTransformer if cst else object):
         if groups is None or len(groups) > 1:
             return updated_node  # several target modules: leave_SimpleStatementLine splits the line
         new_module, aliases = groups[0]
-        changes = {"module": _rewrite_chain(updated_node.module, new_module)}
+        if updated_node.relative:  # the target moved out of this package: name it absolutely
+            changes = {"relative": (), "module": _dotted_node(new_module)}
+        else:
+            changes = {"module": _rewrite_chain(updated_node.module, new_module)}
         if aliases:
             changes["names"] = aliases
         return updated_node.with_changes(**changes)
@@ -217,10 +233,12 @@ class _Renamer(cst.CSTTransformer if cst else object):
             return updated_node
         # `from lib import guardrails, resources` with only guardrails moved: one line per module.
         lines = []
+        unchanged = self._absolute_module(statement)
         for index, (module, aliases) in enumerate(groups):
             aliases = [*aliases[:-1], aliases[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)]
-            line = updated_node.with_changes(body=[statement.with_changes(
-                module=_dotted_node(module), names=aliases)])
+            # The names that stay keep the statement's own spelling (relative or not).
+            target = {} if module == unchanged else {"relative": (), "module": _dotted_node(module)}
+            line = updated_node.with_changes(body=[statement.with_changes(names=aliases, **target)])
             lines.append(line if index == 0 else line.with_changes(leading_lines=()))
         return cst.FlattenSentinel(lines)
 
@@ -309,6 +327,16 @@ def python_files(paths: Iterable[Path | str]) -> list[Path]:
     return list(found)
 
 
+def package_of(path: Path) -> str | None:
+    """The dotted package a .py file belongs to (folders with __init__.py above it), or None."""
+    parts: list[str] = []
+    folder = path.resolve().parent
+    while (folder / "__init__.py").is_file() and folder.name.isidentifier():
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    return ".".join(parts) or None
+
+
 def _parse(path: Path, source: bytes) -> cst.Module:
     try:
         return cst.parse_module(source)
@@ -352,11 +380,12 @@ def plan(paths: Sequence[Path | str], mapping: Mapping[str, str]) -> list[FileCh
         source = path.read_bytes()
         parsed.append((path, source, _parse(path, source)))
     changes = []
-    roots = {old.split(".")[0].encode() for old in mapping}
+    roots = {old.split(".")[0] for old in mapping}
     for path, source, module in parsed:
-        if not any(root in source for root in roots):
+        package = package_of(path)
+        if not any(root.encode() in source for root in roots) and (package or "").partition(".")[0] not in roots:
             continue  # cannot import or name a mapped module; name resolution is the slow part, skip it
-        renamer = _Renamer(mapping)
+        renamer = _Renamer(mapping, package)
         new_module = MetadataWrapper(module, unsafe_skip_copy=True).visit(renamer)
         after = new_module.bytes
         change = FileChange(path, source, after, mentions=renamer.mentions, unresolved=renamer.unresolved)
