@@ -8,6 +8,7 @@ import json
 import shutil
 import sys
 import tokenize
+import venv
 from pathlib import Path
 
 import pytest
@@ -148,6 +149,15 @@ def test_a_file_that_does_not_parse_refuses_the_whole_run(tmp_path):
     assert _tree(project) == before  # resources.py, which sorts first, was not written either
     with pytest.raises(codemod.CodemodError):
         codemod.plan([project], CDKTN)
+
+
+def test_without_libcst_it_says_how_to_install_it(tmp_path):
+    venv.create(tmp_path / "bare", with_pip=False)  # the standard library only
+    bare = tmp_path / "bare" / "bin" / "python"
+    done = run([str(bare), str(ROOT / "hooks" / "codemod.py"), *CDKTN_ARGS, str(_project(tmp_path))], tmp_path)
+    assert done.returncode == 1
+    assert f"libcst is not installed in this Python ({bare})" in done.stderr
+    assert f"{bare} -m pip install libcst" in done.stderr
 
 
 def _synth_all(project: Path, outdir: Path) -> dict[str, dict]:
