@@ -197,6 +197,16 @@ def _fix_reported_strings(changes) -> None:
         change.path.write_text("".join(lines), encoding="utf-8")
 
 
+def _answer_cdktn(project: Path) -> None:
+    """The data half of the move: template code that picks its framework at run time reads framework.json.
+    Left at cdktf, the guardrails Aspect goes on cdktf's Aspects, which a cdktn synth never runs: no error, no
+    guardrails. (The real move re-renders this file from the answer; the codemod only does Python names.)"""
+    data_file = project / "taptools" / "framework.json"
+    if data_file.is_file():
+        data = json.loads(data_file.read_text(encoding="utf-8"))
+        data_file.write_text(json.dumps({**data, "framework": "cdktn"}, indent=2) + "\n", encoding="utf-8")
+
+
 def test_a_rendered_cdktf_project_with_user_code_synthesizes_the_same_resources_with_cdktn(rendered, tmp_path):
     project = _with_user_code(Path(shutil.copytree(rendered("default"), tmp_path / "project")))
     before = _synth_all(project, tmp_path / "before")
@@ -204,6 +214,7 @@ def test_a_rendered_cdktf_project_with_user_code_synthesizes_the_same_resources_
 
     changes = codemod.plan([project], CDKTN)
     codemod.apply(changes)
+    _answer_cdktn(project)
     assert not {"cdktf", "cdktf_cdktf_provider_aws"} & _imported_modules(project)
     after = _synth_all(project, tmp_path / "after")
 
