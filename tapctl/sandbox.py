@@ -101,7 +101,13 @@ def sample_fixes(root: Path) -> None:
 
 
 def current(root: Path) -> None:
-    """Make the release hold this checkout's template files as they are now."""
+    """Make the release hold this checkout's template files as they are now (and no file it no longer has)."""
+    for part in TEMPLATE_PARTS:
+        target = root / part
+        if target.is_dir():
+            shutil.rmtree(target)
+        elif target.exists():
+            target.unlink()
     copy_template(ROOT, root)
 
 
