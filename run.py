@@ -55,7 +55,7 @@ args = sys.argv[1:]
 try:
     CopierApp.run(["copier", *args])
 except ValueError as error:
-    refused = re.fullmatch(r"Validation error for question '([^']+)': (.*)", str(error), re.S)
+    refused = re.fullmatch(r"(?:Validation error for question|Invalid choice for) '([^']+)': (.*)", str(error), re.S)
     if not refused:
         raise
     question, reason = refused.groups()

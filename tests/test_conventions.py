@@ -130,7 +130,8 @@ def test_frameworks_name_each_module_once():
     assert DATA["frameworks"]["cdktf"]["provider_module"] == "cdktf_cdktf_provider_aws"
     assert DATA["frameworks"]["cdktn"]["provider_module"] == "cdktn_provider_aws"
     keys = {"module", "provider_module", "package", "provider_package", "package_version",
-            "provider_package_version", "provider_terraform_version"}
+            "provider_package_version", "provider_terraform_version", "package_releases", "provider_package_releases",
+            "s3_backend_use_lockfile"}
     assert all(set(f) == keys for f in DATA["frameworks"].values())
 
 

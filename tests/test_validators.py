@@ -47,6 +47,17 @@ REFUSED = [
     ("cdktf_version", "latest", "one exact release", {}),
     ("cdktf_version", "0.20.0", "cdktf_version was renamed cdktf_package_version", {"cdktf_package_version": "0.21.0"}),
     ("aws_provider_package_version", ">=21", "one exact release", {}),
+    # A pin of the other framework's package (issue 14); the ranges are conventions.json "frameworks".
+    ("cdktf_package_version", "0.24.0", "Use cdktf <= 0.21.0; 0.24.0 is a cdktn pin", {}),
+    ("cdktf_package_version", "0.20.12", "Use cdktn >= 0.21.0; 0.20.12 is a cdktf pin", {"framework": "cdktn"}),
+    ("aws_provider_package_version", "21.22.1", "Use cdktn-provider-aws >= 21.23.0; 21.22.1 is a cdktf-cdktf",
+     {"framework": "cdktn"}),
+    ("aws_provider_package_version", "25.8.1", "Use cdktf-cdktf-provider-aws <= 21.22.1; 25.8.1 is a cdktn", {}),
+    ("cdktf_version", "0.20.0", "Use cdktn >= 0.21.0; 0.20.0 is a cdktf pin", {"framework": "cdktn"}),
+    # A constraint the default prebuilt provider was not generated for (6.25.0 for cdktf's, 6.69.1 for cdktn's).
+    ("aws_provider_constraint", "~> 6.25.0", "admitting 6.69.1: cdktn-provider-aws 25.8.1", {"framework": "cdktn"}),
+    ("aws_provider_constraint", ">= 6.30", "admitting 6.25.0: cdktf-cdktf-provider-aws 21.22.1", {}),
+    ("aws_provider_constraint", "~> 5.0", "admitting 6.69.1", {"framework": "cdktn"}),
     ("author", " ", "Give an author", {}),
     ("team", "", "Give a team", {}),
     ("extra_tags", ["CostCenter"], "Use a YAML mapping", {}),
@@ -78,6 +89,9 @@ ACCEPTED = [
     ("state_key_pattern", "tap/{environment_suffix}/{stack_id}/terraform.tfstate"),
     ("aws_provider_constraint", ">= 5.80, < 7.0"),
     ("extra_tags", {"CostCenter": "1234", "Owner": "team@example.org"}),
+    ("framework", "cdktn"),
+    ("cdktf_package_version", "0.21.0"),  # cdktf's last release, and cdktn's first
+    ("aws_provider_constraint", "~> 6.25.0"),
 ]
 
 
