@@ -3,7 +3,8 @@
 The copier hook runs it after `copier copy` and `copier update`; run it yourself
 any time with `pipenv run verify` (or `python -m taptools.verify`). It needs
 only the standard library itself; the synth runs `python tap.py` with an
-interpreter that has cdktf (--python, else this one).
+interpreter that has the project's framework (cdktf or cdktn, taptools/framework.json)
+and its AWS provider (--python, else this one).
 
 Steps, each timed:
   contract  tap.py's and the tests' TapStack(...) calls match TapStack.__init__ (ast only)
@@ -30,7 +31,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from taptools import contract, doctor
+from taptools import contract, doctor, framework
 from taptools.constraints import admits
 from taptools.expected import expected as expected_for, pipeline_variables
 
@@ -49,14 +50,16 @@ class CheckFailed(Exception):
 
 
 def _python_with_cdktf(preferred: str | None) -> str:
+    """An interpreter that has the project's framework and its AWS provider."""
     candidates = [preferred] if preferred else [sys.executable]
+    names = framework.names()
     probe = ("import importlib.util as u, sys; "
-             "sys.exit(not (u.find_spec('cdktf') and u.find_spec('cdktf_cdktf_provider_aws')))")
+             f"sys.exit(not (u.find_spec({names['module']!r}) and u.find_spec({names['provider_module']!r})))")
     for python in candidates:
         if subprocess.run([python, "-c", probe], check=False).returncode == 0:
             return python
     raise CheckFailed(
-        f"{candidates[0]} cannot import cdktf and cdktf_cdktf_provider_aws; "
+        f"{candidates[0]} cannot import {names['module']} and {names['provider_module']}; "
         "install them (pipenv install --dev) or pass --python with an interpreter that has them"
     )
 
@@ -81,7 +84,7 @@ def step_doctor(root: Path, python: str | None) -> str:
 
 
 def step_synth(root: Path, python: str, outdir: Path) -> str:
-    """Run tap.py as cdktf would; raises CheckFailed with its whole output."""
+    """Run tap.py as the framework's CLI would; raises CheckFailed with its whole output."""
     unset = pipeline_variables()  # tap.py's variables: unset, so the output shows the rendered defaults
     env = {k: v for k, v in os.environ.items() if k not in unset}
     env["CDKTF_OUTDIR"] = str(outdir)
@@ -183,7 +186,8 @@ def step_json(outdir: Path) -> str:
 def provider_version(python: str) -> str | None:
     """The Terraform AWS provider version the installed prebuilt package was generated for."""
     # find_spec of the package, not of .provider: that would import the package eagerly.
-    code = "import importlib.util as u; print(u.find_spec('cdktf_cdktf_provider_aws').submodule_search_locations[0])"
+    module = framework.names()["provider_module"]
+    code = f"import importlib.util as u; print(u.find_spec({module!r}).submodule_search_locations[0])"
     done = subprocess.run([python, "-c", code], capture_output=True, text=True, check=False)
     if done.returncode:
         return None
@@ -200,8 +204,8 @@ def step_provider(python: str) -> str:
     constraint = promised()["aws_provider_constraint"]
     if not admits(constraint, version):
         raise CheckFailed(
-            f"the installed cdktf-cdktf-provider-aws was generated for AWS provider {version}, which the "
-            f"constraint {constraint!r} excludes; pick a constraint that admits {version} "
+            f"the installed {framework.names()['provider_package']} was generated for AWS provider {version}, "
+            f"which the constraint {constraint!r} excludes; pick a constraint that admits {version} "
             "(the answer aws_provider_constraint: --data aws_provider_constraint=... to copier) or pin a provider "
             "package built for it"
         )
@@ -271,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(prog="python -m taptools.verify", description=__doc__.splitlines()[0])
     parser.add_argument("project", nargs="?", default=".", help="project directory (default: .)")
-    parser.add_argument("--python", help="interpreter with cdktf for the synth (default: this one)")
+    parser.add_argument("--python", help="interpreter with the framework for the synth (default: this one)")
     parser.add_argument("--skip-synth", action="store_true", help="static checks only; says so in the output")
     parser.add_argument("--status", type=Path, help="also write the outcome to this file as JSON (ok, step, message)")
     args = parser.parse_args(argv)

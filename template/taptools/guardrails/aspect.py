@@ -1,4 +1,8 @@
-"""The cdktf Aspect that runs the rules at synth and turns each finding into an annotation."""
+"""The Aspect that runs the rules at synth and turns each finding into an annotation.
+
+It is built on the project's framework (cdktf or cdktn, taptools/framework.json): a jsii Aspect must implement
+that framework's IAspect, and only its TerraformStack and TerraformProvider are the stack's classes.
+"""
 # Template-owned: rendered by the TAP cdktf copier template. Change it through the
 # template and `copier update`; local edits are merged on update and may conflict.
 from __future__ import annotations
@@ -6,15 +10,19 @@ from __future__ import annotations
 import sys
 
 import jsii
-from cdktf import Annotations, Aspects, IAspect, TerraformProvider, TerraformStack
 from constructs import IConstruct
 
+from .. import framework
 from .core import ERROR, WARNING, check, suppression
+
+_CDK = framework.core()
+Annotations, Aspects, IAspect = _CDK.Annotations, _CDK.Aspects, _CDK.IAspect
+TerraformProvider, TerraformStack = _CDK.TerraformProvider, _CDK.TerraformStack
 
 
 @jsii.implements(IAspect)
 class Guardrails:
-    """The cdktf Aspect: on the stack's node, check its resolved JSON and annotate each violation.
+    """The Aspect: on the stack's node, check its resolved JSON and annotate each violation.
 
     `annotations` keeps (level, construct path, text) of what it added, so tests read them without
     walking every construct's metadata through jsii.
@@ -25,7 +33,7 @@ class Guardrails:
         self.annotations: list[tuple[str, str, str]] = []
 
     def visit(self, node: IConstruct) -> None:
-        """Called by cdktf for every construct at synth; acts once, on the stack."""
+        """Called by the framework for every construct at synth; acts once, on the stack."""
         if not isinstance(node, TerraformStack):
             return
         providers = {(c.alias or ""): c.node.path for c in node.node.find_all()
