@@ -57,6 +57,28 @@ SCENARIOS: dict[str, dict] = {
         "aws_services": ["S3", "CloudFront"],
         "subject_labels": ["caching"],
     },
+    # CDK Terrain (issue 14): S3 with the lock file (native use_lockfile), multi-region, local backend.
+    "cdktn-lockfile": {
+        "project_name": "terrain-lock",
+        "framework": "cdktn",
+    },
+    "cdktn-multi-region": {
+        "project_name": "terrain-dr",
+        "framework": "cdktn",
+        "aws_region": "eu-west-1",
+        "extra_regions": ["us-west-2", "ap-southeast-2"],
+        "s3_locking": "dynamodb",
+        "dynamodb_table": "tap-locks",
+        "extra_tags": {"CostCenter": "1234"},
+        "include_integration_tests": False,
+    },
+    "cdktn-local-backend": {
+        "project_name": "terrain-lab",
+        "framework": "cdktn",
+        "backend": "local",
+        "python_version": "3.12",
+        "include_integration_tests": False,
+    },
 }
 
 # Variables that would change what the generated project synthesizes.

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from helpers import SCENARIOS, answers, run_unit_tests, synth
+from taptools import conventions
 
 PARSERS = {
     ".json": lambda text: json.loads(text),
@@ -61,6 +62,12 @@ def test_synth_has_the_answered_backend_regions_and_list_shaped_tags(rendered, s
     assert doc["terraform"]["required_providers"]["aws"]["version"] == given["aws_provider_constraint"]
     cdktf_json = json.loads((project / "cdktf.json").read_text(encoding="utf-8"))
     assert cdktf_json["terraformProviders"] == [f"aws@{given['aws_provider_constraint']}"]
+    # The answered framework synthesized it: its version is in the stack's metadata (cdktf 0.21.0, cdktn 0.24.0).
+    names = conventions.FRAMEWORKS[given["framework"]]
+    assert doc["//"]["metadata"]["version"] == given["cdktf_package_version"] == names["package_version"]
+    pins = tomllib.loads((project / "Pipfile").read_text(encoding="utf-8"))["packages"]
+    assert pins[names["package"]] == f"=={given['cdktf_package_version']}"
+    assert pins[names["provider_package"]] == f"=={given['aws_provider_package_version']}"
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
