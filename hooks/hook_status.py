@@ -17,6 +17,9 @@ one to finish last. Unset, nothing is written. Fields:
   project       the project checked
   synth_skipped true when --skip-tasks or TAP_HOOK_SKIP_SYNTH left the synth out
   seconds       how long it took
+  framework_move  only when the update changed the framework answer (hooks/framework_move.py): from, to,
+                verdict (identical | different | refused | failed), differences, ignored (framework-only),
+                strings (to fix by hand), rewritten (files), message, restored
 
 Standard library only: it runs in copier's own interpreter.
 """
@@ -43,6 +46,15 @@ def write(**fields) -> Path | None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(status, indent=2) + "\n", encoding="utf-8")
     return path
+
+
+def amend(**fields) -> Path | None:
+    """Add fields to the status already written (the hook's), or write them alone; nothing when unset."""
+    where = os.environ.get(ENV)
+    if not where:
+        return None
+    status = read(Path(where)) or {}
+    return write(**{**status, **fields})
 
 
 def read(path: Path) -> dict | None:
