@@ -19,7 +19,7 @@ import pytest
 from copier._main import Worker  # its jinja_env is the one copier renders validators with
 
 from helpers import PYTHON, ROOT, copy_template, run
-from taptools import constraints, conventions, framework, toolchain
+from taptools import constraints, conventions, framework, provider_api, toolchain
 
 NAMES = {name for fw in conventions.FRAMEWORKS.values()
          for name in (fw["module"], fw["provider_module"], fw["package"], fw["provider_package"])}
@@ -33,6 +33,7 @@ ALLOWED = {
     "template/metadata.json.jinja": "the pipeline's platform value, \"cdktf\" for both frameworks",
     "includes/framework.jinja": "a repo answered before the question existed is cdktf (a framework name)",
     "hooks/codemod.py": "the codemod's examples and tests name the modules it maps (H2's tool)",
+    "hooks/framework_move.py": "DEFAULT = \"cdktf\", a framework name; it could import taptools.framework.DEFAULT",
 }
 
 
@@ -155,3 +156,25 @@ def test_a_guardrail_error_fails_a_cdktn_synth(cdktn_project, tmp_path):
                          .replace("force_destroy=True", "force_destroy=False"), encoding="utf-8")
     done = run([PYTHON, "tap.py"], cdktn_project, CDKTF_OUTDIR=str(tmp_path / "out"))
     assert done.returncode != 0 and "TAP310" in done.stdout + done.stderr, done.stdout + done.stderr
+
+
+def test_the_doctor_sees_inherited_members_in_cdktn_classes():
+    """cdktn's modules import the core under `if typing.TYPE_CHECKING:` (lazily at runtime); the base classes
+    must still resolve, or every inherited member (add_override, node, ...) would look unknown."""
+    index = provider_api.ApiIndex()
+    for module, name in (("s3_bucket", "S3Bucket"), ("security_group", "SecurityGroup")):
+        old = index.all_members(index.lookup(f"cdktf_cdktf_provider_aws.{module}", name))
+        new = index.all_members(index.lookup(f"cdktn_provider_aws.{module}", name))
+        assert {"add_override", "override_logical_id"} <= new and old <= new, sorted(old - new)
+
+
+def test_guardrails_refuse_a_stack_of_the_other_framework():
+    """In the template's checkout (no framework.json) the framework is cdktf: a cdktn stack is refused, by name."""
+    import cdktn  # pylint: disable=import-outside-toplevel
+
+    from taptools import guardrails  # pylint: disable=import-outside-toplevel
+
+    stack = cdktn.TerraformStack(cdktn.Testing.app(), "Other")
+    with pytest.raises(TypeError, match=r"got a cdktn\..*TerraformStack, not a cdktf.TerraformStack: "
+                                        r"taptools/framework.json says this project is built on cdktf"):
+        guardrails.apply(stack)

@@ -34,7 +34,8 @@ _INIT = re.compile(r"^    def __init__\(", re.MULTILINE)
 _MEMBER = re.compile(r"^    def (\w+)\(", re.MULTILINE)
 _LIST_PROPERTY = re.compile(r"^    def (\w+)\(self\) -> typing\.(?:List|Sequence)\[", re.MULTILINE)
 _CONVERTS = re.compile(r"^        if isinstance\((\w+), dict\):\n            \1 = [\w.]+\(\*\*\1\)", re.MULTILINE)
-_ALIAS_IMPORT = re.compile(r"^import ([\w.]+) as (_\w+)$", re.MULTILINE)
+# `import cdktf as _cdktf_...` at the top (cdktf); indented under `if typing.TYPE_CHECKING:` (cdktn, lazy at runtime)
+_ALIAS_IMPORT = re.compile(r"^[ \t]*import ([\w.]+) as (_\w+)$", re.MULTILINE)
 
 
 @dataclass(frozen=True)

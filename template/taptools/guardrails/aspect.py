@@ -71,6 +71,13 @@ def _find(stack: TerraformStack, path: str) -> IConstruct:
 
 def apply(stack: TerraformStack, environment_suffix: str | None = None) -> Guardrails:
     """Check `stack` at every synth; the naming rule uses environment_suffix (default: stack.environment_suffix)."""
+    if not isinstance(stack, TerraformStack):
+        # The other framework's Aspects would take the aspect and never run it: the guardrails would go silent.
+        raise TypeError(
+            f"guardrails.apply() got a {type(stack).__module__}.{type(stack).__name__}, not a "
+            f"{framework.names()['module']}.TerraformStack: taptools/framework.json says this project is built on "
+            f"{framework.name()}; make the stack's imports and the answer framework agree (copier update --data "
+            "framework=...)")
     aspect = Guardrails(environment_suffix or getattr(stack, "environment_suffix", None))
     Aspects.of(stack).add(aspect)
     return aspect
