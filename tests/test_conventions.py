@@ -131,7 +131,7 @@ def test_frameworks_name_each_module_once():
     assert DATA["frameworks"]["cdktn"]["provider_module"] == "cdktn_provider_aws"
     keys = {"module", "provider_module", "package", "provider_package", "package_version",
             "provider_package_version", "provider_terraform_version", "package_releases", "provider_package_releases",
-            "s3_backend_use_lockfile"}
+            "s3_backend_use_lockfile", "provider_imports_lazily", "title", "archived"}
     assert all(set(f) == keys for f in DATA["frameworks"].values())
 
 
