@@ -10,13 +10,13 @@ the project. When the framework answer changed (git HEAD's
 .copier-answers.yml, i.e. before the update, against the working tree's; no
 answer means cdktf), it
 
-  1. "before": exports HEAD (git archive) to a temporary folder and synthesizes
-     it with an interpreter that has the OLD framework;
-  2. rewrites the imports and qualified names of every Python file git sees
+  1. rewrites the imports and qualified names of every Python file git sees
      (tracked, or new and not ignored) with hooks/codemod.py (libcst): module
      names from conventions.json "frameworks", never strings or comments; a
      file that does not parse refuses the move before anything is written;
      strings that name an old module (mock.patch targets) are reported;
+  2. "before": exports HEAD (git archive) to a temporary folder and synthesizes
+     it with an interpreter that has the OLD framework;
   3. "after": synthesizes the working tree with the NEW framework;
   4. compares every stack (hooks/stackdiff.py): resources, data sources,
      outputs, backend, provider blocks. Only required_providers' source and
@@ -158,11 +158,22 @@ def interpreter(framework: str, tree: Path, project: Path) -> str:
                                    f"{error}") from error
 
 
-def libcst_interpreter(*pythons: str) -> str:
-    for python in dict.fromkeys([sys.executable, *pythons]):
+def libcst_interpreter(project: Path, *pythons: str) -> str:
+    """An interpreter with libcst (the codemod's): copier's, one of pythons, else the shared toolchain (it has it)."""
+    import toolchain_env  # pylint: disable=import-outside-toplevel
+
+    tried = list(dict.fromkeys([sys.executable, *pythons]))
+    for python in tried:
         if _runs(python, PROBE_LIBCST):
             return python
-    raise MoveFailed("failed", f"libcst is needed to rewrite your imports and none of {', '.join(pythons)} has it: "
+    try:
+        built = toolchain_env.provide(project)
+    except toolchain_env.ToolchainError as error:
+        built = None
+        tried.append(f"the shared toolchain ({error})")
+    if built and _runs(built, PROBE_LIBCST):
+        return built
+    raise MoveFailed("failed", f"libcst is needed to rewrite your imports and none of {', '.join(tried)} has it: "
                                f"install it in one of them ({LIBCST_HINT}), then update again")
 
 
@@ -294,12 +305,12 @@ def run(project: Path) -> Outcome | None:
           "after, comparing", flush=True)
     try:
         renames = mapping(outcome.old, outcome.new)
+        new_python = interpreter(outcome.new, project, project)
+        # First, as it refuses cheaply (a file that does not parse); "before" is HEAD, which it does not touch.
+        codemod(project, libcst_interpreter(project, new_python), renames, outcome)
         with tempfile.TemporaryDirectory(prefix="tap-move-before-") as tmp:
             tree = export_head(project, Path(tmp))
-            old_python = interpreter(outcome.old, tree, project)
-            before = synthesize(tree, old_python, f"before ({outcome.old})")
-        new_python = interpreter(outcome.new, project, project)
-        codemod(project, libcst_interpreter(new_python, old_python), renames, outcome)
+            before = synthesize(tree, interpreter(outcome.old, tree, project), f"before ({outcome.old})")
         after = synthesize(project, new_python, f"after ({outcome.new})")
         compare(before, after, outcome)
         if outcome.differences:

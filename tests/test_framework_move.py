@@ -1,0 +1,160 @@
+"""Moving a cdktf project to CDK Terrain with `copier update --data framework=cdktn` (hooks/framework_move.py).
+
+Real copier, real synths (cdktf before, cdktn after: both are installed in the venv), real codemod. One cdktf
+project with user code is rendered per module (a template release 0.4.0 of this checkout); each test updates a
+copy of it.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from helpers import ROOT, answers, clean_env, run_unit_tests
+from tapctl import gitutil, sandbox
+
+FIXTURES = ROOT / "tests" / "fixtures" / "codemod" / "project"
+VERSION = "0.4.0"
+USER_TEST = '''"""The task's own tests of its resources."""
+import json
+
+from cdktf import Testing
+
+from lib.tap_stack import TapStack
+
+
+def test_two_buckets_a_queue_and_a_policy_that_reads_them():
+    stack = TapStack(Testing.app(), "TapStacktest", environment_suffix="test", aws_region="us-east-1",
+                     secondary_regions=(), state_bucket="b", state_bucket_region="us-east-1",
+                     default_tags={"Environment": "test"})
+    resources = json.loads(Testing.synth(stack))["resource"]
+    assert len(resources["aws_s3_bucket"]) == 2 and "aws_sqs_queue" in resources
+    assert "aws_sqs_queue.events.arn" in resources["aws_iam_role_policy"]["reader_policy"]["policy"]
+'''
+TAP_EDIT = 'LOCAL_NOTE = "kept by the move"  # a local edit in a template-owned file\n'
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    """A cdktf project at 0.4.0 with the user's work committed: resources referencing each other
+    (lib/resources.py), an extra module (lib/naming.py), extra tests with mock.patch strings, an edit in tap.py."""
+    root = tmp_path_factory.mktemp("move")
+    template = sandbox.template_releases(ROOT, root / "template", [(VERSION, None)])
+    project = sandbox.generate(template, VERSION, root / "base")
+    for rel in ("lib/resources.py", "lib/naming.py", "tests/unit/test_resources_extra.py"):
+        shutil.copy(FIXTURES / rel, project / rel)
+    # The user-owned test file tested the example bucket, now gone (deleted, copier update would bring it back).
+    (project / "tests" / "unit" / "test_resources.py").write_text(USER_TEST, encoding="utf-8")
+    tap = project / "tap.py"
+    tap.write_text(tap.read_text(encoding="utf-8").replace("\n\ndef _setting", f"\n{TAP_EDIT}\n\ndef _setting", 1),
+                   encoding="utf-8")
+    gitutil.commit_all(project, "the task's resources, a module, tests, a note in tap.py")
+    return project
+
+
+def _copy(base: Path, dest: Path) -> Path:
+    return Path(shutil.copytree(base, dest, symlinks=True))
+
+
+def _move(project: Path, status: Path, *flags: str):
+    return sandbox.copier("update", "--trust", "--defaults", f"--vcs-ref={VERSION}", "--data", "framework=cdktn",
+                          *flags, cwd=project, env=clean_env(TAP_HOOK_STATUS=str(status)))
+
+
+def _files(project: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(project)): p.read_bytes() for p in sorted(project.rglob("*"))
+            if p.is_file() and ".git" not in p.relative_to(project).parts}
+
+
+def _state(project: Path) -> tuple:
+    """Everything a restore must bring back: HEAD, git's view (ignored files included) and every byte."""
+    return (gitutil.head(project), gitutil.git(project, "status", "--porcelain", "--ignored").stdout, _files(project))
+
+
+def _fix_reported_strings(project: Path, strings: list[str]) -> None:
+    """What the user does with each warning: put the suggested module path in place of the string."""
+    for line in strings:
+        where, _, rest = line.partition(": string ")
+        rel, number = where.rsplit(":", 1)
+        old, new = rest.split(" names ", 1)[0], rest.split("make it ", 1)[1].split(" (", 1)[0]
+        path = project / rel
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        fixed = lines[int(number) - 1].replace(f'"{old[1:-1]}"', f'"{new[1:-1]}"')
+        assert fixed != lines[int(number) - 1], line
+        lines[int(number) - 1] = fixed
+        path.write_text("".join(lines), encoding="utf-8")
+
+
+def test_a_cdktf_project_moves_to_cdktn_with_identical_resources_and_its_tests_pass(base, tmp_path):
+    project = _copy(base, tmp_path / "project")
+    status_file = tmp_path / "status.json"
+    done = _move(project, status_file)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    status = json.loads(status_file.read_text(encoding="utf-8"))
+    move = status["framework_move"]
+    assert status["ok"] and (move["from"], move["to"], move["verdict"]) == ("cdktf", "cdktn", "identical"), move
+    assert move["differences"] == [] and not move["restored"]
+    # The only differences: cdktn spells the provider source in full (Terraform reads "aws" as hashicorp/aws).
+    assert len(move["ignored"]) == 1 and '"source": "hashicorp/aws"' in move["ignored"][0], move["ignored"]
+    assert "identical in every stack" in done.stdout
+    assert sorted(move["rewritten"]) == ["lib/naming.py", "lib/resources.py", "tests/unit/test_resources.py",
+                                         "tests/unit/test_resources_extra.py"]
+    # Strings are reported with file:line and the fix, and only in the user's files.
+    assert all(s.startswith("tests/unit/test_resources_extra.py:") for s in move["strings"]), move["strings"]
+    assert any("'cdktf.App.synth'" in s and "make it 'cdktn.App.synth'" in s for s in move["strings"])
+    assert "TAP framework move: warning: tests/unit/test_resources_extra.py:" in done.stdout
+
+    assert answers(project)["framework"] == "cdktn"
+    assert json.loads((project / "taptools" / "framework.json").read_text())["framework"] == "cdktn"
+    resources = (project / "lib" / "resources.py").read_text(encoding="utf-8")
+    assert "from cdktn_provider_aws.s3_bucket import S3Bucket" in resources and "cdktn.Fn.jsonencode(" in resources
+    assert "# cdktf_cdktf_provider_aws.s3_bucket.S3Bucket is the one" in resources, "comments stay as written"
+    assert TAP_EDIT in (project / "tap.py").read_text(encoding="utf-8"), "the local edit in tap.py survives"
+
+    _fix_reported_strings(project, move["strings"])
+    tests = run_unit_tests(project)
+    assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-3000:]
+
+
+def test_a_user_file_that_does_not_parse_stops_the_move_and_changes_nothing(base, tmp_path):
+    project = _copy(base, tmp_path / "project")
+    (project / "lib" / "half_done.py").write_text("import cdktf\n\ndef broken(:\n    pass\n", encoding="utf-8")
+    gitutil.commit_all(project, "a half-done edit")
+    before = _state(project)
+    status_file = tmp_path / "status.json"
+    done = _move(project, status_file)
+    assert done.returncode != 0, done.stdout[-3000:]
+    assert "lib/half_done.py:3:" in done.stderr and "cannot parse this file" in done.stderr, done.stderr[-3000:]
+    assert "Fix the file named above, commit, then run `copier update --trust --defaults --data framework=cdktn`" \
+        in done.stderr
+    assert _state(project) == before, "the repo must be exactly as it was: same HEAD, clean, same bytes"
+    move = json.loads(status_file.read_text(encoding="utf-8"))["framework_move"]
+    assert (move["verdict"], move["restored"]) == ("refused", True)
+
+
+def test_a_move_that_would_change_a_resource_fails_with_the_diff_and_restores_the_repo(base, tmp_path):
+    project = _copy(base, tmp_path / "project")
+    resources = project / "lib" / "resources.py"
+    resources.write_text(resources.read_text(encoding="utf-8") + (
+        "\n\ndef add_framework_bucket(stack: TapStack) -> None:\n"
+        "    \"\"\"A bucket named after the framework module: the name changes with it.\"\"\"\n"
+        "    S3Bucket(stack, \"by_framework\", bucket=stack.name(cdktf.__name__), force_destroy=True)\n"),
+        encoding="utf-8")
+    resources.write_text(resources.read_text(encoding="utf-8").replace(
+        '    cdktf.TerraformOutput(stack, "queue_url", value=queue.url)\n',
+        '    cdktf.TerraformOutput(stack, "queue_url", value=queue.url)\n    add_framework_bucket(stack)\n', 1),
+        encoding="utf-8")
+    gitutil.commit_all(project, "a bucket named from the framework")
+    before = _state(project)
+    status_file = tmp_path / "status.json"
+    done = _move(project, status_file)
+    assert done.returncode != 0, done.stdout[-3000:]
+    assert "changes what the project deploys (1 difference(s))" in done.stderr, done.stderr[-3000:]
+    assert 'resources: aws_s3_bucket.by_framework.bucket: "cdktf-pr4719" -> "cdktn-pr4719"' in done.stderr
+    assert "make it framework-neutral" in done.stderr
+    assert _state(project) == before
+    move = json.loads(status_file.read_text(encoding="utf-8"))["framework_move"]
+    assert (move["verdict"], move["restored"]) == ("different", True)
+    assert move["differences"] == ['resources: aws_s3_bucket.by_framework.bucket: "cdktf-pr4719" -> "cdktn-pr4719"']
