@@ -8,7 +8,7 @@ import pytest
 from helpers import PYTHON, run
 
 
-@pytest.mark.parametrize("scenario", ["default", "dynamodb-multi-region", "local-backend"])
+@pytest.mark.parametrize("scenario", ["default", "dynamodb-multi-region", "local-backend", "cdktn-lockfile"])
 def test_pylint_scores_ten(rendered, scenario):
     done = run([PYTHON, "-m", "pylint", "tap.py", "lib"], rendered(scenario))
     score = re.search(r"rated at ([\d.]+)/10", done.stdout)

@@ -19,7 +19,7 @@ from typing import Any
 
 DATA: dict[str, Any] = json.loads((Path(__file__).with_name("conventions.json")).read_text(encoding="utf-8"))
 
-FRAMEWORKS: dict[str, dict[str, str]] = DATA["frameworks"]
+FRAMEWORKS: dict[str, dict[str, Any]] = DATA["frameworks"]
 # answer name -> the variable tap.py reads for it
 STACK_VARIABLES: dict[str, str] = DATA["pipeline"]["stack_variables"]
 ENVIRONMENT_TAG: str = DATA["pipeline"]["environment_tag"]
