@@ -105,8 +105,8 @@ VALUE_OPTIONS = {
     "new": {"-a", "--answers-file", "--ask", "-d", "--data", "-r", "--vcs-ref", "-s", "--skip", "-x", "--exclude"},
     "update": {"-a", "--answers-file", "--ask", "-d", "--data", "-r", "--vcs-ref", "-s", "--skip", "-x", "--exclude",
                "-c", "--context-lines", "-o", "--conflict"},
-    "adopt": {"--version", "--accept"},
-    "rollout": {"-j", "--jobs", "--to"},
+    "adopt": {"--version", "--accept", "--framework"},
+    "rollout": {"-j", "--jobs", "--to", "-d", "--data"},
 }
 
 

@@ -1,6 +1,7 @@
 """Roll a template release out to many repos: `copier update` each one, in parallel, on its own branch.
 
-    python3 run.py rollout DIR|LIST [--jobs 2] [--to VERSION] [--skip-hook] [--stay] [--report FILE]
+    python3 run.py rollout DIR|LIST [--jobs 2] [--to VERSION] [--data KEY=VALUE ...] [--skip-hook] [--stay]
+                                    [--report FILE]
 
 DIR is a directory of checkouts (each subdirectory a repo) or one repo; LIST is
 a text file with one repo path per line (relative to the file; blank lines and
@@ -9,17 +10,28 @@ a text file with one repo path per line (relative to the file; blank lines and
   skipped          not a git repository, not a copier project, uncommitted
                    changes (copier update needs a clean tree; nothing is touched),
                    or a branch from an earlier run still waiting for you
-  already current  its .copier-answers.yml already records the target version, or
-                   copier-update/<version> holds that update from an earlier run
+  already current  its .copier-answers.yml already records the target version (and
+                   every --data answer), or its update branch holds that update
+                   from an earlier run
   updated          on a new branch copier-update/<version>, copier update ran,
                    merged cleanly, the hook passed; committed on that branch, and
                    the repo is switched back to the branch it was on (--stay: not)
   conflicts        the update merged with conflicts: left uncommitted on the
                    branch, both sides in the files (or .rej files), to resolve
   hook failed      the post-update checks failed: left uncommitted on the branch
+  move refused     --data framework=X and the framework move refused: what the
+                   repo deploys would change, a file does not parse, or a step
+                   failed; the update restored the repo (hooks/framework_move.py),
+                   so it is back on its branch, the update branch deleted
   failed           copier itself failed (template unreachable, bad answers...)
   interrupted      Ctrl-C stopped the rollout before or while updating this repo;
                    a re-run names a repo whose update was cut short the same way
+
+--data KEY=VALUE (repeatable) is passed to every `copier update`: with
+`--data framework=cdktn` the rollout moves each repo to CDK Terrain, each on
+copier-update/<version>-framework-cdktn, and the "move" column and the JSON
+report's "move" field give the verdict of the framework move (identical,
+different, refused, failed; "-" when the update changed no framework).
 
 It never pushes, never commits to the branch you were on, and never discards
 anything: a repo that needs you stays on its update branch, and the reason
@@ -59,7 +71,8 @@ from tapctl import gitutil, template
 
 ANSWERS_FILE = ".copier-answers.yml"
 BRANCH_PREFIX = "copier-update/"
-STATUSES = ("updated", "already current", "conflicts", "hook failed", "failed", "skipped", "interrupted")
+STATUSES = ("updated", "already current", "conflicts", "hook failed", "move refused", "failed", "skipped",
+            "interrupted")
 FINE = {"updated", "already current"}  # every other status makes the exit status 1
 NEEDS_ATTENTION = set(STATUSES) - FINE
 COPIER_TIMEOUT = 1800
@@ -81,6 +94,10 @@ class Result:
     seconds: float = 0.0
     conflicts: list[str] = field(default_factory=list)
     log: str | None = None
+    # The framework move's verdict (hooks/framework_move.py: identical, different, refused, failed) and its
+    # differences, when the update changed the framework answer; None otherwise.
+    move: str | None = None
+    move_differences: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -95,6 +112,16 @@ class Options:
     logs: Path | None = None
     timeout: int = COPIER_TIMEOUT
     stopper: Stopper | None = None
+    data: dict[str, str] = field(default_factory=dict)  # --data answers for every update
+
+    def branch(self, target: str) -> str:
+        """The update branch: one per target version and set of --data answers."""
+        extra = "".join(f"-{key}-{value}" for key, value in sorted(self.data.items()))
+        return BRANCH_PREFIX + target + re.sub(r"[^A-Za-z0-9._-]+", "-", extra)
+
+    def answered(self, answers: dict) -> bool:
+        """Whether answers already record every --data answer (compared as YAML reads the value)."""
+        return all(key in answers and answers[key] == yaml.safe_load(value) for key, value in self.data.items())
 
 
 class Stopper:
@@ -270,12 +297,16 @@ def abandon_recipe(branch: str, origin: str | None) -> str:
     return f"git reset --hard && git clean -fd && {back} && git branch -D {shlex.quote(branch)}"
 
 
-def holds_update(repo: Path, branch: str, target: str) -> str | None:
-    """The short commit of branch when its answers record target or later (a finished update), else None."""
+def holds_update(repo: Path, branch: str, target: str, options: Options | None = None) -> str | None:
+    """The short commit of branch when its answers record target or later (a finished update) and every --data
+    answer, else None."""
     done = gitutil.git(repo, "show", f"{branch}:{ANSWERS_FILE}", check=False)
     try:
-        recorded = (yaml.safe_load(done.stdout) or {}).get("_commit") if done.returncode == 0 else None
+        answers = (yaml.safe_load(done.stdout) or {}) if done.returncode == 0 else {}
+        recorded = answers.get("_commit")
     except (yaml.YAMLError, AttributeError):
+        return None
+    if options is not None and not options.answered(answers):
         return None
     have, want = version_of(str(recorded) if recorded else None), version_of(target)
     if str(recorded) == target or (have is not None and want is not None and have >= want):
@@ -319,17 +350,21 @@ def preflight(repo: Path, templates: Templates, options: Options) -> Result | tu
     except UpdateCheckError as error:
         return Result(name, "failed", str(error), from_version=str(recorded))
     have, want = version_of(str(recorded)), version_of(target)
-    if str(recorded) == target or (have is not None and want is not None and have >= want):
-        return Result(name, "already current", f"{ANSWERS_FILE} records {recorded} (target {target})",
+    if (str(recorded) == target or (have is not None and want is not None and have >= want)) and (
+            options.answered(answers)):
+        given = "".join(f", {key}={value}" for key, value in options.data.items())
+        return Result(name, "already current", f"{ANSWERS_FILE} records {recorded} (target {target}{given})",
                       from_version=str(recorded), to_version=target, branch=on)
-    branch = f"{BRANCH_PREFIX}{target}"
+    if have is not None and want is not None and have > want:  # only --data to apply: stay on its version
+        target = str(recorded)
+    branch = options.branch(target)
     if on != branch and gitutil.branch_exists(repo, branch):
         delete = f"`git branch -D {shlex.quote(branch)}`"
         if gitutil.config_get(repo, RUNNING_KEY.format(branch)):
             return Result(name, "interrupted", f"an earlier rollout was interrupted (Ctrl-C) while copier updated "
                                                f"{branch}: delete it ({delete}), then re-run",
                           from_version=str(recorded), to_version=target, branch=branch)
-        commit = holds_update(repo, branch, target)
+        commit = holds_update(repo, branch, target, options)
         if commit:
             return Result(name, "already current", f"{branch} ({commit}) holds the update to {target} from an "
                                                    "earlier run: review and merge it; nothing was done",
@@ -353,6 +388,10 @@ def classify(repo: Path, done: int | None, output: str, branch: str,  # pylint: 
                   if not any(line.startswith(f"{path}:") for line in conflicts)]
     back = (f"To go back without it: `{abandon_recipe(branch, origin)}` "
             "(your own work is in your branch's commits)")
+    move = (hook or {}).get("framework_move") or {}
+    if done != 0 and move.get("restored"):
+        first = (move.get("message") or "").strip().splitlines()[:1] or ["no message"]
+        return "move refused", f"the framework move {move.get('verdict')}: {first[0]} (the repo was restored)", []
     if conflicts:
         return ("conflicts", f"{len(conflicts)} conflicted file(s) left uncommitted on {branch}: your edits and the "
                              "template's are both in them; resolve, delete any .rej, commit. " + back, conflicts)
@@ -407,6 +446,7 @@ def update_one(repo: Path, templates: Templates, options: Options) -> Result:
         gitutil.config_set(repo, ORIGIN_KEY.format(branch), origin)
     gitutil.config_set(repo, RUNNING_KEY.format(branch), "true")
     command = [sys.executable, "-m", "copier", "update", "--trust", "--defaults", f"--vcs-ref={target}"]
+    command += [arg for key, value in options.data.items() for arg in ("--data", f"{key}={value}")]
     if options.skip_hook:
         command.append("--skip-tasks")
     with tempfile.TemporaryDirectory(prefix="tap-rollout-") as tmp:
@@ -419,9 +459,12 @@ def update_one(repo: Path, templates: Templates, options: Options) -> Result:
         log = options.logs / f"{repo.name}-{hashlib.sha256(str(repo).encode()).hexdigest()[:8]}.log"
         log.write_text(f"$ {' '.join(command)}   (in {repo})\n{output}", encoding="utf-8")
 
+    move = (hook or {}).get("framework_move") or {}
+
     def result(status: str, reason: str, conflicts: list[str] | None = None) -> Result:
         return Result(str(repo), status, reason, from_version, target, branch,
-                      round(time.perf_counter() - started, 2), conflicts or [], str(log) if log else None)
+                      round(time.perf_counter() - started, 2), conflicts or [], str(log) if log else None,
+                      move.get("verdict"), list(move.get("differences") or []))
 
     if stopper.stopped and done != 0:
         if untouched(repo, origin):
@@ -436,14 +479,16 @@ def update_one(repo: Path, templates: Templates, options: Options) -> Result:
     if status == "updated":
         if not options.commit:
             return result(status, f"left uncommitted on {branch} (--no-commit)")
-        commit = gitutil.commit_all(repo, f"Update from the TAP template {from_version} to {target}\n\n"
-                                          "Made by `python3 run.py rollout` (copier update).")
+        given = "".join(f" --data {key}={value}" for key, value in options.data.items())
+        moved = f"\nFramework move {move.get('from')} -> {move.get('to')}: {move.get('verdict')}." if move else ""
+        commit = gitutil.commit_all(repo, f"Update from the TAP template {from_version} to {target}{given}\n\n"
+                                          f"Made by `python3 run.py rollout` (copier update{given}).{moved}")
         if options.stay:
             return result(status, f"committed {commit} on {branch}; review and merge it (nothing was pushed)")
         gitutil.switch_to(repo, origin)
         return result(status, f"committed {commit} on {branch}, back on {origin}; review and merge it "
                               "(nothing was pushed)")
-    if status == "failed" and untouched(repo, origin):
+    if status in {"failed", "move refused"} and untouched(repo, origin):
         go_back(repo, branch, origin)
         reason = reason.split(". To go back", 1)[0] + f"; nothing was changed: back on {origin}, {branch} deleted"
     return result(status, reason, conflicts)
@@ -498,13 +543,13 @@ def rollout(repos: list[Path], jobs: int, options: Options, progress=None) -> li
 
 def table(results: list[Result]) -> str:
     """The summary table and the count per status."""
-    rows = [("repo", "status", "version", "seconds", "reason")]
+    rows = [("repo", "status", "version", "move", "seconds", "reason")]
     for r in results:
         version = f"{r.from_version or '?'} -> {r.to_version}" if r.to_version else (r.from_version or "-")
         reason = r.reason if len(r.reason) <= 110 else r.reason[:107] + "..."
-        rows.append((Path(r.repo).name, r.status, version, f"{r.seconds:.1f}", reason))
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths)) + "  " + row[4] for row in rows]
+        rows.append((Path(r.repo).name, r.status, version, r.move or "-", f"{r.seconds:.1f}", reason))
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row[:5], widths)) + "  " + row[5] for row in rows]
     lines.insert(1, "  ".join("-" * width for width in widths) + "  ------")
     counts = {status: sum(r.status == status for r in results) for status in STATUSES}
     lines.append("")
@@ -513,7 +558,9 @@ def table(results: list[Result]) -> str:
     attention = [r for r in results if r.status not in FINE]
     if attention:
         lines += ["", "Needs you:"]
-        lines += [f"  {Path(r.repo).name} ({r.status}): {r.reason}" for r in attention]
+        for r in attention:
+            lines.append(f"  {Path(r.repo).name} ({r.status}): {r.reason}")
+            lines += [f"      {difference}" for difference in r.move_differences]
     return "\n".join(lines)
 
 
@@ -525,6 +572,7 @@ def report(results: list[Result], options: Options, seconds: float, jobs: int) -
         "jobs": jobs,
         "target": options.to or "newest release of each repo's template",
         "hook": "skipped (--skip-hook)" if options.skip_hook else "ran",
+        "data": options.data,
         "counts": {status: sum(r.status == status for r in results) for status in STATUSES},
         "repos": [asdict(r) for r in results],
     }
@@ -547,6 +595,9 @@ def _main(argv: list[str] | None = None) -> int:
     parser.add_argument("target", type=Path, help="a directory of repos, one repo, or a list file")
     parser.add_argument("--jobs", "-j", type=int, default=2, help="repos updated at the same time (default 2)")
     parser.add_argument("--to", metavar="VERSION", help="template tag to update to (default: the newest release)")
+    parser.add_argument("--data", "-d", action="append", default=[], metavar="KEY=VALUE",
+                        help="an answer for every copier update (repeatable); --data framework=cdktn moves each "
+                             "repo to CDK Terrain, verified (docs/lifecycle.md)")
     parser.add_argument("--skip-hook", action="store_true",
                         help="copier update --skip-tasks: no synth (conflicts are still checked)")
     parser.add_argument("--prerelease", action="store_true", help="consider pre-release tags for the newest")
@@ -560,12 +611,19 @@ def _main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error("--jobs must be 1 or more")
+    data = {}
+    for given in args.data:
+        key, sep, value = given.partition("=")
+        if not sep or not key:
+            parser.error(f"--data {given!r}: write it as KEY=VALUE, for example --data framework=cdktn")
+        data[key] = value
     repos = find_repos(args.target)
     report_path = args.report.resolve()
     options = Options(to=args.to, skip_hook=args.skip_hook, prerelease=args.prerelease, commit=args.commit,
-                      stay=args.stay, logs=report_path.with_name(report_path.stem + "-logs"))
+                      stay=args.stay, logs=report_path.with_name(report_path.stem + "-logs"), data=data)
     print(f"rollout: {len(repos)} repo(s), {args.jobs} at a time, target "
-          f"{args.to or 'newest release'}, hook {'skipped' if args.skip_hook else 'on'}", flush=True)
+          f"{args.to or 'newest release'}, hook {'skipped' if args.skip_hook else 'on'}"
+          + "".join(f", --data {key}={value}" for key, value in data.items()), flush=True)
     started = time.perf_counter()
     results = rollout(repos, args.jobs, options)
     seconds = time.perf_counter() - started

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, answers, clean_env, run_unit_tests
+from helpers import ROOT, answers, clean_env, run, run_unit_tests
 from tapctl import gitutil, sandbox
 
 FIXTURES = ROOT / "tests" / "fixtures" / "codemod" / "project"
@@ -158,3 +158,32 @@ def test_a_move_that_would_change_a_resource_fails_with_the_diff_and_restores_th
     move = json.loads(status_file.read_text(encoding="utf-8"))["framework_move"]
     assert (move["verdict"], move["restored"]) == ("different", True)
     assert move["differences"] == ['resources: aws_s3_bucket.by_framework.bucket: "cdktf-pr4719" -> "cdktn-pr4719"']
+
+
+def test_rollout_moves_a_fleet_to_cdktn_each_on_its_branch_with_the_verdict_in_table_and_report(base, tmp_path):
+    fleet = tmp_path / "fleet"
+    same, different = _copy(base, fleet / "task-a"), _copy(base, fleet / "task-b")
+    resources = different / "lib" / "resources.py"
+    resources.write_text(resources.read_text(encoding="utf-8").replace(
+        'stack.name("logs")', 'stack.name(cdktf.__name__ + "-logs")', 1), encoding="utf-8")
+    gitutil.commit_all(different, "the logs bucket named after the framework")
+    heads = {repo.name: gitutil.head(repo) for repo in (same, different)}
+    report = tmp_path / "report.json"
+    done = run(["python3", str(ROOT / "run.py"), "rollout", str(fleet), "--data", "framework=cdktn", "--to", VERSION,
+                "--jobs", "2", "--report", str(report)], tmp_path, timeout=900, TAP_HOOK_SKIP_SYNTH="1")
+    assert done.returncode == 1, done.stdout[-4000:] + done.stderr[-4000:]
+    results = {Path(r["repo"]).name: r for r in json.loads(report.read_text(encoding="utf-8"))["repos"]}
+    assert (results["task-a"]["status"], results["task-a"]["move"]) == ("updated", "identical"), results["task-a"]
+    assert (results["task-b"]["status"], results["task-b"]["move"]) == ("move refused", "different"), results["task-b"]
+    assert results["task-b"]["move_differences"] == [
+        'resources: aws_s3_bucket.logs.bucket: "cdktf-logs-pr4719" -> "cdktn-logs-pr4719"']
+    header = next(line for line in done.stdout.splitlines() if line.startswith("repo "))
+    assert header.split()[:4] == ["repo", "status", "version", "move"]
+    assert any(line.startswith("task-a ") and " identical " in line for line in done.stdout.splitlines())
+    # task-a: the move committed on its own branch, the repo back on its branch; task-b: untouched, no branch left.
+    branch = f"copier-update/{VERSION}-framework-cdktn"
+    assert results["task-a"]["branch"] == branch and gitutil.head(same) == heads["task-a"]
+    assert "framework: cdktn" in gitutil.git(same, "show", f"{branch}:.copier-answers.yml").stdout
+    assert "import cdktn\n" in gitutil.git(same, "show", f"{branch}:lib/resources.py").stdout
+    assert gitutil.head(different) == heads["task-b"] and not gitutil.status_lines(different)
+    assert not gitutil.branch_exists(different, branch)

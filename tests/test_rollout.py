@@ -120,7 +120,7 @@ def test_each_repo_gets_the_right_status(fleet, first_run):
     assert {name: r["status"] for name, r in results.items()} == expected
     assert first_run["status"] == 1, "conflicts and hook failures need attention"
     assert first_run["report"]["counts"] == {"updated": 2, "already current": 1, "conflicts": 1, "hook failed": 1,
-                                             "failed": 0, "skipped": 3, "interrupted": 0}
+                                             "move refused": 0, "failed": 0, "skipped": 3, "interrupted": 0}
 
 
 def test_every_status_says_why(fleet, first_run):
