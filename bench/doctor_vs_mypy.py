@@ -76,12 +76,14 @@ def materialize(case: str, kind: str, dest: Path) -> Path:
 
 
 def clean_env(**extra: str) -> dict[str, str]:
+    """This environment without pytest's and mypy's variables, plus `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "MYPY"))}
     env.update(extra)
     return env
 
 
 def timed(cmd: list[str], cwd: Path, **env: str) -> tuple[float, subprocess.CompletedProcess]:
+    """Seconds a command took in a clean environment (plus `env`), and its result."""
     started = time.perf_counter()
     done = subprocess.run(cmd, cwd=cwd, env=clean_env(**env), capture_output=True, text=True, check=False)
     return time.perf_counter() - started, done
@@ -127,6 +129,8 @@ def measure_cold(cold_runs: int, work: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run both tools on every case, print the table and the ratios, write bench/results/."""
+    # pylint: disable=too-many-locals  # the run's steps in order, sharing the table's rows
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", help="comma-separated case names (default: all)")
     parser.add_argument("--no-synth", action="store_true", help="skip the ground-truth synth of each fixture")
@@ -184,7 +188,8 @@ def print_table(rows: list[dict], results: dict) -> None:
                 f"{','.join(row['mypy_broken']) or '-':<30.30} "
                 f"{'Y' if row['doctor_caught'] else '.'}/{'Y' if row['mypy_caught'] else '.':<8}")
         if synth:
-            line += f" {'fails' if not row['synth_broken_ok'] else 'passes':<6}/{'ok' if row['synth_fixed_ok'] else 'FAILS':<12}"
+            line += (f" {'fails' if not row['synth_broken_ok'] else 'passes':<6}"
+                     f"/{'ok' if row['synth_fixed_ok'] else 'FAILS':<12}")
         line += f" {row['doctor_broken_s']:.2f}s / {row['mypy_broken_s']:.1f}s"
         print(line)
     static = [r for r in rows if r["doctor_rules"]]

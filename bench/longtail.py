@@ -17,10 +17,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-import longtail  # noqa: E402
+import longtail  # noqa: E402  pylint: disable=wrong-import-position  # tests/longtail.py
 
 
 def main(argv: list[str]) -> int:
+    """Run the fixtures (all, or those named), print the figures; 1 if any misbehaved."""
     parser = argparse.ArgumentParser(prog="python3 run.py bench longtail")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("names", nargs="*")

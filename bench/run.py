@@ -13,6 +13,7 @@ SCRIPTS = {"speed": "speed.py", "doctor": "doctor_vs_mypy.py", "fleet": "update_
 
 
 def main(argv: list[str]) -> int:
+    """Run benchmark NAME's script with the remaining arguments; its exit status."""
     name = argv[0] if argv and not argv[0].startswith("-") else "speed"
     rest = argv[1:] if argv and not argv[0].startswith("-") else argv
     if name not in SCRIPTS or not (HERE / SCRIPTS[name]).is_file():

@@ -1,7 +1,7 @@
 """Adopt a hand-made TAP repo, so that `copier update` can maintain it from now on.
 
-    python3 run.py adopt REPO [--accept KIND ...] [--template PATH] [--version X.Y.Z] [--no-verify] [--no-commit]
-                              [--json FILE]
+    python3 run.py adopt REPO [--accept KIND ...] [--template PATH] [--version X.Y.Z] [--framework cdktf|cdktn]
+                              [--no-verify] [--no-commit] [--json FILE]
 
 Many TAP repos were made by copying files by hand: no .copier-answers.yml, so
 copier cannot update them. adopt reads the repo (tap.py's environment defaults
@@ -41,6 +41,13 @@ made plus the repo's own work, and pins that release:
     (--accept state-key, ...). Guardrail findings the repo deployed with become
     suppressions with a reason, listed in the report.
 
+--framework cdktn adopts a hand-made cdktf repo straight into CDK Terrain: the
+render answers framework=cdktn (with cdktn's default pins, not the repo's cdktf
+ones), the repo's own Python then gets its imports rewritten by hooks/codemod.py
+(as `copier update --data framework=cdktn` does; strings that name a cdktf
+module are reported), and the comparison ignores what the framework change makes
+by itself (required_providers' source and version, `//` metadata).
+
 The release pinned is the newest (or --version): adopt verifies the repo with
 that release's doctor, guardrails and tests, so `copier update` has nothing
 left to break. adopt commits its
@@ -53,10 +60,8 @@ import argparse
 import ast
 import difflib
 import json
-import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import tomllib
@@ -64,6 +69,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 
+from taptools import conventions  # tapctl puts template/ on sys.path
 from tapctl import deployed, gitutil, handmade, stackdiff, template, transplant
 
 ENTRY_FILES = {"tap.py", "lib/tap_stack.py"}
@@ -84,6 +90,10 @@ STUBS = {
 }
 # Where a test file of the repo goes when the template owns its path.
 TEST_HOMES = {"tests/unit/test_tap_stack.py": "tests/unit/test_resources.py"}
+# Hand-made repos are cdktf repos; --framework cdktn adopts one into CDK Terrain.
+HAND_MADE_FRAMEWORK = "cdktf"
+# Answers that pin cdktf's packages: an adoption into another framework takes that framework's defaults.
+PINS = {"cdktf_package_version", "cdktf_version", "aws_provider_package_version"}
 
 
 # The template's settings with plain string values, and those the deployed JSON shows directly.
@@ -107,6 +117,7 @@ class FileAction:
 @dataclass
 class Outcome(handmade.Findings):
     """Everything adopt found and did; printed as text, or written as JSON."""
+    # pylint: disable=too-many-instance-attributes  # a report's fields (the JSON adopt writes)
 
     repo: str = ""
     template: str = ""
@@ -123,6 +134,8 @@ class Outcome(handmade.Findings):
     first_update: list[str] = field(default_factory=list)
     commit: str | None = None
     branch: str | None = None
+    framework: str = "cdktf"  # the framework adopted into (--framework)
+    framework_only: list[str] = field(default_factory=list)  # differences the framework change makes by itself
 
 
 # ---------------------------------------------------------------- synth
@@ -143,6 +156,7 @@ def _trivial_python(text: str) -> bool:
 
 def merge_pipfile(rendered: str, mine: str) -> tuple[str, list[str]]:
     """The template's Pipfile plus the repo's packages it lacks, and their names."""
+    # pylint: disable=too-many-locals  # merges two TOML documents section by section
     try:
         theirs, ours = tomllib.loads(rendered), tomllib.loads(mine)
     except tomllib.TOMLDecodeError:
@@ -191,6 +205,7 @@ def merge_lines(rendered: str, mine: str) -> tuple[str, list[str]]:
 
 def place(rel: str, rendered: str, mine: str | None, answered_keys: set[str]) -> FileAction | tuple[FileAction, str]:
     """What to do with one template-owned file: (action, text to write) or an action that writes nothing."""
+    # pylint: disable=too-many-return-statements,too-many-branches  # a decision table: one return per outcome
     if mine is None:
         return FileAction(rel, "added"), rendered
     if mine == rendered:
@@ -226,8 +241,8 @@ def place(rel: str, rendered: str, mine: str | None, answered_keys: set[str]) ->
         if rel == "cdktf.json" and isinstance(ours, dict) and isinstance(theirs, dict):
             # Kept for its own keys, but the AWS constraint is an answer: the stack's required_providers and the
             # generated tests read it, so cdktf.json must agree with it.
-            aws = [p for p in theirs.get("terraformProviders", []) if str(p).split("@")[0].endswith("aws")]
-            others = [p for p in ours.get("terraformProviders", []) if not str(p).split("@")[0].endswith("aws")]
+            aws = [p for p in theirs.get("terraformProviders", []) if str(p).split("@", 1)[0].endswith("aws")]
+            others = [p for p in ours.get("terraformProviders", []) if not str(p).split("@", 1)[0].endswith("aws")]
             if ours.get("terraformProviders") != aws + others:
                 ours["terraformProviders"] = aws + others
                 return FileAction(rel, "kept", "yours, with terraformProviders set to the answered "
@@ -239,13 +254,16 @@ def place(rel: str, rendered: str, mine: str | None, answered_keys: set[str]) ->
 # ---------------------------------------------------------------- the steps
 class Adoption:
     """One adoption, step by step; any AdoptError leaves the repo as it was."""
+    # pylint: disable=too-many-public-methods,too-many-instance-attributes  # an adoption's steps share its state
 
-    def __init__(self, repo: Path, source: Path, version: str | None, verify: bool, commit: bool,  # pylint: disable=too-many-arguments
-                 accept: set[str] | None = None):
+    def __init__(self, repo: Path, source: Path, version: str | None, verify: bool, commit: bool,
+                 accept: set[str] | None = None, framework: str = HAND_MADE_FRAMEWORK):
+        # pylint: disable=too-many-positional-arguments  # adopt()'s options, as adopt() passes them
         self.repo, self.source, self.wanted = repo, source, version
         self.verify, self.commit = verify, commit
         self.accept = set(accept or ())
-        self.outcome = Outcome(repo=str(repo), template=str(source), accepted=sorted(self.accept))
+        self.outcome = Outcome(repo=str(repo), template=str(source), accepted=sorted(self.accept),
+                               framework=framework)
         self.moved_text: str | None = None
         self.deployed_answers: dict[str, object] = {}
         self.overrides: dict[str, object] = {}
@@ -265,6 +283,7 @@ class Adoption:
             render, config = self.choose(reading)
             self.applied = True
             self.convert(reading, render, config)
+            self.move_framework()
             self.check(before)
             self.finish()
             return self.outcome
@@ -312,6 +331,7 @@ class Adoption:
 
     def choose(self, reading: handmade.Reading) -> tuple[Path, dict]:
         """Render the release to pin (the newest, or --version) with the answers."""
+        # pylint: disable=too-many-locals  # picks the release, renders it and checks the render, in order
         try:
             tags = template.releases(self.source)
         except gitutil.GitError as error:
@@ -335,6 +355,17 @@ class Adoption:
             questions = {k for k in config if not k.startswith("_")}
             answers = {k: v for k, v in template.answers_for(reading.answers, version, renamed).items()
                        if k in questions}
+            if self.outcome.framework != HAND_MADE_FRAMEWORK:
+                if "framework" not in questions:
+                    raise AdoptError(f"release {tag} has no framework question; adopt into "
+                                     f"{self.outcome.framework} needs 0.4.0 or later (--version)")
+                # The repo's pins are cdktf's packages: the chosen framework's own defaults replace them.
+                dropped = sorted(PINS & set(answers))
+                answers = {k: v for k, v in answers.items() if k not in PINS}
+                answers["framework"] = self.outcome.framework
+                if dropped:
+                    self.outcome.notes.append(f"framework {self.outcome.framework}: {', '.join(dropped)} take "
+                                              f"{self.outcome.framework}'s defaults, not the repo's cdktf pins")
             dest = self.tmp / "render" / tag / self.repo.name
             done = self.render(tag, answers, dest, reading)
             if done.returncode != 0:
@@ -394,9 +425,10 @@ class Adoption:
         return sorted(p.relative_to(render).as_posix() for p in render.rglob("*")
                       if p.is_file() and p.relative_to(render).as_posix() not in user)
 
-    def preview(self, render, config, version, newest_version, newest, reading, renamed,  # pylint: disable=too-many-arguments
+    def preview(self, render, config, version, newest_version, newest, reading, renamed,
                 dest: Path | None) -> None:
         """What the first copier update (pinned release -> newest) will change."""
+        # pylint: disable=too-many-positional-arguments,too-many-locals  # the parts choose() rendered, passed on
         config_new = template.config_at(self.source, newest)
         answers = {k: v for k, v in template.answers_for(reading.answers, newest_version, renamed).items()
                    if not k.startswith("_") and k in config_new}
@@ -483,6 +515,7 @@ class Adoption:
     def as_before(self, reading: handmade.Reading) -> dict:
         """What the adapter needs to build the template's TapStack as the old one behaved when code called it
         directly: the old stack's own defaults, and the settings it decided itself whatever it was passed."""
+        # pylint: disable=too-many-locals  # one pass over the old stack's parameters and body
         stack, defaults, fixed = reading.stack, {}, {}
         for param in stack.params:
             setting = handmade.SETTING_NAMES.get(param.arg)
@@ -553,6 +586,7 @@ class Adoption:
 
     def convert(self, reading: handmade.Reading, render: Path, config: dict) -> None:
         """Turn the repo into the release's render plus its own work."""
+        # pylint: disable=too-many-locals,too-many-branches  # one branch per kind of file the conversion meets
         files, repo = self.outcome.files, self.repo
         user_owned = template.skip_if_exists(config)
         if (repo / transplant.RESOURCES).exists():
@@ -612,6 +646,31 @@ class Adoption:
             self.outcome.first_update.append(f"may mark conflicts in {', '.join(kept_changed)}: you keep your "
                                              "version and the update changes the template's")
 
+    def move_framework(self) -> None:
+        """Adopting into another framework than the repo's (cdktf): rewrite its Python's imports, as the update's
+        move does (hooks/framework_move.py); strings naming cdktf modules become notes."""
+        if self.outcome.framework == HAND_MADE_FRAMEWORK:
+            return
+        from hooks import codemod, framework_move  # pylint: disable=import-outside-toplevel  # libcst: only here
+
+        listed = gitutil.git(self.repo, "ls-files", "-z", "--cached", "--others", "--exclude-standard").stdout
+        files = sorted(self.repo / rel for rel in set(listed.split("\0")) if rel.endswith(".py")
+                       and (self.repo / rel).is_file())
+        try:
+            changes = codemod.plan(files, framework_move.mapping(HAND_MADE_FRAMEWORK, self.outcome.framework))
+            codemod.apply(changes)
+        except (codemod.CodemodError, framework_move.MoveFailed) as error:
+            raise AdoptError(f"cannot move the repo's code to {self.outcome.framework}: {error}") from error
+        for change in changes:
+            rel = change.path.relative_to(self.repo).as_posix()
+            if change.changed:
+                self.outcome.files.append(FileAction(rel, "rewritten", f"imports moved to {self.outcome.framework}"))
+            if framework_move.template_owned(change.path):
+                continue
+            self.outcome.notes += [f"{rel}:{m.line}: string {m.text!r} names a cdktf module; strings are not changed: "
+                                   f"make it {m.suggestion!r} (a mock.patch target still reaches cdktf)"
+                                   for m in change.mentions]
+
     def write_resources(self, suppressions: list[tuple[str, str]]) -> None:
         """lib/resources.py: the moved code, plus adopted_settings(stack) when the template needs settings on top."""
         text = self.moved_text or ""
@@ -656,6 +715,10 @@ class Adoption:
         differences = stackdiff.diff(before, after, admits=(
             (lambda constraint: handmade.admits(constraint, bindings)) if bindings else None))
         self.outcome.compared = True
+        if self.outcome.framework != HAND_MADE_FRAMEWORK:  # what the framework change makes by itself: not a change
+            moved = [d for d in differences if stackdiff.framework_only(d)]
+            self.outcome.framework_only = [str(d) for d in moved]
+            differences = [d for d in differences if d not in moved]
         self.outcome.differences = [str(d) for d in differences]
         blocking = stackdiff.needing_acceptance(differences, self.accept)
         if blocking:
@@ -705,15 +768,18 @@ class Adoption:
         gitutil.git(self.repo, "clean", "-fdq", check=False)
 
 
-def adopt(repo: Path, source: Path = template.ROOT, version: str | None = None, verify: bool = True,  # pylint: disable=too-many-arguments
-          commit: bool = True, accept: set[str] | None = None) -> Outcome:
+def adopt(repo: Path, source: Path = template.ROOT, version: str | None = None, verify: bool = True,
+          commit: bool = True, accept: set[str] | None = None, framework: str = HAND_MADE_FRAMEWORK) -> Outcome:
     """Adopt the repo; raises AdoptError (repo left as it was) when it cannot, or when what it deploys would
     change in a category (stackdiff.CATEGORIES) not in `accept`."""
+    # pylint: disable=too-many-positional-arguments  # adopt()'s options in the CLI's order; callers name them
     unknown = set(accept or ()) - set(stackdiff.CATEGORIES)
     if unknown:
         raise AdoptError(f"--accept {', '.join(sorted(unknown))}: not a kind of change; one of "
                          f"{', '.join(stackdiff.CATEGORIES)}")
-    return Adoption(repo.resolve(), source.resolve(), version, verify, commit, accept).run()
+    if framework not in conventions.FRAMEWORKS:
+        raise AdoptError(f"--framework {framework}: one of {', '.join(conventions.FRAMEWORKS)}")
+    return Adoption(repo.resolve(), source.resolve(), version, verify, commit, accept, framework).run()
 
 
 # ---------------------------------------------------------------- report
@@ -773,7 +839,7 @@ def report(outcome: Outcome) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
-    parser = argparse.ArgumentParser(prog="python3 run.py adopt", description=__doc__.split("\n\n")[0],
+    parser = argparse.ArgumentParser(prog="python3 run.py adopt", description=__doc__.split("\n\n", 1)[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog=__doc__.split("\n\n", 1)[1])
     parser.add_argument("repo", type=Path, help="the hand-made TAP repo")
@@ -787,10 +853,14 @@ def main(argv: list[str] | None = None) -> int:
                         choices=sorted(stackdiff.CATEGORIES),
                         help="accept this kind of change to what the repo deploys (repeatable): "
                              + "; ".join(f"{k}: {v}" for k, v in stackdiff.CATEGORIES.items()))
+    parser.add_argument("--framework", default=HAND_MADE_FRAMEWORK, choices=sorted(conventions.FRAMEWORKS),
+                        help="the framework to adopt into (default cdktf, what hand-made repos use); cdktn moves the "
+                             "repo to CDK Terrain in the same step, verified")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the findings as JSON")
     args = parser.parse_args(argv)
     try:
-        outcome = adopt(args.repo, args.template, args.version, args.verify, args.commit, set(args.accept))
+        outcome = adopt(args.repo, args.template, args.version, args.verify, args.commit, set(args.accept),
+                        args.framework)
     except AdoptError as error:
         print(f"adopt: FAILED for {args.repo.resolve()}: {error}", file=sys.stderr)
         return 1

@@ -19,7 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import taptools.conventions as conventions  # tapctl puts template/ on sys.path
+from taptools import conventions  # tapctl puts template/ on sys.path
 from tapctl import template
 
 SYNTH_TIMEOUT = 600
@@ -136,10 +136,12 @@ class Inferred:
         self.read_backend()
 
     def infer(self, question: str, value: object, detail: str) -> None:
+        """Record an answer and where in the deployed JSON it was read."""
         self.answers[question] = value
         self.sources[question] = f"{self.where}: {detail}"
 
     def read_provider(self) -> None:
+        """The region, provider settings and default tags of the default AWS provider."""
         provider = default_provider(self.doc)
         if provider is None:
             return
@@ -153,6 +155,7 @@ class Inferred:
             self.read_tags(tags[0]["tags"])
 
     def read_tags(self, tags: dict) -> None:
+        """pipeline_tags (tags whose value is the probe's) and extra_tags (fixed values) from default tags."""
         probes = set(PROBE.values())
         chosen = [key for key, variable in PIPELINE_TAGS.items() if tags.get(key) == PROBE[variable]]
         self.infer("pipeline_tags", chosen, "default tags whose value is the pipeline variable's")
@@ -166,6 +169,7 @@ class Inferred:
         self.infer("extra_tags", extra, "default tags with fixed values")
 
     def read_backend(self) -> None:
+        """The backend answers: local, or s3 with its bucket, region, state key pattern and locking."""
         backend = (self.doc.get("terraform") or {}).get("backend") or {}
         if not backend or "local" in backend:
             self.infer("backend", "local", "no backend, or a local one" if not backend else "a local backend")

@@ -68,7 +68,7 @@ def recorded(root: Path) -> dict[Version, str]:
 
 def problems(root: Path, version: Version, commit: str, releases: dict[Version, str]) -> list[str]:
     """Why `commit` cannot be release `version`: its copier.yml's migrations must name releases up to it."""
-    import yaml  # pylint: disable=import-outside-toplevel  (run.py's venv has it; the module's other uses do not)
+    import yaml  # pylint: disable=import-outside-toplevel  # run.py's venv has it; the module's other uses do not
 
     shown = gitutil.git(root, "show", f"{commit}:copier.yml", check=False)
     config = yaml.safe_load(shown.stdout) if shown.returncode == 0 else {}

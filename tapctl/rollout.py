@@ -142,6 +142,7 @@ class Stopper:
 
     @property
     def stopped(self) -> bool:
+        """Whether stop() was called: start no more repos."""
         return self.event.is_set()
 
     def stop(self) -> None:
@@ -170,6 +171,7 @@ class Stopper:
             env: dict[str, str] | None = None) -> tuple[int | None, str]:
         """(exit status or None on timeout, stdout + stderr) of a command in its own process group."""
         env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", **(env or {})}
+        # pylint: disable-next=consider-using-with  # communicate() below reaps it on every path, timeout included
         proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True, start_new_session=True)
         with self._lock:
@@ -316,6 +318,8 @@ def holds_update(repo: Path, branch: str, target: str, options: Options | None =
 
 def preflight(repo: Path, templates: Templates, options: Options) -> Result | tuple[str, str, str]:
     """A final Result (skip, already current, ...), or (from_version, target, branch) to go ahead."""
+    # Each check that ends a repo's turn returns its Result.
+    # pylint: disable=too-many-locals,too-many-return-statements,too-many-branches
     name = str(repo)
     if not repo.is_dir():
         return Result(name, "skipped", "no such directory")
@@ -375,13 +379,14 @@ def preflight(repo: Path, templates: Templates, options: Options) -> Result | tu
     return str(recorded), target, branch
 
 
-def classify(repo: Path, done: int | None, output: str, branch: str,  # pylint: disable=too-many-arguments
+def classify(repo: Path, done: int | None, output: str, branch: str,
              origin: str | None, hook: dict | None = None) -> tuple[str, str, list[str]]:
     """(status, reason, conflicted files) after copier update ran on branch.
 
     done is copier's exit status, hook what the template's hook wrote to TAP_HOOK_STATUS (None: it wrote
     nothing, so it did not run or failed before it could say; releases before 0.4.0 never write it).
     """
+    # pylint: disable=too-many-positional-arguments  # the facts of one copier run, all read together
     conflicts = template.conflicts().find_conflicts(repo)
     unmerged = gitutil.git(repo, "diff", "--name-only", "--diff-filter=U").stdout.split()
     conflicts += [f"{path}: unmerged in git's index" for path in unmerged
@@ -427,6 +432,7 @@ def go_back(repo: Path, branch: str, origin: str) -> None:
 
 def update_one(repo: Path, templates: Templates, options: Options) -> Result:
     """Update one repo; never raises for problems in the repo itself."""
+    # pylint: disable=too-many-locals,too-many-return-statements  # one repo's steps in order; each return is its Result
     started = time.perf_counter()
     stopper = options.stopper or Stopper()
     if stopper.stopped:
@@ -499,6 +505,7 @@ def rollout(repos: list[Path], jobs: int, options: Options, progress=None) -> li
 
     Ctrl-C (in the main thread) stops the rollout cleanly: see Stopper. Every repo still gets a Result.
     """
+    # pylint: disable=too-many-locals  # the pool, the Ctrl-C handler and the progress lines share them
     progress = progress or sys.stdout
     templates = Templates(options.prerelease)
     if options.stopper is None:
@@ -589,7 +596,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None = None) -> int:
     """Parse the arguments, roll out, print the table, write the report."""
-    parser = argparse.ArgumentParser(prog="python3 run.py rollout", description=__doc__.split("\n\n")[0],
+    parser = argparse.ArgumentParser(prog="python3 run.py rollout", description=__doc__.split("\n\n", 1)[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog=__doc__.split("\n\n", 1)[1])
     parser.add_argument("target", type=Path, help="a directory of repos, one repo, or a list file")
