@@ -653,6 +653,18 @@ class Adoption:
             return
         from hooks import codemod, framework_move  # pylint: disable=import-outside-toplevel  # libcst: only here
 
+        # The Pipfile merge kept the repo's own packages, cdktf's among them: the new framework's replace them.
+        old = conventions.FRAMEWORKS[HAND_MADE_FRAMEWORK]
+        pipfile = self.repo / "Pipfile"
+        if pipfile.is_file():
+            text = pipfile.read_text(encoding="utf-8")
+            kept = re.sub(rf'(?m)^"?({re.escape(old["package"])}|{re.escape(old["provider_package"])})"?\s*=.*\n',
+                          "", text)
+            if kept != text:
+                pipfile.write_text(kept, encoding="utf-8")
+                self.outcome.files.append(FileAction("Pipfile", "rewritten", f"{old['package']} and "
+                                                     f"{old['provider_package']} left for the "
+                                                     f"{self.outcome.framework} packages"))
         listed = gitutil.git(self.repo, "ls-files", "-z", "--cached", "--others", "--exclude-standard").stdout
         files = sorted(self.repo / rel for rel in set(listed.split("\0")) if rel.endswith(".py")
                        and (self.repo / rel).is_file())

@@ -6,14 +6,16 @@ copy of it.
 """
 from __future__ import annotations
 
+import ast
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
 from helpers import ROOT, answers, clean_env, run, run_unit_tests
-from tapctl import gitutil, sandbox
+from tapctl import adopt, gitutil, sandbox
 
 FIXTURES = ROOT / "tests" / "fixtures" / "codemod" / "project"
 VERSION = "0.4.0"
@@ -187,3 +189,30 @@ def test_rollout_moves_a_fleet_to_cdktn_each_on_its_branch_with_the_verdict_in_t
     assert "import cdktn\n" in gitutil.git(same, "show", f"{branch}:lib/resources.py").stdout
     assert gitutil.head(different) == heads["task-b"] and not gitutil.status_lines(different)
     assert not gitutil.branch_exists(different, branch)
+
+
+def _imported_roots(repo: Path) -> set[str]:
+    found = set()
+    for path in repo.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_bytes())):
+            if isinstance(node, ast.Import):
+                found |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add(node.module.split(".")[0])
+    return found
+
+
+def test_adopt_takes_a_hand_made_cdktf_repo_straight_into_cdktn(base, tmp_path):
+    repo = Path(shutil.copytree(ROOT / "tests" / "fixtures" / "handmade" / "explicit-id", tmp_path / "repo"))
+    assert {"cdktf", "cdktf_cdktf_provider_aws"} <= _imported_roots(repo)
+    template = Path(answers(base)["_src_path"])
+    outcome = adopt.adopt(repo, template, framework="cdktn")
+    assert outcome.compared and outcome.differences == [], outcome.differences
+    # What the framework change makes by itself is set apart, not refused.
+    assert len(outcome.framework_only) == 1 and '"source": "hashicorp/aws"' in outcome.framework_only[0]
+    assert answers(repo)["framework"] == "cdktn" and not gitutil.status_lines(repo)
+    assert not {"cdktf", "cdktf_cdktf_provider_aws"} & _imported_roots(repo), "every import moved to cdktn"
+    pipfile = (repo / "Pipfile").read_text(encoding="utf-8")
+    assert 'cdktn-provider-aws = "==25.8.1"' in pipfile and "\ncdktf" not in pipfile
+    tests = run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/unit"], repo)
+    assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-3000:]
