@@ -85,6 +85,7 @@ class Outcome:
     restored: bool = False
 
     def status(self) -> dict:
+        """The JSON form (from/to rather than old/new)."""
         fields = asdict(self)
         fields["from"], fields["to"] = fields.pop("old"), fields.pop("new")
         return fields
@@ -105,6 +106,7 @@ def _framework_in(text: str | None) -> str:
 
 
 def git(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """git in the project; MoveFailed when it fails and check is set."""
     done = subprocess.run(["git", *args], cwd=project, capture_output=True, text=True, check=False)
     if check and done.returncode != 0:
         raise MoveFailed("failed", f"git {' '.join(args)} failed in {project}: {done.stderr.strip()}")
@@ -272,6 +274,7 @@ def codemod(project: Path, python: str, renames: dict[str, str], outcome: Outcom
 
 # ----------------------------------------------------------------- compare, restore
 def compare(before: dict[str, dict], after: dict[str, dict], outcome: Outcome) -> None:
+    """Every stack diffed; framework-only differences set apart, the rest decide the verdict."""
     for difference in stackdiff.diff(before, after):
         (outcome.ignored if stackdiff.framework_only(difference) else outcome.differences).append(str(difference))
     outcome.verdict = "different" if outcome.differences else "identical"
@@ -284,6 +287,7 @@ def restore(project: Path) -> None:
 
 
 def recovery(outcome: Outcome) -> str:
+    """What the user does after a failed move."""
     command = f"copier update --trust --defaults --data framework={outcome.new}"
     if outcome.verdict == "refused":
         return f"Fix the file named above, commit, then run `{command}` again."

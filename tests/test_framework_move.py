@@ -207,7 +207,7 @@ def test_adopt_takes_a_hand_made_cdktf_repo_straight_into_cdktn(base, tmp_path):
     assert {"cdktf", "cdktf_cdktf_provider_aws"} <= _imported_roots(repo)
     template = Path(answers(base)["_src_path"])
     outcome = adopt.adopt(repo, template, framework="cdktn")
-    assert outcome.compared and outcome.differences == [], outcome.differences
+    assert outcome.compared and not outcome.differences, outcome.differences
     # What the framework change makes by itself is set apart, not refused.
     assert len(outcome.framework_only) == 1 and '"source": "hashicorp/aws"' in outcome.framework_only[0]
     assert answers(repo)["framework"] == "cdktn" and not gitutil.status_lines(repo)

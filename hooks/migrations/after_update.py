@@ -32,7 +32,7 @@ HOOKS = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(HOOKS))
 
 from conflicts import conflict_report, find_conflicts  # noqa: E402  (hooks/ is not a package)
-import framework_move  # noqa: E402
+import framework_move  # noqa: E402  pylint: disable=wrong-import-position
 import hook_status  # noqa: E402
 # template/ on sys.path: the conventions generated repos carry (taptools.conventions)
 import _template_path  # noqa: E402,F401  pylint: disable=unused-import
