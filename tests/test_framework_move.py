@@ -136,40 +136,16 @@ def test_a_user_file_that_does_not_parse_stops_the_move_and_changes_nothing(base
     assert (move["verdict"], move["restored"]) == ("refused", True)
 
 
-def test_a_move_that_would_change_a_resource_fails_with_the_diff_and_restores_the_repo(base, tmp_path):
-    project = _copy(base, tmp_path / "project")
-    resources = project / "lib" / "resources.py"
-    resources.write_text(resources.read_text(encoding="utf-8") + (
-        "\n\ndef add_framework_bucket(stack: TapStack) -> None:\n"
-        "    \"\"\"A bucket named after the framework module: the name changes with it.\"\"\"\n"
-        "    S3Bucket(stack, \"by_framework\", bucket=stack.name(cdktf.__name__), force_destroy=True)\n"),
-        encoding="utf-8")
-    resources.write_text(resources.read_text(encoding="utf-8").replace(
-        '    cdktf.TerraformOutput(stack, "queue_url", value=queue.url)\n',
-        '    cdktf.TerraformOutput(stack, "queue_url", value=queue.url)\n    add_framework_bucket(stack)\n', 1),
-        encoding="utf-8")
-    gitutil.commit_all(project, "a bucket named from the framework")
-    before = _state(project)
-    status_file = tmp_path / "status.json"
-    done = _move(project, status_file)
-    assert done.returncode != 0, done.stdout[-3000:]
-    assert "changes what the project deploys (1 difference(s))" in done.stderr, done.stderr[-3000:]
-    assert 'resources: aws_s3_bucket.by_framework.bucket: "cdktf-pr4719" -> "cdktn-pr4719"' in done.stderr
-    assert "make it framework-neutral" in done.stderr
-    assert _state(project) == before
-    move = json.loads(status_file.read_text(encoding="utf-8"))["framework_move"]
-    assert (move["verdict"], move["restored"]) == ("different", True)
-    assert move["differences"] == ['resources: aws_s3_bucket.by_framework.bucket: "cdktf-pr4719" -> "cdktn-pr4719"']
-
-
-def test_rollout_moves_a_fleet_to_cdktn_each_on_its_branch_with_the_verdict_in_table_and_report(base, tmp_path):
+def test_rollout_moves_a_fleet_to_cdktn_and_a_move_that_would_change_a_resource_fails_and_restores(base, tmp_path):
+    """Two repos: one moves (identical), one names a bucket after the framework module (cdktf.__name__), so its
+    resources would differ: that update fails with the diff and leaves the repo byte-identical."""
     fleet = tmp_path / "fleet"
     same, different = _copy(base, fleet / "task-a"), _copy(base, fleet / "task-b")
     resources = different / "lib" / "resources.py"
     resources.write_text(resources.read_text(encoding="utf-8").replace(
         'stack.name("logs")', 'stack.name(cdktf.__name__ + "-logs")', 1), encoding="utf-8")
     gitutil.commit_all(different, "the logs bucket named after the framework")
-    heads = {repo.name: gitutil.head(repo) for repo in (same, different)}
+    head, before = gitutil.head(same), _state(different)
     report = tmp_path / "report.json"
     done = run(["python3", str(ROOT / "run.py"), "rollout", str(fleet), "--data", "framework=cdktn", "--to", VERSION,
                 "--jobs", "2", "--report", str(report)], tmp_path, timeout=900, TAP_HOOK_SKIP_SYNTH="1")
@@ -177,17 +153,22 @@ def test_rollout_moves_a_fleet_to_cdktn_each_on_its_branch_with_the_verdict_in_t
     results = {Path(r["repo"]).name: r for r in json.loads(report.read_text(encoding="utf-8"))["repos"]}
     assert (results["task-a"]["status"], results["task-a"]["move"]) == ("updated", "identical"), results["task-a"]
     assert (results["task-b"]["status"], results["task-b"]["move"]) == ("move refused", "different"), results["task-b"]
-    assert results["task-b"]["move_differences"] == [
-        'resources: aws_s3_bucket.logs.bucket: "cdktf-logs-pr4719" -> "cdktn-logs-pr4719"']
+    difference = 'resources: aws_s3_bucket.logs.bucket: "cdktf-logs-pr4719" -> "cdktn-logs-pr4719"'
+    assert results["task-b"]["move_differences"] == [difference]
     header = next(line for line in done.stdout.splitlines() if line.startswith("repo "))
     assert header.split()[:4] == ["repo", "status", "version", "move"]
     assert any(line.startswith("task-a ") and " identical " in line for line in done.stdout.splitlines())
-    # task-a: the move committed on its own branch, the repo back on its branch; task-b: untouched, no branch left.
+    assert f"      {difference}" in done.stdout, "the differences are listed under the repo that needs you"
+    # task-a: the move committed on its own branch, the repo back on its branch.
     branch = f"copier-update/{VERSION}-framework-cdktn"
-    assert results["task-a"]["branch"] == branch and gitutil.head(same) == heads["task-a"]
+    assert results["task-a"]["branch"] == branch and gitutil.head(same) == head
     assert "framework: cdktn" in gitutil.git(same, "show", f"{branch}:.copier-answers.yml").stdout
     assert "import cdktn\n" in gitutil.git(same, "show", f"{branch}:lib/resources.py").stdout
-    assert gitutil.head(different) == heads["task-b"] and not gitutil.status_lines(different)
+    # task-b: copier update failed with the diff and the recovery, and restored the repo exactly; no branch left.
+    log = Path(results["task-b"]["log"]).read_text(encoding="utf-8")
+    assert "changes what the project deploys (1 difference(s))" in log and difference in log, log[-3000:]
+    assert "make it framework-neutral" in log and "restored exactly as it was before this update" in log
+    assert _state(different) == before, "same HEAD, clean, every byte as before"
     assert not gitutil.branch_exists(different, branch)
 
 
