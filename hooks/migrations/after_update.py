@@ -31,12 +31,15 @@ from pathlib import Path
 HOOKS = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(HOOKS))
 
-from conflicts import conflict_report, find_conflicts  # noqa: E402  (hooks/ is not a package)
-import framework_move  # noqa: E402  pylint: disable=wrong-import-position
+# hooks/ is not a package: hooks run as scripts and import each other from the path put on sys.path above.
+# pylint: disable=wrong-import-position
+from conflicts import conflict_report, find_conflicts  # noqa: E402
+import framework_move  # noqa: E402
 import hook_status  # noqa: E402
 # template/ on sys.path: the conventions generated repos carry (taptools.conventions)
 import _template_path  # noqa: E402,F401  pylint: disable=unused-import
 from taptools.conventions import flag  # noqa: E402
+# pylint: enable=wrong-import-position
 
 PREFIX = "TAP update check:"
 
