@@ -22,8 +22,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from helpers import clean_env  # noqa: E402  (tests/ is on the path: pytest's rootdir, or bench/longtail.py)
-from tapctl import adopt, gitutil, sandbox  # noqa: E402  (after the path above)
+# tests/ is on the path (pytest's rootdir, or bench/longtail.py); ROOT, for tapctl, is put there above.
+# pylint: disable=wrong-import-position
+from helpers import clean_env  # noqa: E402
+from tapctl import adopt, gitutil, sandbox  # noqa: E402
+# pylint: enable=wrong-import-position
 
 FIXTURES = ROOT / "tests" / "fixtures" / "longtail" / "adopt"
 

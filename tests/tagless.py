@@ -8,6 +8,7 @@ from helpers import ROOT
 
 
 def git(repo: Path, *args: str) -> str:
+    """git's output in `repo`, stripped; raises if git fails."""
     return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, check=True).stdout.strip()
 
 
@@ -25,6 +26,7 @@ def tagless_clone(dest: Path) -> Path:
 
 
 def delete_tags(repo: Path) -> None:
+    """Delete every tag of `repo`."""
     tags = git(repo, "tag", "--list").split()
     if tags:
         git(repo, "tag", "-d", *tags)

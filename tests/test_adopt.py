@@ -33,7 +33,8 @@ EXPECTED = {
     },
     "explicit-id": {
         "answers": {"extra_regions": [], "s3_locking": "dynamodb",
-                    "dynamodb_table": "iac-rlhf-tf-state-locks", "state_key_pattern": "tap/{environment_suffix}/terraform.tfstate",
+                    "dynamodb_table": "iac-rlhf-tf-state-locks",
+                    "state_key_pattern": "tap/{environment_suffix}/terraform.tfstate",
                     "extra_tags": {"CostCenter": "4410"}, "aws_provider_constraint": "~> 6.0", "team": "inventory"},
         "drift": [],
         "mismatch": "cdktf.json asks for aws@~> 5.0",
@@ -84,12 +85,14 @@ def defined_tests(tree_root: Path) -> dict[str, set[str]]:
 
 
 def synth_resources(project: Path, outdir: Path) -> set[str]:
+    """The resources `python tap.py` synthesizes in `project` (adopt's own synth); fails the test on an error."""
     found, error = adopt.synthesize(project, outdir)
     assert error is None, error
     return found
 
 
 def adopt_and_update(releases: Path, shape: str, base: Path) -> dict:
+    """Adopt a copy of hand-made repo `shape` at 0.2.0, then copier update it to 0.3.0; what each step left."""
     repo = shutil.copytree(HANDMADE / shape, base / shape)
     before_tests = defined_tests(repo)
     # Pinned to 0.2.0 (this checkout) so that the update to 0.3.0 brings the sample fixes.
@@ -109,6 +112,7 @@ def adopt_and_update(releases: Path, shape: str, base: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def releases(tmp_path_factory):
+    """The sample template releases (0.1.0 ... 0.3.0) in a git repo."""
     return sandbox.sample_releases(tmp_path_factory.mktemp("releases") / "template")
 
 
@@ -202,13 +206,15 @@ def test_the_report_says_what_moved_and_what_the_update_brings(adopted):
 def test_user_files_outside_the_template_are_untouched(adopted):
     for shape, files in {"explicit-id": ["lib/storage.py", "tests/unit/test_storage.py",
                                          "tests/integration/test_tap_stack.py"],
-                         "classic-kwargs": ["lib/PROMPT.md", "tests/integration/test_tap_stack.py", "README.md"]}.items():
+                         "classic-kwargs": ["lib/PROMPT.md", "tests/integration/test_tap_stack.py",
+                                            "README.md"]}.items():
         for rel in files:
             assert (adopted[shape]["repo"] / rel).read_bytes() == (HANDMADE / shape / rel).read_bytes(), (shape, rel)
 
 
 # ---------------------------------------------------------------- refusals, each leaving the repo as it was
 def git_repo(tmp_path, shape="classic-kwargs"):
+    """A copy of hand-made repo `shape`, committed in a new git repository."""
     repo = shutil.copytree(HANDMADE / shape, tmp_path / shape)
     gitutil.init(repo, "hand-made")
     return repo
@@ -285,7 +291,8 @@ def test_test_calls_go_through_the_adapter_and_moved_names_are_imported_from_res
 
 
 def test_the_pipfile_merge_keeps_the_repo_packages_the_template_lacks():
-    rendered = '[packages]\ncdktf = "==0.21.0"\n\n[dev-packages]\npytest = ">=8"\n\n[requires]\npython_version = "3.11"\n'
+    rendered = ('[packages]\ncdktf = "==0.21.0"\n\n[dev-packages]\npytest = ">=8"\n\n'
+                '[requires]\npython_version = "3.11"\n')
     mine = '[packages]\ncdktf = "~=0.21"\nboto3 = "*"\n\n[dev-packages]\nmoto = {version = "*", extras = ["s3"]}\n'
     merged, added = adopt.merge_pipfile(rendered, mine)
     assert added == ["boto3", "moto"]
@@ -299,7 +306,8 @@ def test_a_parameter_the_stack_reassigns_is_still_bound_first(tmp_path):
     stack = repo / "lib" / "tap_stack.py"
     stack.write_text(stack.read_text(encoding="utf-8").replace(
         "        super().__init__(scope, id)\n",
-        "        super().__init__(scope, id)\n        environment_suffix = environment_suffix or 'test'\n"), encoding="utf-8")
+        "        super().__init__(scope, id)\n        environment_suffix = environment_suffix or 'test'\n"),
+        encoding="utf-8")
     reading = handmade.read(repo, "6.25.0", template.contract())
     text = transplant.move_resources(reading, reading.answers, repo).text
     bound = text.index("    environment_suffix = stack.environment_suffix\n")

@@ -22,6 +22,7 @@ for _fixture in longtail.cases():
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
+    """The template releases the long-tail fixtures are adopted from and updated to."""
     return longtail.releases(tmp_path_factory.mktemp("releases") / "template")
 
 
@@ -41,6 +42,7 @@ def test_adopt_keeps_what_deploys_and_the_tests_pass(fixture, template, tmp_path
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
     if result["expect"] == "adopted":
+        # pylint: disable-next=use-implicit-booleaness-not-comparison  # an empty list, not None
         assert result["changes"] == [], "adopt changed the deployed JSON without an --accept"
 
 

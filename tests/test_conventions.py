@@ -33,7 +33,8 @@ def _source_files() -> list[Path]:
 
 
 def _regexes() -> list[str]:
-    rules = [check[k] for checks in DATA["rules"].values() for check in checks for k in ("match", "refuse") if k in check]
+    rules = [check[k] for checks in DATA["rules"].values() for check in checks for k in ("match", "refuse")
+             if k in check]
     tags = DATA["tags"]
     return [*rules, DATA["terraform_constraint"]["clause"], DATA["state_key"]["characters"],
             tags["key"], tags["value"], tags["reserved_prefix"]]
@@ -60,7 +61,8 @@ def _needles() -> dict[str, str]:
 
 
 def _quoted(names) -> re.Pattern:
-    return re.compile(r"""["'](%s)["']""" % "|".join(re.escape(n) for n in names))
+    alternatives = "|".join(re.escape(n) for n in names)
+    return re.compile(rf"""["']({alternatives})["']""")
 
 
 # Name lists: a window of lines quoting at least `least` of these names is a copy of the list.
@@ -242,14 +244,16 @@ def test_the_guardrail_judges_bucket_names_as_the_questionnaire_does(jinja):
     from taptools.guardrails import s3_bucket_name_problem  # pylint: disable=import-outside-toplevel
 
     names = [v for macro, _check, values in RULE_CASES if macro == "s3_bucket" for v in values if isinstance(v, str)]
-    verdicts = [(name, s3_bucket_name_problem(name) is None, not _validator(jinja, "s3_bucket", name)) for name in names]
+    verdicts = [(name, s3_bucket_name_problem(name) is None, not _validator(jinja, "s3_bucket", name))
+                for name in names]
     assert [v for v in verdicts if v[1] != v[2]] == []
 
 
 def test_the_guardrail_judges_table_names_as_the_questionnaire_does():
     from taptools.guardrails.rules import naming  # pylint: disable=import-outside-toplevel
 
-    rule = next((longest, pattern) for rtype, _attr, longest, pattern in naming.NAME_RULES if rtype == "aws_dynamodb_table")
+    rule = next((longest, pattern) for rtype, _attr, longest, pattern in naming.NAME_RULES
+                if rtype == "aws_dynamodb_table")
     for name in [v for macro, _check, values in RULE_CASES if macro == "dynamodb_table" for v in values]:
         if isinstance(name, str):
             guardrail_ok = len(name) <= rule[0] and re.fullmatch(rule[1], name) is not None

@@ -1,4 +1,5 @@
-"""The doctor (taptools/doctor.py) flags every seed failure class it covers, passes the fixes, and is silent on fresh projects.
+"""The doctor (taptools/doctor.py) flags every seed failure class it covers, passes the fixes,
+and is silent on fresh projects.
 
 Fixtures: tests/fixtures/seeds/_base is a small hand-written TAP repo (the shape
 of the old, copied template); each case overlays it with common/ files, then
@@ -19,8 +20,11 @@ import pytest
 from helpers import PYTHON, ROOT, SCENARIOS, run
 
 sys.path.insert(0, str(ROOT / "template"))
-from taptools import doctor  # noqa: E402  (template/taptools is not installed)
+# template/taptools is not installed: imported from the path put on sys.path above.
+# pylint: disable=wrong-import-position
+from taptools import doctor  # noqa: E402
 from taptools.provider_api import ApiIndex, parse_module  # noqa: E402
+# pylint: enable=wrong-import-position
 
 SEEDS = ROOT / "tests" / "fixtures" / "seeds"
 CASES = {p.name: json.loads((p / "case.json").read_text(encoding="utf-8"))
@@ -40,6 +44,7 @@ def materialize(case: str, kind: str, dest: Path) -> Path:
 
 
 def describe(findings) -> str:
+    """The findings, one per line with their severity, for an assertion message."""
     return "\n".join(f"{f.severity}: {f}" for f in findings) or "(no findings)"
 
 

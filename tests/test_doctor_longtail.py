@@ -26,8 +26,11 @@ import pytest
 from helpers import PYTHON, ROOT, run
 
 sys.path.insert(0, str(ROOT / "template"))
-from taptools import doctor  # noqa: E402  (template/taptools is not installed)
+# template/taptools is not installed: imported from the path put on sys.path above.
+# pylint: disable=wrong-import-position
+from taptools import doctor  # noqa: E402
 from taptools.provider_api import ApiIndex, parse_module  # noqa: E402
+# pylint: enable=wrong-import-position
 
 FIXTURES = ROOT / "tests" / "fixtures" / "longtail" / "doctor"
 CASES = {p.name: json.loads((p / "case.json").read_text(encoding="utf-8"))
@@ -76,7 +79,10 @@ def materialize(case: str, base: Path, dest: Path) -> Path:
     meta = CASES[case]
     for rel in meta.get("remove", []):
         target = project / rel
-        shutil.rmtree(target) if target.is_dir() else target.unlink()
+        if target.is_dir():
+            shutil.rmtree(target)
+        else:
+            target.unlink()
     shutil.copytree(FIXTURES / case, project, dirs_exist_ok=True, ignore=shutil.ignore_patterns("case.json"))
     if "cdktf_app" in meta:
         config = json.loads((project / "cdktf.json").read_text(encoding="utf-8"))
@@ -114,10 +120,12 @@ def synthesized(rendered, tmp_path_factory):
 
 
 def describe(findings) -> str:
+    """The findings, one per line with their severity, for an assertion message."""
     return "\n".join(f"{f.severity}: {f}" for f in findings) or "(no findings)"
 
 
 def stack_json(project: Path) -> dict:
+    """The one stack's cdk.tf.json under the project's cdktf.out."""
     (stack_file,) = (project / "cdktf.out").glob("stacks/*/cdk.tf.json")
     return json.loads(stack_file.read_text(encoding="utf-8"))
 
@@ -188,7 +196,7 @@ def more(stack):
     SqsQueue(stack, "b", name="b")
 ''', encoding="utf-8")
 
-    real = doctor.SourceChecker._check_jsii_call
+    real = doctor.SourceChecker._check_jsii_call  # pylint: disable=protected-access  # the fault goes in there
 
     def broken(self, call, info):  # the fault the one-line signatures caused, injected: none is left to find
         if info.name == "SqsQueue":

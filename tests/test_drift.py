@@ -18,7 +18,8 @@ def project(rendered, tmp_path):
 def test_an_extra_keyword_in_tap_py_fails_the_tests_by_name(project):
     tap = project / "tap.py"
     text = tap.read_text(encoding="utf-8")
-    tap.write_text(text.replace("        default_tags=default_tags(", "        enable_logging=True,\n        default_tags=default_tags("), encoding="utf-8")
+    tap.write_text(text.replace("        default_tags=default_tags(",
+                                "        enable_logging=True,\n        default_tags=default_tags("), encoding="utf-8")
     done = run_unit_tests(project)
     assert done.returncode != 0
     assert "TAP102 TapStack(...) passes keyword 'enable_logging'" in done.stdout

@@ -38,7 +38,7 @@ def test_default_render_matches_the_golden_sample(tmp_path):
     want, got = files(GOLDEN), files(out)
     assert sorted(got) == sorted(want), "files added or removed; regenerate with UPDATE_GOLDEN=1"
     diffs = [
-        "".join(difflib.unified_diff(want[name].splitlines(True), got[name].splitlines(True), f"golden/{name}", name))
-        for name in want if want[name] != got[name]
+        "".join(difflib.unified_diff(text.splitlines(True), got[name].splitlines(True), f"golden/{name}", name))
+        for name, text in want.items() if text != got[name]
     ]
     assert not diffs, "rendered output changed; review, then regenerate with UPDATE_GOLDEN=1:\n" + "\n".join(diffs)

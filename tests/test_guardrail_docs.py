@@ -8,9 +8,12 @@ from __future__ import annotations
 import dataclasses
 import os
 
-import tapctl  # noqa: F401  puts template/ on sys.path: the taptools generated repos get
+# tapctl first: importing it puts template/ on sys.path, so taptools is the one generated repos get.
+# pylint: disable=unused-import,wrong-import-order
+import tapctl  # noqa: F401
 from helpers import ROOT
 from taptools.guardrails import core
+# pylint: enable=unused-import,wrong-import-order
 
 DOC = ROOT / "docs" / "guardrails.md"
 BEGIN = ("<!-- rule table: generated from RULES in template/taptools/guardrails/core.py; "
@@ -19,6 +22,7 @@ END = "<!-- end of the generated rule table -->"
 
 
 def cell(text: str) -> str:
+    """`text` for a Markdown table cell (pipes escaped)."""
     return text.replace("|", "\\|")
 
 
@@ -33,6 +37,7 @@ def table(rules=None) -> str:
 
 
 def split(text: str) -> tuple[str, str, str]:
+    """The doc before the table's markers, the table between them, the rest."""
     assert text.count(BEGIN) == 1 and text.count(END) == 1, f"{DOC} must hold the markers {BEGIN!r} and {END!r} once"
     before, rest = text.split(BEGIN)
     current, after = rest.split(END)

@@ -5,7 +5,9 @@ under a construct named after its rule, the other holds every fix. Each rule
 must name its construct in the first and stay silent in the second. (That a
 generated TapStack passes every rule is the generated tests/unit/test_guardrails.py.)
 """
-# pylint: disable=missing-function-docstring,redefined-outer-name,wrong-import-position
+# wrong-import-order/-position: tapctl first (it puts template/ on sys.path), then guardrails (it installs the
+# bundled Node and the lazy provider import), then cdktf and the provider.
+# pylint: disable=missing-function-docstring,wrong-import-position,wrong-import-order
 import json
 import subprocess
 import sys
@@ -146,7 +148,8 @@ def tap311(s, fixed):
 
 def tap312(s, fixed):
     DbInstance(s, "db", identifier=n("db"), engine="postgres", instance_class="db.t3.micro", allocated_storage=20,
-               username="app_admin", manage_master_user_password=True, **({"skip_final_snapshot": True} if fixed else {}))
+               username="app_admin", manage_master_user_password=True,
+               **({"skip_final_snapshot": True} if fixed else {}))
 
 
 def tap313(s, fixed):
@@ -388,7 +391,8 @@ def test_suppress_needs_a_known_rule_and_a_reason():
 
 
 @pytest.mark.parametrize("expression, problem", [
-    ("rate(5 minutes)", None), ("rate(1 hour)", None), ("cron(0 8 ? * MON-FRI *)", None), ("at(2030-01-01T00:00:00)", None),
+    ("rate(5 minutes)", None), ("rate(1 hour)", None), ("cron(0 8 ? * MON-FRI *)", None),
+    ("at(2030-01-01T00:00:00)", None),
     ("rate(0 minutes)", "at least 1"), ("rate(5 minute)", "rate(5 minutes)"), ("cron(0 8 * * ?)", "6 fields"),
     ("cron(0 8 ? * ? *)", "exactly one"), ("every 5 minutes", "rate(<n> <unit>)"),
 ])

@@ -130,7 +130,8 @@ POLICY_CASES = {case.name: json.loads((case / "case.json").read_text(encoding="u
 
 
 def install_policy_cases(project) -> None:
-    """Each long-tail policy case's lib/resources.py as lib/policy_<case>.py (helpers as they are), one construct each."""
+    """Each long-tail policy case's lib/resources.py as lib/policy_<case>.py (helpers as they are),
+    one construct each."""
     helpers: dict[str, str] = {}
     for name in POLICY_CASES:
         for module in (LONGTAIL / name / "lib").glob("*.py"):

@@ -34,10 +34,12 @@ def project(rendered, tmp_path):
 
 
 def hook(project, operation="update", **env):
+    """Run the post-generate hook on `project` as copier would after `operation`."""
     return run([PYTHON, str(HOOK), "--operation", operation, str(project)], project, **env)
 
 
 def edit(path, old, new):
+    """Replace `old` (which must be there) by `new` in the file."""
     text = path.read_text(encoding="utf-8")
     assert old in text, f"{old!r} not in {path}"
     path.write_text(text.replace(old, new), encoding="utf-8")
@@ -149,7 +151,8 @@ def test_the_json_check_names_what_differs_and_hand_added_tags_get_the_answer_to
 def test_a_synth_failure_is_reported_whole_and_nothing_is_touched(project):
     # A failure only running the code shows (the doctor, which reads the source, passes it).
     edit(project / "lib" / "resources.py", "    bucket = S3Bucket(",
-         "    if stack.environment_suffix == \"dev\":\n        raise RuntimeError(\"no dev buckets today\")\n    bucket = S3Bucket(")
+         "    if stack.environment_suffix == \"dev\":\n        raise RuntimeError(\"no dev buckets today\")\n"
+         "    bucket = S3Bucket(")
     before = snapshot(project)
     done = hook(project)
     assert done.returncode == 1
@@ -195,7 +198,8 @@ def test_the_template_checkouts_venv_is_a_candidate(project, tmp_path):
     answers = project / ".copier-answers.yml"
     answers.write_text(re.sub(r"(?m)^_src_path: .*$", f"_src_path: {ROOT}", answers.read_text(encoding="utf-8")),
                        encoding="utf-8")
-    code = "import sys; sys.path.insert(0, 'hooks'); import post_generate as h, pathlib; print(h.candidates(pathlib.Path(sys.argv[1])))"
+    code = ("import sys; sys.path.insert(0, 'hooks'); import post_generate as h, pathlib; "
+            "print(h.candidates(pathlib.Path(sys.argv[1])))")
     done = run([str(bare / "bin" / "python"), "-c", code, str(project)], ROOT)
     assert done.returncode == 0, done.stderr
     assert str(ROOT / ".venv" / "bin" / "python") in done.stdout, done.stdout

@@ -14,11 +14,11 @@ from helpers import SCENARIOS, answers, run_unit_tests, synth
 from taptools import conventions
 
 PARSERS = {
-    ".json": lambda text: json.loads(text),
-    ".yml": lambda text: yaml.safe_load(text),
-    ".yaml": lambda text: yaml.safe_load(text),
-    ".toml": lambda text: tomllib.loads(text),
-    ".py": lambda text: ast.parse(text),
+    ".json": json.loads,
+    ".yml": yaml.safe_load,
+    ".yaml": yaml.safe_load,
+    ".toml": tomllib.loads,
+    ".py": ast.parse,
     ".ini": lambda text: configparser.ConfigParser().read_string(text),
 }
 JINJA_LEFTOVER = re.compile(r"\{%|\{\{ [^{}]* \}\}")

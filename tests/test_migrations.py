@@ -38,7 +38,8 @@ def test_rename_is_idempotent():
 
 
 def test_the_new_name_wins_when_both_are_recorded():
-    text, said = rename_answer.rename(ANSWERS + "cdktf_package_version: 0.21.0\n", "cdktf_version", "cdktf_package_version")
+    text, said = rename_answer.rename(ANSWERS + "cdktf_package_version: 0.21.0\n", "cdktf_version",
+                                      "cdktf_package_version")
     expected = {k: v for k, v in yaml.safe_load(ANSWERS).items() if k != "cdktf_version"}
     assert yaml.safe_load(text) == {**expected, "cdktf_package_version": "0.21.0"}
     assert "dropped the old cdktf_version" in said
@@ -71,13 +72,15 @@ def test_copier_yml_and_tapctl_take_the_renames_from_the_one_data_file():
     renaming = [m for m in config["_migrations"] if "rename_answer.py" in " ".join(map(str, m["command"]))]
     assert {str(m["version"]) for m in renaming} == {str(e["version"]) for e in data["answers"]}
     for migration in renaming:  # the file and the release, never names
-        assert migration["command"][-2].endswith("/hooks/renames.json") and migration["command"][-1] == migration["version"]
+        assert migration["command"][-2].endswith("/hooks/renames.json")
+        assert migration["command"][-1] == migration["version"]
     assert [(str(v), old, new) for v, old, new in template.renames(ROOT, "0.3.0")] == [
         (e["version"], e["old"], e["new"]) for e in data["answers"]]
 
 
 @pytest.fixture(scope="module")
 def releases(tmp_path_factory):
+    """The sample template releases (0.1.0 ... 0.3.0) in a git repo."""
     return sandbox.sample_releases(tmp_path_factory.mktemp("releases") / "template")
 
 
@@ -95,6 +98,7 @@ def releases_without_the_migration(tmp_path_factory):
 
 
 def update_pinned_project(template, tmp_path):
+    """A project copied at 0.1.0 with cdktf_version answered, updated to 0.2.0; (project, copier's result)."""
     project = sandbox.generate(template, "0.1.0", tmp_path / "pinned", {"cdktf_version": "0.20.0"})
     assert answers(project)["cdktf_version"] == "0.20.0"
     done = sandbox.copier("update", "--trust", "--defaults", "--vcs-ref=0.2.0", cwd=project,
@@ -119,6 +123,7 @@ def test_without_the_migration_the_pin_would_be_lost(releases_without_the_migrat
 
 
 def copy_now(tmp_path, data):
+    """This checkout's HEAD copied with `data` as answers (tasks skipped)."""
     run_copy(str(ROOT), str(tmp_path / "out"), data=data, defaults=True, unsafe=True, skip_tasks=True,
              quiet=True, vcs_ref="HEAD")
     return tmp_path / "out"

@@ -39,7 +39,10 @@ def release_tree(tag: str) -> sandbox.Change:
     def change(root):
         for part in sandbox.TEMPLATE_PARTS:
             target = root / part
-            shutil.rmtree(target) if target.is_dir() else target.unlink(missing_ok=True)
+            if target.is_dir():
+                shutil.rmtree(target)
+            else:
+                target.unlink(missing_ok=True)
         archive = subprocess.run(["git", "archive", tag], cwd=ROOT, capture_output=True, check=True).stdout
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             members = [m for m in tar.getmembers() if m.name.split("/")[0] in sandbox.TEMPLATE_PARTS]
@@ -49,6 +52,7 @@ def release_tree(tag: str) -> sandbox.Change:
 
 @pytest.fixture(scope="module")
 def releases(tmp_path_factory):
+    """Releases 0.3.0 (this repository at that tag) and 0.4.0 (this checkout)."""
     dest = tmp_path_factory.mktemp("renames") / "template"
     return sandbox.template_releases(ROOT, dest, [("0.3.0", release_tree("0.3.0")), ("0.4.0", sandbox.current)])
 

@@ -38,6 +38,7 @@ def project(tmp_path_factory) -> Path:
 
 
 def rendered_files(project: Path) -> list[str]:
+    """Every file of the project, relative and sorted."""
     return sorted(p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file())
 
 

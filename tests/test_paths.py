@@ -21,16 +21,19 @@ RUN_PY = ROOT / "run.py"
 
 
 def run_py(cwd: Path, *args: str):
+    """`python3 run.py ARGS` from `cwd`; fails the test on a traceback."""
     done = run([PYTHON, str(RUN_PY), *args], cwd)
     assert "Traceback" not in done.stderr, done.stderr
     return done
 
 
 def newest() -> str:
+    """This checkout's newest recorded release."""
     return str(max(releases.recorded(ROOT)))
 
 
 def files(project: Path) -> set[str]:
+    """The project's files outside .git, relative."""
     return {p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file() and ".git" not in p.parts}
 
 
@@ -103,7 +106,7 @@ def test_rollout_relative_directory_and_report_with_spaces_through_a_symlink(old
 
 
 def test_release_takes_a_version_not_a_path_from_any_directory(tmp_path):
-    import run as front_door  # pylint: disable=import-outside-toplevel  (run.py, this checkout's front door)
+    import run as front_door  # pylint: disable=import-outside-toplevel  # run.py, this checkout's front door
 
     assert front_door.resolve_paths("release", ["0.2.0"]) == ["0.2.0"]
     clone = tagless_clone(tmp_path / "template")

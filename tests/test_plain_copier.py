@@ -48,11 +48,13 @@ def copier_closure() -> list[importlib.metadata.Distribution]:
 
 
 def make_venv(path: Path) -> Path:
+    """A bare virtual environment at `path` (no pip); its interpreter."""
     venv.EnvBuilder(with_pip=False, symlinks=os.name != "nt").create(path)
     return toolchain_env.env_python(path)
 
 
 def site_packages(python: Path) -> Path:
+    """The interpreter's site-packages directory."""
     done = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                           capture_output=True, text=True, check=True)
     return Path(done.stdout.strip())
@@ -105,6 +107,7 @@ def seed(env: Path, complete: bool) -> None:
 
 
 def copier_copy(python: Path, url: str, dest: Path, cache: Path, **env: str) -> subprocess.CompletedProcess:
+    """`copier copy --trust --defaults URL DEST` with that interpreter's copier and nothing else set up."""
     environment = clean_env(TAP_TOOLCHAIN_CACHE=str(cache), **env)
     for name in ("VIRTUAL_ENV", "TAP_HOOK_PYTHON", "TAP_HOOK_SKIP_SYNTH", "PIP_FIND_LINKS", "PIP_EXTRA_INDEX_URL"):
         environment.pop(name, None)  # nothing but copier, as on a new user's machine
@@ -148,7 +151,7 @@ def test_no_network_says_so_and_how_to_proceed_and_keeps_the_render(plain_copier
 
 def test_a_hook_waits_for_another_ones_build_and_uses_it(tmp_path):
     """The lock: while another process holds a key's lock, a hook waits, then uses what that one completed."""
-    import fcntl  # pylint: disable=import-outside-toplevel  (POSIX; the hook uses msvcrt on Windows)
+    import fcntl  # pylint: disable=import-outside-toplevel  # POSIX; the hook uses msvcrt on Windows
 
     pins = default_pins()
     project = tmp_path / "project"
@@ -165,6 +168,7 @@ def test_a_hook_waits_for_another_ones_build_and_uses_it(tmp_path):
                             PIP_RETRIES="0", PIP_CONFIG_FILE=os.devnull)
     with (cache / f"{pins.key()}.lock").open("a+b") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
+        # pylint: disable-next=consider-using-with  # communicate() below reaps it
         waiting = subprocess.Popen([sys.executable, "-c", code, str(ROOT / "hooks"), str(project)], env=environment,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         assert waiting.stdout is not None

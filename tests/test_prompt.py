@@ -1,4 +1,5 @@
-"""The real interactive prompt (questionary, in a pseudo-terminal) refuses a bad answer with its reason and asks again."""
+"""The real interactive prompt (questionary, in a pseudo-terminal) refuses a bad answer with its reason
+and asks again."""
 from __future__ import annotations
 
 import fcntl
@@ -25,6 +26,7 @@ class Terminal:
         # 80 columns: a validation message must fit on the one line the prompt gives it.
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 80, 0, 0))
         env = clean_env(TERM="xterm", COLUMNS="80", LINES="50")
+        # pylint: disable-next=consider-using-with  # close() kills and reaps it
         self.proc = subprocess.Popen(cmd, cwd=cwd, stdin=slave, stdout=slave, stderr=slave, env=env,
                                      start_new_session=True)
         os.close(slave)
@@ -47,9 +49,11 @@ class Terminal:
         raise AssertionError(f"{pattern!r} not seen; screen text: {ANSI.sub('', self.text)[-2000:]!r}")
 
     def send(self, keys):
+        """Type `keys`."""
         os.write(self.master, keys.encode())
 
     def close(self):
+        """Kill the process if it still runs, reap it, close the terminal."""
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait(timeout=10)
@@ -58,6 +62,7 @@ class Terminal:
 
 @pytest.fixture
 def terminal(tmp_path):
+    """`python3 run.py new` on a pseudo-terminal, closed after the test."""
     # The front door: run.py new gives the reason the whole line (copier alone puts a long prefix before it).
     term = Terminal(["python3", str(ROOT / "run.py"), "new", str(tmp_path / "task")], tmp_path)
     yield term

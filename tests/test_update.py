@@ -81,6 +81,7 @@ def releases(tmp_path_factory):
 
 
 def sha(path):
+    """The file's SHA-256."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -94,6 +95,7 @@ def project_with_user_work(releases, dest):
 
 
 def update(project, *flags, **env):
+    """copier update the project to 0.3.0, with `flags` and extra environment."""
     return sandbox.copier("update", "--trust", "--defaults", "--vcs-ref=0.3.0", *flags, cwd=project,
                           env={**os.environ, **env})
 
@@ -126,7 +128,8 @@ def test_template_fixes_arrive_and_user_work_survives(releases, tmp_path):
 
     tests = run_unit_tests(project, "-vv")  # -vv: one line per test despite its -q
     assert tests.returncode == 0, tests.stdout + tests.stderr
-    for test in ("test_resources.py::test_orders_queue_keeps_messages_four_days", "test_naming.py::test_retention_seconds",
+    for test in ("test_resources.py::test_orders_queue_keeps_messages_four_days",
+                 "test_naming.py::test_retention_seconds",
                  "test_tap_stack.py::test_backend_is_configured_from_the_environment"):
         assert f"{test} PASSED" in tests.stdout, test
 

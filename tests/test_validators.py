@@ -110,6 +110,7 @@ def copy(template, tmp_path, data):
 @pytest.mark.parametrize(("question", "value", "reason", "context"), REFUSED,
                          ids=[f"{q}-{i}" for i, (q, *_rest) in enumerate(REFUSED)])
 def test_a_bad_answer_is_refused_with_a_reason(template, tmp_path, question, value, reason, context):
+    # pylint: disable=too-many-positional-arguments  # two fixtures and the four fields of a parametrized case
     with pytest.raises(ValueError, match=f"Validation error for question '{question}'") as refused:
         copy(template, tmp_path, {**context, question: value})
     message = str(refused.value).split(": ", 1)[1]
