@@ -188,7 +188,7 @@ class _Lock:
         self.handle = None
 
     def __enter__(self):
-        self.handle = open(self.path, "a+b")  # pylint: disable=consider-using-with
+        self.handle = open(self.path, "a+b")  # closed by __exit__ (closing releases the lock)
         if os.name == "nt":
             import msvcrt  # pylint: disable=import-outside-toplevel,import-error
             while True:

@@ -5,9 +5,9 @@ under a construct named after its rule, the other holds every fix. Each rule
 must name its construct in the first and stay silent in the second. (That a
 generated TapStack passes every rule is the generated tests/unit/test_guardrails.py.)
 """
-# wrong-import-order/-position: tapctl first (it puts template/ on sys.path), then guardrails (it installs the
+# wrong-import-order: tapctl first (it puts template/ on sys.path), then guardrails (it installs the
 # bundled Node and the lazy provider import), then cdktf and the provider.
-# pylint: disable=missing-function-docstring,wrong-import-position,wrong-import-order
+# pylint: disable=missing-function-docstring,wrong-import-order
 import json
 import subprocess
 import sys
