@@ -109,6 +109,11 @@ def test_a_cdktf_project_moves_to_cdktn_with_identical_resources_and_its_tests_p
     assert "TAP framework move: warning: tests/unit/test_resources_extra.py:" in done.stdout
 
     assert answers(project)["framework"] == "cdktn"
+    # The cdktf pins did not carry over: the move takes cdktn's (a cdktf pin would not install with cdktn's provider).
+    assert (answers(project)["cdktf_package_version"], answers(project)["aws_provider_package_version"]) == (
+        "0.24.0", "25.8.1")
+    assert 'cdktn = "==0.24.0"' in (project / "Pipfile").read_text(encoding="utf-8")
+    assert "cdktf_package_version and aws_provider_package_version now default to cdktn's pins" in done.stdout
     assert json.loads((project / "taptools" / "framework.json").read_text())["framework"] == "cdktn"
     resources = (project / "lib" / "resources.py").read_text(encoding="utf-8")
     assert "from cdktn_provider_aws.s3_bucket import S3Bucket" in resources and "cdktn.Fn.jsonencode(" in resources
