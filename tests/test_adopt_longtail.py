@@ -42,7 +42,6 @@ def test_adopt_keeps_what_deploys_and_the_tests_pass(fixture, template, tmp_path
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
     if result["expect"] == "adopted":
-        # pylint: disable-next=use-implicit-booleaness-not-comparison  # an empty list, not None
         assert result["changes"] == [], "adopt changed the deployed JSON without an --accept"
 
 
