@@ -52,10 +52,11 @@ if str(HOOKS) not in sys.path:
 import _template_path  # noqa: E402,F401  pylint: disable=unused-import,wrong-import-position
 import stackdiff  # noqa: E402  pylint: disable=wrong-import-position
 from taptools import conventions  # noqa: E402  pylint: disable=wrong-import-position
+# DEFAULT: a project answered before the question existed is built on cdktf.
+from taptools.framework import DEFAULT  # noqa: E402  pylint: disable=wrong-import-position
 
 PREFIX = "TAP framework move:"
 ANSWERS = ".copier-answers.yml"
-DEFAULT = "cdktf"  # a project answered before the question existed is built on cdktf
 OWNED_MARK = "Template-owned: rendered by the TAP"  # includes/header.jinja
 SYNTH_TIMEOUT = 900
 PROBE_LIBCST = "import libcst"

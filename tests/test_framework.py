@@ -33,7 +33,6 @@ ALLOWED = {
     "template/metadata.json.jinja": "the pipeline's platform value, \"cdktf\" for both frameworks",
     "includes/framework.jinja": "a repo answered before the question existed is cdktf (a framework name)",
     "hooks/codemod.py": "the codemod's examples and tests name the modules it maps (H2's tool)",
-    "hooks/framework_move.py": "DEFAULT = \"cdktf\", a framework name; it could import taptools.framework.DEFAULT",
 }
 
 

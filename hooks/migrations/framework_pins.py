@@ -18,12 +18,14 @@ import json
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from rename_answer import _entry  # noqa: E402  pylint: disable=wrong-import-position
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[1])]
+# pylint: disable=wrong-import-position
+import _template_path  # noqa: E402,F401  pylint: disable=unused-import  # template/ on sys.path
+from rename_answer import _entry  # noqa: E402
+from taptools.framework import DEFAULT as DEFAULT_FRAMEWORK  # noqa: E402  # answered before the question: cdktf
+# pylint: enable=wrong-import-position
 
 PINS = ("cdktf_package_version", "aws_provider_package_version")
-# A project that records no framework was made before the question existed: cdktf.
-DEFAULT_FRAMEWORK = "cdktf"
 
 
 def recorded_framework(text: str) -> str:
