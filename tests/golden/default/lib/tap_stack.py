@@ -7,22 +7,19 @@ lib/resources.py, which TapStack calls last.
 """
 # Template-owned: rendered by the TAP cdktf copier template. Change it through the
 # template and `copier update`; local edits are merged on update and may conflict.
-import re
 from collections.abc import Mapping, Sequence
 
 from cdktf import App, S3Backend, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
-from lib import guardrails
 from lib.resources import add_resources
+from taptools import conventions, guardrails
 
 __all__ = ["App", "TapStack", "AWS_PROVIDER_CONSTRAINT"]
 
 # Also in cdktf.json's terraformProviders: both render from one answer.
 AWS_PROVIDER_CONSTRAINT = "~> 6.0"
-# Empty is allowed here (adopted repos and their tests use it); the questionnaire asks for a real suffix.
-_SUFFIX = re.compile(r"^([a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?)?$")
 
 
 def _check_tags(default_tags: Mapping[str, str]) -> dict[str, str]:
@@ -73,10 +70,10 @@ class TapStack(TerraformStack):
             default_tags: Flat tag mapping; TapStack gives it to every provider as default_tags=[{"tags": ...}].
         """
         super().__init__(scope, stack_id)
-        if not _SUFFIX.match(environment_suffix):
-            raise ValueError(
-                f"environment_suffix {environment_suffix!r} must be up to 32 lowercase letters, digits or inner hyphens"
-            )
+        # The questionnaire's rule (taptools/conventions.json); empty is allowed here: adopted repos use it.
+        problem = conventions.problem("environment_suffix", environment_suffix) if environment_suffix else ""
+        if problem:
+            raise ValueError(f"environment_suffix {environment_suffix!r}: {problem}")
         self.environment_suffix = environment_suffix
         self.aws_region = aws_region
         self.default_tags = _check_tags(default_tags)
@@ -102,7 +99,7 @@ class TapStack(TerraformStack):
         self.add_override("terraform.required_providers.aws.version", AWS_PROVIDER_CONSTRAINT)
 
         add_resources(self)
-        guardrails.apply(self)  # deploy-blockers fail the synth, naming the construct (lib/guardrails.py)
+        guardrails.apply(self)  # deploy-blockers fail the synth, naming the construct (taptools/guardrails)
 
     def _add_provider(self, region: str, alias: str | None) -> AwsProvider:
         provider = AwsProvider(

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import re
 
+from taptools import conventions
+
+# One clause of the grammar the questionnaire validates (conventions.json): group 1 the operator, 2 the version.
+_CLAUSE = re.compile(conventions.DATA["terraform_constraint"]["clause"])
+
 
 def admits(constraint: str, version: str) -> bool:
     """Whether a Terraform version constraint admits `version` (=, !=, >, >=, <, <=, ~>)."""
     have = tuple(int(x) for x in version.split("."))
     for part in constraint.split(","):
-        found = re.fullmatch(r"\s*(~>|>=|<=|!=|>|<|=)?\s*v?(\d+(?:\.\d+)*)(?:-\S+)?\s*", part)
+        found = _CLAUSE.fullmatch(part)
         if not found:
             return False
         op, bound_text = found.group(1) or "=", found.group(2)

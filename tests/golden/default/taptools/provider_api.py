@@ -1,7 +1,7 @@
-"""What the installed cdktf and provider packages accept, read from their source as text.
+"""What the installed framework (cdktf or cdktn) and provider packages accept, read from their source as text.
 
 The doctor needs class names, constructor keywords and struct fields of the
-modules a project imports. Importing cdktf_cdktf_provider_aws costs seconds
+modules a project imports. Importing a prebuilt provider package costs seconds
 (and jsii needs Node), so this module never imports it: it finds the package
 directory with importlib.util.find_spec of the TOP-LEVEL package (a submodule's
 find_spec would import the package) and reads <pkg>/<module>/__init__.py,
@@ -18,9 +18,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PROVIDER_PACKAGE = "cdktf_cdktf_provider_aws"
-# Other jsii packages a TAP project imports classes from; single-module packages.
-CORE_PACKAGES = ("cdktf", "constructs")
+from taptools import framework
+
+# The project's prebuilt AWS provider (cdktf_cdktf_provider_aws or cdktn_provider_aws, per taptools/framework.json).
+PROVIDER_PACKAGE = framework.names()["provider_module"]
+# Every framework's provider: a file is checked against the package it imports, whichever is installed.
+PROVIDER_PACKAGES = framework.provider_modules()
+# Other jsii packages a TAP project imports classes from (cdktf, cdktn, constructs); single-module packages.
+CORE_PACKAGES = (*framework.modules(), "constructs")
 
 _TOP_LEVEL = re.compile(r"^(?:class |def |@|__all__|publication\.)", re.MULTILINE)
 # The generated code has two forms: one parameter a line, and (short ones) all on one line,
@@ -29,7 +34,8 @@ _INIT = re.compile(r"^    def __init__\(", re.MULTILINE)
 _MEMBER = re.compile(r"^    def (\w+)\(", re.MULTILINE)
 _LIST_PROPERTY = re.compile(r"^    def (\w+)\(self\) -> typing\.(?:List|Sequence)\[", re.MULTILINE)
 _CONVERTS = re.compile(r"^        if isinstance\((\w+), dict\):\n            \1 = [\w.]+\(\*\*\1\)", re.MULTILINE)
-_ALIAS_IMPORT = re.compile(r"^import ([\w.]+) as (_\w+)$", re.MULTILINE)
+# `import cdktf as _cdktf_...` at the top (cdktf); indented under `if typing.TYPE_CHECKING:` (cdktn, lazy at runtime)
+_ALIAS_IMPORT = re.compile(r"^[ \t]*import ([\w.]+) as (_\w+)$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -190,7 +196,7 @@ class ApiIndex:
 
     def __init__(self, roots: dict[str, Path | None] | None = None) -> None:
         if roots is None:
-            roots = {package: package_dir(package) for package in (PROVIDER_PACKAGE, *CORE_PACKAGES)}
+            roots = {package: package_dir(package) for package in (*PROVIDER_PACKAGES, *CORE_PACKAGES)}
         self.roots = roots
         self._modules: dict[str, ModuleInfo | None] = {}
 

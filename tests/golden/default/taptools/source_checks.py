@@ -1,7 +1,7 @@
 """The doctor's checks of Python source against the provider API (ast only, no imports).
 
-For each project file it resolves imports of cdktf_cdktf_provider_aws, cdktf and
-constructs, and of the project's own modules, then checks every call of an
+For each project file it resolves imports of the framework (cdktf or cdktn), its
+AWS provider package and constructs, and of the project's own modules, then checks every call of an
 imported class: the class exists, each keyword exists, required ones are
 passed, dict literals match the struct the parameter expects, and strings hold
 no raw Terraform interpolation. Rule ids TAP200-TAP219; see taptools/doctor.py.
@@ -19,10 +19,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from taptools import framework
 from taptools.contract import Finding, read_signature
-from taptools.provider_api import PROVIDER_PACKAGE, ApiIndex, ClassInfo
+from taptools.provider_api import CORE_PACKAGES, PROVIDER_PACKAGES, ApiIndex, ClassInfo
 
-JSII_PACKAGES = (PROVIDER_PACKAGE, "cdktf", "constructs")
+JSII_PACKAGES = (*PROVIDER_PACKAGES, *CORE_PACKAGES)
+FRAMEWORK_MODULES = framework.modules()
 # Renames a keyword search cannot guess: (class, wrong keyword) -> what to write instead.
 KEYWORD_FIXES = {
     ("KmsAlias", "alias"): "name=",
@@ -386,7 +388,7 @@ class SourceChecker:
     def _check_backend(self) -> None:
         """TAP217: no state backend anywhere synth runs (warning; a LocalBackend counts as a choice)."""
         stack = self.files.get("lib.tap_stack") or self.files.get("tap")
-        if self._backend_seen or stack is None or not self.index.available("cdktf"):
+        if self._backend_seen or stack is None or not any(map(self.index.available, FRAMEWORK_MODULES)):
             return
         self._current = stack
         self.report(stack.tree, "TAP217", "no state backend (S3Backend, or an override of terraform.backend): "
@@ -412,7 +414,7 @@ class SourceChecker:
         target = self.resolve(func, scope)
         if target and target[0] == "class":
             self._check_jsii_call(call, target[1])
-            self._backend_seen |= target[1].module == "cdktf" and target[1].name.endswith("Backend") and \
+            self._backend_seen |= target[1].module in FRAMEWORK_MODULES and target[1].name.endswith("Backend") and \
                 self._current.reachable
         elif target and target[0] == "local_class" and target[1].name != "TapStack":
             self._check_local_call(call, target[1])
@@ -803,9 +805,9 @@ def _interpolations(text: str) -> list[str]:
 
 
 def _fn_fix(inner: str, index: ApiIndex) -> str:
-    """How to write a Terraform expression with cdktf: Fn.<function> or a resource attribute."""
+    """How to write a Terraform expression with the framework: Fn.<function> or a resource attribute."""
     call = re.match(r"([a-z_][a-z0-9_]*)\(", inner)
-    fn = index.lookup("cdktf", "Fn")
+    fn = next(filter(None, (index.lookup(module, "Fn") for module in FRAMEWORK_MODULES)), None)
     members = index.all_members(fn) if fn else set()
     if call:
         name = call.group(1)

@@ -3,7 +3,8 @@
 The copier hook runs it after `copier copy` and `copier update`; run it yourself
 any time with `pipenv run verify` (or `python -m taptools.verify`). It needs
 only the standard library itself; the synth runs `python tap.py` with an
-interpreter that has cdktf (--python, else this one).
+interpreter that has the project's framework (cdktf or cdktn, taptools/framework.json)
+and its AWS provider (--python, else this one).
 
 Steps, each timed:
   contract  tap.py's and the tests' TapStack(...) calls match TapStack.__init__ (ast only)
@@ -12,12 +13,14 @@ Steps, each timed:
   synth     python tap.py into a temporary directory, pipeline variables unset
   json      backend, provider regions, default_tags shape and values, provider
             constraint in cdktf.out/stacks/*/cdk.tf.json, as answered in copier
+            (taptools/expected.json)
 """
 # Template-owned: rendered by the TAP cdktf copier template. Change it through the
 # template and `copier update`; local edits are merged on update and may conflict.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -25,44 +28,21 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from taptools import contract, doctor
+from taptools import contract, doctor, framework
 from taptools.constraints import admits
-# What the answers promise (rendered by copier from .copier-answers.yml), with
-# the pipeline variables unset.
-EXPECTED = json.loads(
-    r"""
-{
-    "stack": "TapStackdev",
-    "backend": "s3",
-    "backend_config": {
-        "bucket": "iac-rlhf-tf-states",
-        "key": "dev/TapStackdev.tfstate",
-        "region": "us-east-1",
-        "encrypt": true,
-        "use_lockfile": true
-    },
-    "regions": [
-        "us-east-1"
-    ],
-    "aliases": [
-        null
-    ],
-    "tags": {
-        "Environment": "dev",
-        "Repository": "unknown",
-        "Author": "unknown",
-        "PRNumber": "unknown",
-        "Team": "unknown"
-    },
-    "aws_provider_constraint": "~> 6.0"
-}
-"""
-)
-# Variables tap.py reads; unset for the synth so the output shows the rendered defaults.
-PIPELINE_VARIABLES = ["ENVIRONMENT_SUFFIX", "AWS_REGION", "TERRAFORM_STATE_BUCKET", "TERRAFORM_STATE_BUCKET_REGION", "REPOSITORY", "COMMIT_AUTHOR", "PR_NUMBER", "TEAM", "CDKTF_OUTDIR", "CDKTF_CONTEXT_JSON"]
+from taptools.expected import expected as expected_for, pipeline_variables
+
 SYNTH_TIMEOUT = 600
+
+
+@functools.cache
+def promised() -> dict:
+    """What the answers promise (taptools/expected.json, rendered by copier from .copier-answers.yml), with the
+    pipeline variables unset. Read on first use, so the module imports where no project is (tapctl)."""
+    return expected_for()
 
 
 class CheckFailed(Exception):
@@ -70,13 +50,16 @@ class CheckFailed(Exception):
 
 
 def _python_with_cdktf(preferred: str | None) -> str:
+    """An interpreter that has the project's framework and its AWS provider."""
     candidates = [preferred] if preferred else [sys.executable]
-    probe = "import importlib.util as u, sys; sys.exit(not (u.find_spec('cdktf') and u.find_spec('cdktf_cdktf_provider_aws')))"
+    names = framework.names()
+    probe = ("import importlib.util as u, sys; "
+             f"sys.exit(not (u.find_spec({names['module']!r}) and u.find_spec({names['provider_module']!r})))")
     for python in candidates:
         if subprocess.run([python, "-c", probe], check=False).returncode == 0:
             return python
     raise CheckFailed(
-        f"{candidates[0]} cannot import cdktf and cdktf_cdktf_provider_aws; "
+        f"{candidates[0]} cannot import {names['module']} and {names['provider_module']}; "
         "install them (pipenv install --dev) or pass --python with an interpreter that has them"
     )
 
@@ -101,8 +84,9 @@ def step_doctor(root: Path, python: str | None) -> str:
 
 
 def step_synth(root: Path, python: str, outdir: Path) -> str:
-    """Run tap.py as cdktf would; raises CheckFailed with its whole output."""
-    env = {k: v for k, v in os.environ.items() if k not in PIPELINE_VARIABLES}
+    """Run tap.py as the framework's CLI would; raises CheckFailed with its whole output."""
+    unset = pipeline_variables()  # tap.py's variables: unset, so the output shows the rendered defaults
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     env["CDKTF_OUTDIR"] = str(outdir)
     try:
         done = subprocess.run(
@@ -128,20 +112,30 @@ def load_stack_json(outdir: Path) -> tuple[str, dict]:
     return stacks[0].parent.name, json.loads(stacks[0].read_text(encoding="utf-8"))
 
 
-def check_stack_json(name: str, doc: dict, expected: dict = EXPECTED) -> list[str]:
-    """Every way the synthesized stack differs from what the answers promise."""
-    problems = []
-    if name != expected["stack"]:
-        problems.append(f"stack is {name}, expected {expected['stack']} (TapStack + ENVIRONMENT_SUFFIX default)")
-    terraform = doc.get("terraform", {})
+def _backend_problems(terraform: dict, expected: dict) -> list[str]:
     backends = terraform.get("backend", {})
     if list(backends) != [expected["backend"]]:
-        problems.append(f"backend is {sorted(backends) or 'missing'}, expected {expected['backend']}")
-    else:
-        config = backends[expected["backend"]]
-        for key, value in expected["backend_config"].items():
-            if config.get(key) != value:
-                problems.append(f"backend {expected['backend']}.{key} is {config.get(key)!r}, expected {value!r}")
+        return [f"backend is {sorted(backends) or 'missing'}, expected {expected['backend']}"]
+    config = backends[expected["backend"]]
+    return [f"backend {expected['backend']}.{key} is {config.get(key)!r}, expected {value!r}"
+            for key, value in expected["backend_config"].items() if config.get(key) != value]
+
+
+def _tag_problem(provider: dict, expected: dict) -> str | None:
+    where = f"provider aws ({provider.get('alias') or 'default'}, {provider.get('region')})"
+    tags = provider.get("default_tags")
+    ours = provider.get("alias") in expected.get("aliases", [None]) and provider.get("region") in expected["regions"]
+    if tags is None and not ours:
+        return None  # yours, without default tags: the guardrails say so, and you may suppress them
+    if not (isinstance(tags, list) and len(tags) == 1 and isinstance(tags[0], dict) and list(tags[0]) == ["tags"]):
+        return f"{where} default_tags must be [{{\"tags\": {{...}}}}], got {json.dumps(tags)}"
+    if ours and tags[0]["tags"] != expected["tags"]:
+        return f"{where} default tags are {tags[0]['tags']}, expected {expected['tags']}"
+    return None
+
+
+def _provider_problems(doc: dict, expected: dict) -> list[str]:
+    problems = []
     providers = doc.get("provider", {}).get("aws")
     if not isinstance(providers, list) or not providers:
         problems.append("no AWS provider in the synthesized JSON")
@@ -151,22 +145,26 @@ def check_stack_json(name: str, doc: dict, expected: dict = EXPECTED) -> list[st
     missing = [r for r in expected["regions"] if r not in regions]
     if missing:
         problems.append(f"AWS provider regions are {regions}, expected {expected['regions']} among them")
-    for provider in providers:
-        where = f"provider aws ({provider.get('alias') or 'default'}, {provider.get('region')})"
-        tags = provider.get("default_tags")
-        ours = provider.get("alias") in expected.get("aliases", [None]) and provider.get("region") in expected["regions"]
-        if tags is None and not ours:
-            continue  # yours, without default tags: the guardrails say so, and you may suppress them
-        if not (isinstance(tags, list) and len(tags) == 1 and isinstance(tags[0], dict) and list(tags[0]) == ["tags"]):
-            problems.append(f"{where} default_tags must be [{{\"tags\": {{...}}}}], got {json.dumps(tags)}")
-        elif ours and tags[0]["tags"] != expected["tags"]:
-            problems.append(f"{where} default tags are {tags[0]['tags']}, expected {expected['tags']}")
+    problems += [problem for problem in (_tag_problem(p, expected) for p in providers) if problem]
     aliases = [p.get("alias") for p in providers if p.get("alias")]
     if len(providers) - len(aliases) != 1:
         problems.append(f"expected exactly one AWS provider without alias, found {len(providers) - len(aliases)}")
+    return problems
+
+
+def check_stack_json(name: str, doc: dict, expected: dict | None = None) -> list[str]:
+    """Every way the synthesized stack differs from what the answers promise (default: promised())."""
+    expected = promised() if expected is None else expected
+    problems = []
+    if name != expected["stack"]:
+        problems.append(f"stack is {name}, expected {expected['stack']} (TapStack + ENVIRONMENT_SUFFIX default)")
+    terraform = doc.get("terraform", {})
+    problems += _backend_problems(terraform, expected)
+    problems += _provider_problems(doc, expected)
     constraint = terraform.get("required_providers", {}).get("aws", {}).get("version")
     if constraint != expected["aws_provider_constraint"]:
-        problems.append(f"required_providers.aws.version is {constraint!r}, expected {expected['aws_provider_constraint']!r}")
+        problems.append(f"required_providers.aws.version is {constraint!r}, "
+                        f"expected {expected['aws_provider_constraint']!r}")
     return problems
 
 
@@ -177,17 +175,19 @@ def step_json(outdir: Path) -> str:
     if problems:
         raise CheckFailed("\n".join(f"{name}/cdk.tf.json: {p}" for p in problems))
     backend = doc["terraform"]["backend"]
-    n_tags = len(EXPECTED["tags"])
+    expected = promised()
+    n_tags = len(expected["tags"])
     return (
-        f"{name}: backend {json.dumps(backend, sort_keys=True)}; {len(EXPECTED['regions'])} AWS provider(s) "
-        f"{EXPECTED['regions']} with default_tags [{{tags: {n_tags} keys}}]; aws {EXPECTED['aws_provider_constraint']}"
+        f"{name}: backend {json.dumps(backend, sort_keys=True)}; {len(expected['regions'])} AWS provider(s) "
+        f"{expected['regions']} with default_tags [{{tags: {n_tags} keys}}]; aws {expected['aws_provider_constraint']}"
     )
 
 
 def provider_version(python: str) -> str | None:
     """The Terraform AWS provider version the installed prebuilt package was generated for."""
     # find_spec of the package, not of .provider: that would import the package eagerly.
-    code = "import importlib.util as u; print(u.find_spec('cdktf_cdktf_provider_aws').submodule_search_locations[0])"
+    module = framework.names()["provider_module"]
+    code = f"import importlib.util as u; print(u.find_spec({module!r}).submodule_search_locations[0])"
     done = subprocess.run([python, "-c", code], capture_output=True, text=True, check=False)
     if done.returncode:
         return None
@@ -201,54 +201,73 @@ def step_provider(python: str) -> str:
     version = provider_version(python)
     if version is None:
         return "prebuilt provider version not found; constraint not compared"
-    constraint = EXPECTED["aws_provider_constraint"]
+    constraint = promised()["aws_provider_constraint"]
     if not admits(constraint, version):
         raise CheckFailed(
-            f"the installed cdktf-cdktf-provider-aws was generated for AWS provider {version}, which the "
-            f"constraint {constraint!r} excludes; pick a constraint that admits {version} "
+            f"the installed {framework.names()['provider_package']} was generated for AWS provider {version}, "
+            f"which the constraint {constraint!r} excludes; pick a constraint that admits {version} "
             "(the answer aws_provider_constraint: --data aws_provider_constraint=... to copier) or pin a provider "
             "package built for it"
         )
     return f"AWS provider {version} (prebuilt bindings) satisfies {constraint!r}"
 
 
-def run(root: Path, python: str | None, skip_synth: bool, out=sys.stdout) -> int:
-    """Run every step, print one line each, return the exit status."""
-    def emit(status: str, step: str, seconds: float, text: str) -> None:
-        lines = text.splitlines() or [""]
-        out.write(f"  {status:<7} {step:<9} {seconds:5.1f}s  {lines[0]}\n")
-        for line in lines[1:]:
-            out.write(f"                            {line}\n")
-        out.flush()
+def _emit(out, mark: str, step: str, seconds: float, text: str) -> None:
+    """One step's line (and its message's further lines, indented under it)."""
+    lines = text.splitlines() or [""]
+    out.write(f"  {mark:<7} {step:<9} {seconds:5.1f}s  {lines[0]}\n")
+    for line in lines[1:]:
+        out.write(f"                            {line}\n")
+    out.flush()
 
+
+def write_status(path: Path | None, step: str | None, message: str, seconds: float, skipped: bool) -> None:
+    """The outcome as JSON for programs (the copier hook): ok, the failed step, its message."""
+    if path is not None:
+        status = {"ok": step is None, "step": step, "message": message, "seconds": round(seconds, 2),
+                  "synth_skipped": skipped}
+        path.write_text(json.dumps(status, indent=2) + "\n", encoding="utf-8")
+
+
+Step = tuple[str, Callable[[], str] | None]  # (name, action); action None means skipped
+
+
+def _steps(root: Path, python: str | None, skip_synth: bool, outdir: Path) -> list[Step]:
+    """Every step in order."""
+    steps: list[Step] = [("contract", lambda: step_contract(root))]
+    if skip_synth:
+        return steps + [("doctor", lambda: step_doctor(root, python)), ("synth", None)]
+    chosen: list[str] = []
+    return steps + [
+        ("python", lambda: chosen.append(_python_with_cdktf(python)) or f"{chosen[0]}"),
+        ("provider", lambda: step_provider(chosen[0])),
+        ("doctor", lambda: step_doctor(root, chosen[0])),
+        ("synth", lambda: step_synth(root, chosen[0], outdir)),
+        ("json", lambda: step_json(outdir)),
+    ]
+
+
+def run(root: Path, python: str | None, skip_synth: bool, out=sys.stdout,
+        status: Path | None = None) -> int:
+    """Run every step, print one line each, return the exit status (and write it to `status` as JSON)."""
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="tap-verify-") as tmp:
-        outdir = Path(tmp) / "cdktf.out"
-        steps = [("contract", lambda: step_contract(root))]
-        if skip_synth:
-            steps += [("doctor", lambda: step_doctor(root, python)), ("synth", None)]
-        else:
-            chosen: list[str] = []
-            steps += [
-                ("python", lambda: chosen.append(_python_with_cdktf(python)) or f"{chosen[0]}"),
-                ("provider", lambda: step_provider(chosen[0])),
-                ("doctor", lambda: step_doctor(root, chosen[0])),
-                ("synth", lambda: step_synth(root, chosen[0], outdir)),
-                ("json", lambda: step_json(outdir)),
-            ]
-        for step, action in steps:
+        for step, action in _steps(root, python, skip_synth, Path(tmp) / "cdktf.out"):
             if action is None:
-                emit("SKIPPED", step, 0.0, "synth and JSON checks skipped (--skip-synth): nothing proves this project synthesizes")
+                _emit(out, "SKIPPED", step, 0.0,
+                      "synth and JSON checks skipped (--skip-synth): nothing proves this project synthesizes")
                 continue
             t0 = time.perf_counter()
             try:
                 text = action()
             except CheckFailed as failure:
-                emit("FAILED", step, time.perf_counter() - t0, str(failure))
+                _emit(out, "FAILED", step, time.perf_counter() - t0, str(failure))
                 out.write(f"tap verify: FAILED at step '{step}' after {time.perf_counter() - started:.1f}s\n")
+                write_status(status, step, str(failure), time.perf_counter() - started, skip_synth)
                 return 1
-            emit("ok", step, time.perf_counter() - t0, text)
+            _emit(out, "ok", step, time.perf_counter() - t0, text)
     out.write(f"tap verify: all checks passed in {time.perf_counter() - started:.1f}s\n")
+    write_status(status, None, "all checks passed", time.perf_counter() - started, skip_synth)
     return 0
 
 
@@ -256,10 +275,11 @@ def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(prog="python -m taptools.verify", description=__doc__.splitlines()[0])
     parser.add_argument("project", nargs="?", default=".", help="project directory (default: .)")
-    parser.add_argument("--python", help="interpreter with cdktf for the synth (default: this one)")
+    parser.add_argument("--python", help="interpreter with the framework for the synth (default: this one)")
     parser.add_argument("--skip-synth", action="store_true", help="static checks only; says so in the output")
+    parser.add_argument("--status", type=Path, help="also write the outcome to this file as JSON (ok, step, message)")
     args = parser.parse_args(argv)
-    return run(Path(args.project).resolve(), args.python, args.skip_synth)
+    return run(Path(args.project).resolve(), args.python, args.skip_synth, status=args.status)
 
 
 if __name__ == "__main__":

@@ -14,21 +14,19 @@ from cdktf import Testing
 
 import tap
 from taptools import contract
+from taptools.expected import expected
 
 from .conftest import TEST_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
-EXPECTED_TAGS = {
-    "Environment": "pr4242",
-    "Repository": "test-repository",
-    "Author": "test-commit-author",
-    "PRNumber": "test-pr-number",
-    "Team": "test-team"
-}
+# What the answers promise (taptools/expected.json, which verify checks too), applied to TEST_ENV and to no variables.
+EXPECTED = expected(TEST_ENV)
+DEFAULTS = expected({})
+EXPECTED_TAGS = EXPECTED["tags"]
 # (alias, region) of every AWS provider: the default one has no alias.
-EXPECTED_PROVIDERS = [
-    (None, "eu-central-1"),
-]
+EXPECTED_PROVIDERS = list(zip(EXPECTED["aliases"], EXPECTED["regions"]))
+# A region the project does not use yet, to add as a secondary one.
+SPARE_REGION = next(r for r in ("ca-central-1", "eu-north-1", "sa-east-1") if r not in EXPECTED["regions"])
 
 
 def synth(environ) -> dict:
@@ -42,18 +40,11 @@ def test_tap_py_calls_match_tap_stack_signature():
 
 
 def test_stack_is_named_from_the_suffix(stack):
-    assert stack.node.id == "TapStackpr4242"
+    assert stack.node.id == EXPECTED["stack"]
 
 
 def test_backend_is_configured_from_the_environment(stack_json):
-    expected = {
-        "bucket": TEST_ENV["TERRAFORM_STATE_BUCKET"],
-        "key": "pr4242/TapStackpr4242.tfstate",
-        "region": TEST_ENV["TERRAFORM_STATE_BUCKET_REGION"],
-        "encrypt": True,
-        "use_lockfile": True,
-    }
-    assert stack_json["terraform"]["backend"] == {"s3": expected}
+    assert stack_json["terraform"]["backend"] == {EXPECTED["backend"]: EXPECTED["backend_config"]}
 
 
 def template_providers(stack_json) -> list[dict]:
@@ -79,7 +70,7 @@ def test_one_provider_per_region(stack_json):
 def test_required_provider_constraint_matches_cdktf_json(stack_json):
     cdktf_json = json.loads((ROOT / "cdktf.json").read_text(encoding="utf-8"))
     constraint = stack_json["terraform"]["required_providers"]["aws"]["version"]
-    assert constraint == "~> 6.0"
+    assert constraint == EXPECTED["aws_provider_constraint"]
     aws = [p for p in cdktf_json["terraformProviders"] if p.split("@")[0].endswith("aws")]
     assert aws == [f"aws@{constraint}"]
 
@@ -98,16 +89,16 @@ def test_defaults_apply_when_the_pipeline_sets_nothing():
     for environ in ({}, {name: "" for name in TEST_ENV}):
         stack_json = synth(environ)
         tags = stack_json["provider"]["aws"][0]["default_tags"][0]["tags"]
-        assert tags["Environment"] == "dev"
-        assert stack_json["terraform"]["backend"]["s3"]["bucket"] == "iac-rlhf-tf-states"
+        assert tags["Environment"] == DEFAULTS["tags"]["Environment"]
+        assert stack_json["terraform"]["backend"] == {DEFAULTS["backend"]: DEFAULTS["backend_config"]}
 
 
 def test_secondary_regions_get_aliased_providers(monkeypatch):
     # Keep the project's own regions: resources may use stack.providers["<region>"].
-    monkeypatch.setattr(tap, "SECONDARY_REGIONS", (*tap.SECONDARY_REGIONS, "ca-central-1"))
+    monkeypatch.setattr(tap, "SECONDARY_REGIONS", (*tap.SECONDARY_REGIONS, SPARE_REGION))
     providers = synth(TEST_ENV)["provider"]["aws"]
-    extra = [p for p in providers if p.get("alias") == "ca_central_1"]
-    assert len(extra) == 1 and extra[0]["region"] == "ca-central-1"
+    extra = [p for p in providers if p.get("alias") == SPARE_REGION.replace("-", "_")]
+    assert len(extra) == 1 and extra[0]["region"] == SPARE_REGION
     assert extra[0]["default_tags"] == [{"tags": EXPECTED_TAGS}]
 
 
@@ -135,4 +126,4 @@ def test_a_bad_suffix_is_refused():
 
 
 def test_names_carry_the_suffix(stack):
-    assert stack.name("orders") == "orders-pr4242"
+    assert stack.name("orders") == f"orders-{TEST_ENV['ENVIRONMENT_SUFFIX']}"

