@@ -89,6 +89,8 @@ def clean_env(**extra: str) -> dict[str, str]:
     """os.environ without the pipeline's variables, plus `extra`."""
     env = {k: v for k, v in os.environ.items() if k not in PIPELINE_VARIABLES and not k.startswith("PYTEST_")}
     env.pop("COV_CORE_SOURCE", None)
+    # Set in this process when a test imports taptools.toolchain (the guardrail tests do): never inherited.
+    env.pop("JSII_NODE", None)
     env.update(extra)
     return env
 

@@ -93,7 +93,10 @@ def test_copier_in_the_clone_records_a_release_once_the_tags_are_back(clone, tmp
 def commit_release(clone: Path, version: str, migration: str | None = None) -> None:
     """Commit a CHANGELOG heading for `version`, and optionally point the 0.2.0 migration at another version."""
     changelog = clone / "CHANGELOG.md"
-    text = changelog.read_text(encoding="utf-8")
+    # A version still being prepared (its migrations already in copier.yml) is released along, as a real
+    # release above it would have to be.
+    text = re.sub(r"^(## +\S+) \(unreleased\)$", r"\1 (2026-12-01)", changelog.read_text(encoding="utf-8"),
+                  flags=re.M)
     first = re.search(r"^## ", text, re.M).start()
     changelog.write_text(text[:first] + f"## {version} (2026-12-01)\n\n### Changed\n- nothing\n\n" + text[first:],
                          encoding="utf-8")
