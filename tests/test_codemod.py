@@ -1,7 +1,6 @@
 """hooks/codemod.py: module renames in real user code with real libcst, and a real cdktf project moved to cdktn."""
 from __future__ import annotations
 
-import ast
 import importlib.util
 import io
 import json
@@ -13,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import PYTHON, ROOT, run, run_unit_tests
-from tapctl import stackdiff
+from helpers import PYTHON, ROOT, run
 
 FIXTURES = ROOT / "tests" / "fixtures" / "codemod"
 CDKTN = {"cdktf": "cdktn", "cdktf_cdktf_provider_aws": "cdktn_provider_aws"}
@@ -160,82 +158,5 @@ def test_without_libcst_it_says_how_to_install_it(tmp_path):
     assert f"{bare} -m pip install libcst" in done.stderr
 
 
-def _synth_all(project: Path, outdir: Path) -> dict[str, dict]:
-    done = run([PYTHON, "tap.py"], project, CDKTF_OUTDIR=str(outdir))
-    assert done.returncode == 0, done.stdout + done.stderr
-    return {p.parent.name: json.loads(p.read_text()) for p in outdir.glob("stacks/*/cdk.tf.json")}
-
-
-def _imported_modules(project: Path) -> set[str]:
-    found = set()
-    for path in project.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_bytes())):
-            if isinstance(node, ast.Import):
-                found |= {alias.name.split(".")[0] for alias in node.names}
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                found.add(node.module.split(".")[0])
-    return found
-
-
-def _with_user_code(project: Path) -> Path:
-    """The rendered project with the fixture's user code: resources referencing each other, a module, tests."""
-    for name in ("resources.py", "naming.py"):
-        shutil.copy(FIXTURES / "project" / "lib" / name, project / "lib" / name)
-    (project / "tests" / "unit" / "test_resources.py").unlink()  # it tests the example bucket, now gone
-    shutil.copy(FIXTURES / "project" / "tests" / "unit" / "test_resources_extra.py", project / "tests" / "unit")
-    return project
-
-
-def _fix_reported_strings(changes) -> None:
-    """What the user does with the warnings: put each suggested module path in place of the reported string."""
-    for change in changes:
-        lines = change.path.read_text(encoding="utf-8").splitlines(keepends=True)
-        for mention in change.mentions:
-            old = lines[mention.line - 1]
-            lines[mention.line - 1] = old.replace(repr(mention.text).replace("'", '"'), f'"{mention.suggestion}"')
-            assert lines[mention.line - 1] != old, old
-        change.path.write_text("".join(lines), encoding="utf-8")
-
-
-def _answer_cdktn(project: Path) -> None:
-    """The data half of the move: template code that picks its framework at run time reads framework.json.
-    Left at cdktf, the guardrails Aspect goes on cdktf's Aspects, which a cdktn synth never runs: no error, no
-    guardrails. (The real move re-renders this file from the answer; the codemod only does Python names.)"""
-    data_file = project / "taptools" / "framework.json"
-    if data_file.is_file():
-        data = json.loads(data_file.read_text(encoding="utf-8"))
-        data_file.write_text(json.dumps({**data, "framework": "cdktn"}, indent=2) + "\n", encoding="utf-8")
-
-
-def test_a_rendered_cdktf_project_with_user_code_synthesizes_the_same_resources_with_cdktn(rendered, tmp_path):
-    project = _with_user_code(Path(shutil.copytree(rendered("default"), tmp_path / "project")))
-    before = _synth_all(project, tmp_path / "before")
-    assert {"cdktf", "cdktf_cdktf_provider_aws"} <= _imported_modules(project)
-
-    changes = codemod.plan([project], CDKTN)
-    codemod.apply(changes)
-    _answer_cdktn(project)
-    assert not {"cdktf", "cdktf_cdktf_provider_aws"} & _imported_modules(project)
-    after = _synth_all(project, tmp_path / "after")
-
-    # It really is cdktn that synthesized (both frameworks are installed side by side).
-    assert {doc["//"]["metadata"]["version"] for doc in before.values()} == {"0.21.0"}
-    assert {doc["//"]["metadata"]["version"] for doc in after.values()} == {"0.24.0"}
-    (stack,) = before.values()
-    assert len(stack["resource"]["aws_s3_bucket"]) == 2 and "aws_iam_role_policy" in stack["resource"]
-    differences = stackdiff.diff(before, after)
-    # cdktn writes the provider's full source address; Terraform reads "aws" as hashicorp/aws: the same provider.
-    assert [(d.category, d.where) for d in differences] == [("required-providers", "terraform.required_providers")]
-    (difference,) = differences
-    assert difference.before["aws"] == {"source": "aws", "version": "~> 6.0"}
-    assert difference.after["aws"] == {"source": "hashicorp/aws", "version": "~> 6.0"}
-    # The backend keeps use_lockfile (the override works with cdktn as with cdktf).
-    (stack,) = after.values()
-    assert stack["terraform"]["backend"]["s3"]["use_lockfile"] is True
-
-    # The mock.patch("cdktf.App.synth") string was reported, not changed; with it fixed the user's tests pass.
-    reported = {(c.path.name, m.text) for c in changes for m in c.mentions}
-    assert ("test_resources_extra.py", "cdktf.App.synth") in reported
-    _fix_reported_strings([c for c in changes if c.path.name == "test_resources_extra.py"])
-    tests = run_unit_tests(project)
-    assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-3000:]
+# The real move of a rendered project with this user code (codemod, cdktf and cdktn synths, the diff, the
+# user's tests) is tests/test_framework_move.py: it runs the codemod through copier update as users do.
