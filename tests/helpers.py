@@ -33,22 +33,15 @@ SCENARIOS: dict[str, dict] = {
         "team": "platform",
         "author": "jane",
     },
-    "no-locking-custom-key": {
+    # One render for what used to be two (suite time): no locking with a custom bucket and key, and one extra
+    # region with a range constraint, Python 3.12 and metadata answers. Lockfile is default's, dynamodb's below.
+    "no-locking-custom-key-extra-region": {
         "project_name": "payments-api",
         "state_bucket": "my-org-tf-states",
         "state_bucket_region": "eu-central-1",
         "state_key_pattern": "tap/{environment_suffix}/{stack_id}/terraform.tfstate",
         "s3_locking": "none",
         "include_integration_tests": False,
-    },
-    "local-backend": {
-        "project_name": "offline-lab",
-        "backend": "local",
-        "aws_region": "ap-southeast-2",
-        "include_integration_tests": False,
-    },
-    "lockfile-one-extra-region": {
-        "project_name": "edge-cache",
         "environment_suffix": "pr7312",
         "extra_regions": ["us-west-2"],
         "aws_provider_constraint": ">= 6.0, < 7.0",
@@ -56,6 +49,12 @@ SCENARIOS: dict[str, dict] = {
         "complexity": "expert",
         "aws_services": ["S3", "CloudFront"],
         "subject_labels": ["caching"],
+    },
+    "local-backend": {
+        "project_name": "offline-lab",
+        "backend": "local",
+        "aws_region": "ap-southeast-2",
+        "include_integration_tests": False,
     },
     # CDK Terrain (issue 14): S3 with the lock file (native use_lockfile), multi-region, local backend.
     "cdktn-lockfile": {
