@@ -101,12 +101,12 @@ def run(cmd: list[str], cwd: Path, timeout: int = 600, **env: str) -> subprocess
     )
 
 
-def run_unit_tests(project: Path, *extra: str) -> subprocess.CompletedProcess:
+def run_unit_tests(project: Path, *extra: str, **env: str) -> subprocess.CompletedProcess:
     """The generated project's own unit-test command (its Pipfile's `test` script)."""
     return run(
         [PYTHON, "-m", "pytest", "tests/unit", "--cov=lib", "--cov-branch", "--cov-report=term-missing",
          "--cov-fail-under=90", "-q", "-p", "no:cacheprovider", "-p", "no:copie", *extra],
-        project,
+        project, **env,
     )
 
 

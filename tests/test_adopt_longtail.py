@@ -18,12 +18,14 @@ import longtail
 FIRST_OF_EACH_CLASS = {}
 for _fixture in longtail.cases():
     FIRST_OF_EACH_CLASS.setdefault(json.loads((_fixture / "case.json").read_text(encoding="utf-8"))["class"], _fixture)
-# Classes whose adopt path another class here already runs end to end (each case costs ~15 s of CPU, and the
+# Classes whose adopt path another test already runs end to end (each case costs ~15 s of CPU, and the
 # suite must stay under 6 minutes): the region is read off the synthesized JSON however the repo spells it
-# (region-file runs that path), and moving TapStack's code (f-strings with self, **kwargs blocks, names bound
-# late) is the transplant that stray-caller and test-patches run, with each shape unit-tested in
-# tests/test_transplant.py. `python3 run.py bench longtail` runs every fixture of every class.
-BENCH_ONLY = {"region-default-arg", "region-in-stack", "fstring-self", "kwargs-block", "late-name"}
+# (the hand-made shapes of tests/test_adopt.py and extra-providers here run that path); moving TapStack's code
+# (f-strings with self, **kwargs blocks, names bound late) is the transplant that stray-caller and test-patches
+# run, with each shape unit-tested in tests/test_transplant.py; an empty suffix is TapStack's (checked by the
+# generated tests). `python3 run.py bench longtail` runs every fixture of every class.
+BENCH_ONLY = {"region-default-arg", "region-file", "region-in-stack", "fstring-self", "kwargs-block", "late-name",
+              "empty-suffix"}
 IN_SUITE = {name: path for name, path in FIRST_OF_EACH_CLASS.items() if name not in BENCH_ONLY}
 
 

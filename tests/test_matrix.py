@@ -71,10 +71,13 @@ def test_synth_has_the_answered_backend_regions_and_list_shaped_tags(rendered, s
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
-def test_generated_unit_tests_pass_with_coverage(rendered, scenario):
-    done = run_unit_tests(rendered(scenario))
+def test_generated_unit_tests_pass_with_coverage_and_leave_nothing_in_tmpdir(rendered, scenario, tmp_path):
+    done = run_unit_tests(rendered(scenario), TMPDIR=str(tmp_path))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Required test coverage of 90% reached" in done.stdout
+    # Testing.app() outdirs (cdktf.outdir.*) must not pile up; pytest's own pytest-of-<user> is not ours.
+    left = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("pytest-of-"))
+    assert not left, f"the generated tests left {left} in $TMPDIR (cdktf.outdir.* from Testing.app())"
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)

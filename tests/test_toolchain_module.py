@@ -68,7 +68,7 @@ def test_the_provider_is_imported_lazily_and_submodules_load_on_access():
         pytest.skip("TAP_EAGER_PROVIDER_IMPORT is set: the eager import is in use")
     assert aws.s3_bucket_policy.S3BucketPolicy.__name__ == "S3BucketPolicy"
     with pytest.raises(AttributeError):
-        _ = aws.no_such_resource  # pylint: disable=no-member  # the missing submodule under test
+        _ = aws.no_such_resource  # the missing submodule under test
 
 
 def test_lazy_package_imports_a_submodule_only_when_asked(tmp_path, load):
