@@ -21,11 +21,13 @@ for _fixture in longtail.cases():
 # Classes whose adopt path another test already runs end to end (each case costs ~15 s of CPU, and the
 # suite must stay under 6 minutes): the region is read off the synthesized JSON however the repo spells it
 # (the hand-made shapes of tests/test_adopt.py and extra-providers here run that path); moving TapStack's code
-# (f-strings with self, **kwargs blocks, names bound late) is the transplant that stray-caller and test-patches
-# run, with each shape unit-tested in tests/test_transplant.py; an empty suffix is TapStack's (checked by the
-# generated tests). `python3 run.py bench longtail` runs every fixture of every class.
+# (f-strings with self, **kwargs blocks, names bound late, other callers) is the transplant test-patches
+# runs, with each shape unit-tested in tests/test_transplant.py (rewrite_callers for stray callers too); an
+# empty suffix is TapStack's (checked by the generated tests); a refusal that names what to accept is
+# state-and-name's and constraint-5's, and tags read off the JSON are tests/test_adopt.py's default-tags shapes.
+# `python3 run.py bench longtail` runs every fixture of every class.
 BENCH_ONLY = {"region-default-arg", "region-file", "region-in-stack", "fstring-self", "kwargs-block", "late-name",
-              "empty-suffix"}
+              "empty-suffix", "stray-caller", "own-tags"}
 IN_SUITE = {name: path for name, path in FIRST_OF_EACH_CLASS.items() if name not in BENCH_ONLY}
 
 
