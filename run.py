@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 REQUIREMENTS = ROOT / "requirements.txt"
 STAMP = VENV / ".requirements.sha256"
+ANSWERS_FILE = "lib/.copier-answers.yml"  # copier.yml _answers_file (tapkit/conventions.json "answers_file")
 
 # `copier` for new and update, run in the venv. A refused answer: copier raises a ValueError (some 40
 # lines of traceback for --data); show the question, the value and the reason instead. At the prompt,
@@ -135,6 +136,15 @@ def resolve_paths(job: str, args: list[str]) -> list[str]:
     return resolved
 
 
+def answers_file_option(args: list[str]) -> list[str]:
+    """`-a lib/.copier-answers.yml` for an update of a task that keeps its answers there (0.5.0 and later), unless
+    the user names an answers file: copier looks for .copier-answers.yml at the root unless told otherwise."""
+    if any(arg in {"-a", "--answers-file"} or arg.startswith("--answers-file=") for arg in args):
+        return []
+    destinations = [arg for arg in args if not arg.startswith("-")] or ["."]
+    return ["-a", ANSWERS_FILE] if (Path(destinations[-1]) / ANSWERS_FILE).is_file() else []
+
+
 def main(argv: list[str]) -> int:
     """Dispatch one job."""
     if not argv or argv[0] in {"-h", "--help", "help"}:
@@ -147,22 +157,23 @@ def main(argv: list[str]) -> int:
         "new": lambda py: [str(py), "-c", COPIER, "copy", "--trust",
                            *([] if any(a.startswith(("--vcs-ref", "-r")) for a in rest) else ["--vcs-ref=HEAD"]),
                            str(ROOT), *rest],
-        "update": lambda py: [str(py), "-c", COPIER, "update", "--trust", *rest],
+        "update": lambda py: [str(py), "-c", COPIER, "update", "--trust", *answers_file_option(rest), *rest],
         "test": lambda py: [str(py), "-m", "pytest", *rest],
         "bench": lambda py: [str(py), str(ROOT / "bench" / "run.py"), *rest],
-        "adopt": lambda py: [str(py), str(ROOT / "tapctl"), "adopt", *rest],
-        "rollout": lambda py: [str(py), str(ROOT / "tapctl"), "rollout", *rest],
-        "release": lambda py: [str(py), "-m", "tapctl.releases", "release", *rest],
+        "adopt": lambda py: [str(py), "-m", "tapkit.fleet", "adopt", *rest],
+        "rollout": lambda py: [str(py), "-m", "tapkit.fleet", "rollout", *rest],
+        "release": lambda py: [str(py), "-m", "tapkit.fleet.releases", "release", *rest],
     }
     if job not in jobs:
         print(f"run.py: unknown job {job!r}; one of: {', '.join(jobs)}\n{__doc__}", file=sys.stderr)
         return 2
     python = ensure_venv()
     # copier, adopt and rollout find releases by tag; a clone of the branch alone has none.
-    subprocess.run([str(python), "-m", "tapctl.releases"], cwd=ROOT, check=False)
-    # release runs `python -m tapctl.releases`, importable from this checkout only; it takes a version, no path.
+    subprocess.run([str(python), "-m", "tapkit.fleet.releases"], cwd=ROOT, check=False)
     cwd = ROOT if job in {"test", "bench", "release"} else Path.cwd()
-    return subprocess.run(jobs[job](python), cwd=cwd, check=False).returncode
+    # The template's own package (tapkit) is importable from this checkout: put it on the path of every job.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    return subprocess.run(jobs[job](python), cwd=cwd, env=env, check=False).returncode
 
 
 if __name__ == "__main__":

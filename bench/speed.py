@@ -28,8 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 # tapctl puts template/ on sys.path, so taptools.conventions is the one generated repos get.
-import tapctl  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
-from taptools import conventions  # noqa: E402  pylint: disable=wrong-import-position,wrong-import-order
+from tapkit import conventions  # noqa: E402  pylint: disable=wrong-import-position,wrong-import-order
 PYTHON = sys.executable
 MODES = {
     "stock": {"TAP_EAGER_PROVIDER_IMPORT": "1", "TAP_SYSTEM_NODE": "1"},

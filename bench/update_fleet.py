@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tapctl import rollout, sandbox  # noqa: E402  pylint: disable=wrong-import-position
+from tapkit.fleet import rollout, sandbox  # noqa: E402  pylint: disable=wrong-import-position
 
 MODES = ("no-synth", "synth", "synth-once")
 

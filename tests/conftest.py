@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from helpers import ROOT, SCENARIOS
-from tapctl import releases
+from tapkit.fleet import releases
 
 # A render (copy + the hook's synth) takes 8-15 s; a worker waiting for another's is idle that long at most.
 RENDER_WAIT_SECONDS = 900

@@ -15,7 +15,7 @@ PYTHON = sys.executable
 # The template's own modules, as generated repos import them (taptools.conventions).
 if str(ROOT / "template") not in sys.path:
     sys.path.insert(0, str(ROOT / "template"))
-from taptools import conventions  # noqa: E402  pylint: disable=wrong-import-position
+from tapkit import conventions  # noqa: E402  pylint: disable=wrong-import-position
 
 # Answer sets the matrix renders. Together they cover: backend s3/local, each
 # S3 locking mode, one and several regions, integration tests on and off,

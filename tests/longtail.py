@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 # tests/ is on the path (pytest's rootdir, or bench/longtail.py); ROOT, for tapctl, is put there above.
 # pylint: disable=wrong-import-position
 from helpers import clean_env  # noqa: E402
-from tapctl import adopt, gitutil, sandbox  # noqa: E402
+from tapkit.fleet import adopt, gitutil, sandbox  # noqa: E402
 # pylint: enable=wrong-import-position
 
 FIXTURES = ROOT / "tests" / "fixtures" / "longtail" / "adopt"

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from helpers import PYTHON, ROOT, answers, clean_env
-from tapctl import adopt, gitutil, handmade, sandbox, template, transplant
+from tapkit.fleet import adopt, gitutil, handmade, sandbox, template, transplant
 
 HANDMADE = ROOT / "tests" / "fixtures" / "handmade"
 SHAPES = sorted(p.name for p in HANDMADE.iterdir() if p.is_dir())

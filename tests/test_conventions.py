@@ -217,7 +217,7 @@ def test_extra_tags_same_verdict(jinja, tags):
 
 def test_constraints_admit_only_what_the_validator_accepts():
     """taptools.constraints parses with the validator's grammar: whatever it refuses, admits() never admits."""
-    from taptools import constraints  # pylint: disable=import-outside-toplevel
+    from tapkit import constraints  # pylint: disable=import-outside-toplevel
 
     for value in [c for macro, _check, values in RULE_CASES if macro == "tf_constraint" for c in values]:
         if not isinstance(value, str):
@@ -240,7 +240,7 @@ def test_the_rendered_tapstack_judges_the_suffix_with_the_conventions_module(tmp
 
 def test_the_guardrail_judges_bucket_names_as_the_questionnaire_does(jinja):
     """TAP333 once accepted amzn-s3-demo-* and *--table-s3, which the questionnaire refused."""
-    from taptools.guardrails import s3_bucket_name_problem  # pylint: disable=import-outside-toplevel
+    from tapkit.checks.guardrails import s3_bucket_name_problem  # pylint: disable=import-outside-toplevel
 
     names = [v for macro, _check, values in RULE_CASES if macro == "s3_bucket" for v in values if isinstance(v, str)]
     verdicts = [(name, s3_bucket_name_problem(name) is None, not _validator(jinja, "s3_bucket", name))
@@ -249,7 +249,7 @@ def test_the_guardrail_judges_bucket_names_as_the_questionnaire_does(jinja):
 
 
 def test_the_guardrail_judges_table_names_as_the_questionnaire_does():
-    from taptools.guardrails.rules import naming  # pylint: disable=import-outside-toplevel
+    from tapkit.checks.guardrails.rules import naming  # pylint: disable=import-outside-toplevel
 
     rule = next((longest, pattern) for rtype, _attr, longest, pattern in naming.NAME_RULES
                 if rtype == "aws_dynamodb_table")

@@ -22,8 +22,8 @@ from helpers import PYTHON, ROOT, SCENARIOS, run
 sys.path.insert(0, str(ROOT / "template"))
 # template/taptools is not installed: imported from the path put on sys.path above.
 # pylint: disable=wrong-import-position
-from taptools import doctor  # noqa: E402
-from taptools.provider_api import ApiIndex, parse_module  # noqa: E402
+from tapkit.checks import doctor  # noqa: E402
+from tapkit.checks.provider_api import ApiIndex, parse_module  # noqa: E402
 # pylint: enable=wrong-import-position
 
 SEEDS = ROOT / "tests" / "fixtures" / "seeds"

@@ -28,8 +28,8 @@ from helpers import PYTHON, ROOT, run
 sys.path.insert(0, str(ROOT / "template"))
 # template/taptools is not installed: imported from the path put on sys.path above.
 # pylint: disable=wrong-import-position
-from taptools import doctor  # noqa: E402
-from taptools.provider_api import ApiIndex, parse_module  # noqa: E402
+from tapkit.checks import doctor  # noqa: E402
+from tapkit.checks.provider_api import ApiIndex, parse_module  # noqa: E402
 # pylint: enable=wrong-import-position
 
 FIXTURES = ROOT / "tests" / "fixtures" / "longtail" / "doctor"
@@ -47,7 +47,7 @@ root = os.path.dirname(base)
 # jsii's Node process reads CDKTF_OUTDIR once, when it starts: every app writes here, then it moves.
 shared = os.environ["CDKTF_OUTDIR"] = os.path.join(root, "_synth_out")
 sys.path.insert(0, base)
-import taptools.toolchain  # bundled Node, lazy provider import: once, as the rendered project would
+import tapkit.checks.lazy_provider  # bundled Node, lazy provider import: once, as the rendered project would
 taptools.toolchain.install()
 sys.path.remove(base)
 # The JSON is the proof: write it even where a guardrail refuses the stack (a dropped route is TAP347).

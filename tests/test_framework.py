@@ -19,7 +19,8 @@ import pytest
 from copier._main import Worker  # its jinja_env is the one copier renders validators with
 
 from helpers import PYTHON, ROOT, copy_template, run
-from taptools import constraints, conventions, framework, provider_api, toolchain
+from tapkit import constraints, conventions, framework
+from tapkit.checks import provider_api, lazy_provider as toolchain
 
 NAMES = {name for fw in conventions.FRAMEWORKS.values()
          for name in (fw["module"], fw["provider_module"], fw["package"], fw["provider_package"])}
@@ -171,7 +172,7 @@ def test_guardrails_refuse_a_stack_of_the_other_framework():
     """In the template's checkout (no framework.json) the framework is cdktf: a cdktn stack is refused, by name."""
     import cdktn  # pylint: disable=import-outside-toplevel
 
-    from taptools import guardrails  # pylint: disable=import-outside-toplevel
+    from tapkit.checks import guardrails  # pylint: disable=import-outside-toplevel
 
     stack = cdktn.TerraformStack(cdktn.Testing.app(), "Other")
     with pytest.raises(TypeError, match=r"got a cdktn\..*TerraformStack, not a cdktf.TerraformStack: "

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from helpers import ROOT, answers, clean_env, run, run_unit_tests
-from tapctl import adopt, gitutil, sandbox
+from tapkit.fleet import adopt, gitutil, sandbox
 
 FIXTURES = ROOT / "tests" / "fixtures" / "codemod" / "project"
 VERSION = "0.4.0"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import yaml
 
-from hooks.migrations import framework_pins
+from tapkit.lifecycle.migrations import framework_pins
 
 ANSWERS = "# header\n_commit: 0.4.0\naws_provider_package_version: 21.22.1\ncdktf_package_version: 0.21.0\n" \
           "framework: cdktf\nproject_name: orders\n"

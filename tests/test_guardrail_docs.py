@@ -10,9 +10,8 @@ import os
 
 # tapctl first: importing it puts template/ on sys.path, so taptools is the one generated repos get.
 # pylint: disable=unused-import,wrong-import-order
-import tapctl  # noqa: F401
 from helpers import ROOT
-from taptools.guardrails import core
+from tapkit.checks.guardrails import core
 # pylint: enable=unused-import,wrong-import-order
 
 DOC = ROOT / "docs" / "guardrails.md"

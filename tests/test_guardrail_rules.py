@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pytest
 
-import tapctl  # puts template/ on sys.path: the taptools generated repos get
-from taptools import guardrails  # first: it installs the bundled Node and lazy provider import before cdktf loads
+from tapkit.checks import guardrails  # first: it installs the bundled Node and lazy provider import before cdktf loads
 
 from cdktf import App, AssetType, TerraformAsset, TerraformResourceLifecycle, TerraformStack, Testing
 from cdktf_cdktf_provider_aws.api_gateway_deployment import ApiGatewayDeployment

@@ -39,7 +39,7 @@ def write_case_resources(project, title: str, prefix: str, names, extra: str = "
     (project / "lib" / "resources.py").write_text(f'''"""{title}, one construct each."""
 from constructs import Construct
 
-from taptools import guardrails  # noqa: F401  (used by `extra`)
+from tapkit.checks import guardrails  # noqa: F401  (used by `extra`)
 {imports}
 
 

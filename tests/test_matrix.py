@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from helpers import SCENARIOS, answers, run_unit_tests, synth
-from taptools import conventions
+from tapkit import conventions
 
 PARSERS = {
     ".json": json.loads,

@@ -14,8 +14,8 @@ import yaml
 from copier import run_copy
 
 from helpers import ROOT, answers
-from hooks.migrations import rename_answer
-from tapctl import sandbox, template
+from tapkit.lifecycle.migrations import rename_answer
+from tapkit.fleet import sandbox, template
 
 ANSWERS = "# header\n_commit: 0.1.0\naws_services:\n- S3\n- EC2\ncdktf_version: 0.20.0\ncomplexity: medium\n"
 

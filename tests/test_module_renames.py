@@ -15,8 +15,8 @@ import tarfile
 import pytest
 
 from helpers import ROOT, answers
-from hooks.migrations import rename_modules
-from tapctl import sandbox
+from tapkit.lifecycle.migrations import rename_modules
+from tapkit.fleet import sandbox
 
 # An adopted repo's resources: adopt writes settings that suppress a guardrail through lib.guardrails.
 RESOURCES = '''"""Logs bucket; its name was deployed without the suffix, so the naming warning is accepted."""

@@ -15,7 +15,7 @@ import pytest
 
 from helpers import PYTHON, ROOT, answers, run
 from tagless import git, tagless_clone
-from tapctl import releases
+from tapkit.fleet import releases
 
 RUN_PY = ROOT / "run.py"
 

@@ -26,7 +26,7 @@ from packaging.requirements import Requirement
 from helpers import ROOT, clean_env, copy_template
 
 sys.path.insert(0, str(ROOT / "hooks"))
-import toolchain_env  # noqa: E402  pylint: disable=wrong-import-position
+from tapkit import toolchain as toolchain_env  # noqa: E402  pylint: disable=wrong-import-position
 
 UNREACHABLE = "http://127.0.0.1:9/"  # the discard port: nothing listens, the connection is refused at once
 

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from helpers import ROOT, answers
-from tapctl import gitutil, rollout, sandbox
+from tapkit.fleet import gitutil, rollout, sandbox
 
 HAND_BUILT_TEST = (
     "from lib.tap_stack import TapStack\n\n\ndef test_it():\n"

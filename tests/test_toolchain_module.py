@@ -13,8 +13,7 @@ import pytest
 
 # tapctl first: importing it puts template/ on sys.path, so taptools is the one generated repos get.
 # pylint: disable=unused-import,wrong-import-order
-import tapctl  # noqa: F401
-from taptools import toolchain
+from tapkit.checks import lazy_provider as toolchain
 # pylint: enable=unused-import,wrong-import-order
 
 toolchain.install()  # as a generated project's lib/__init__.py does, before anything imports the provider

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tapctl import handmade, transplant
+from tapkit.fleet import handmade, transplant
 
 TAP_PY = '''\
 import os

@@ -13,7 +13,7 @@ import os
 import pytest
 
 from helpers import answers, run_unit_tests, synth
-from tapctl import sandbox
+from tapkit.fleet import sandbox
 
 # The user's work: resources, a module of their own, unit and integration tests.
 USER_FILES = {

@@ -5,7 +5,7 @@ import pytest
 from copier import run_copy
 
 from helpers import ROOT, copy_template, run
-from tapctl import gitutil, sandbox
+from tapkit.fleet import gitutil, sandbox
 
 # (question, bad answer, a fragment of the reason, answers it depends on): every message of every validator.
 REFUSED = [

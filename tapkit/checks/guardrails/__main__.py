@@ -1,0 +1,4 @@
+"""`python -m taptools.guardrails`: print every rule (id, severity, title)."""
+from .core import main
+
+main()

@@ -1,0 +1,211 @@
+"""What a repo deploys: its synthesized JSON under the pipeline's variables, and the answers it implies.
+
+adopt reads the answers that decide deployed infrastructure (region, backend,
+state key, tags, provider settings) from the repo's own synthesized JSON, not
+only from its source: the JSON is what Terraform gets, however the code
+computed it (a signature default, lib/AWS_REGION, a helper, a constant).
+
+The synth runs with the pipeline's per-deploy variables set to probe values
+(PROBE) and the rest unset, as a deploy from the pipeline would: the probe
+suffix and stack name are then recognisable in the state key, and each
+variable-derived tag in the provider's default tags.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from tapkit import conventions
+from tapkit.fleet import template
+
+SYNTH_TIMEOUT = 600
+# Unset for every synth adopt runs, so nothing from the caller's shell leaks in.
+PIPELINE_VARIABLES = conventions.PIPELINE_VARIABLES
+SUFFIX_VARIABLE = conventions.STACK_VARIABLES["environment_suffix"]
+# The per-deploy values the pipeline always sets. Region and state bucket stay unset: each repo's own default.
+PROBE = {SUFFIX_VARIABLE: "pr4719", **conventions.TAG_PROBES}
+# The template's variable-derived tags: tag key -> variable.
+PIPELINE_TAGS = conventions.PIPELINE_TAGS
+TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|^\d{10}(\.\d+)?$")
+# Provider arguments the template's TapStack sets itself.
+TEMPLATE_PROVIDER_KEYS = {"region", "default_tags", "alias"}
+# The synth runner: bundled Node and lazy provider import first, as a generated project does, then tap.py.
+SYNTH_RUNNER = Path(__file__).resolve().parent / "programs" / "synth_runner.py"
+
+
+class SynthFailed(Exception):
+    """`python tap.py` failed; .output holds what it printed."""
+
+    def __init__(self, summary: str, output: str):
+        super().__init__(summary)
+        self.output = output
+
+
+def synthesize(project: Path, outdir: Path, *flags: str) -> dict[str, dict]:
+    """{stack name: cdk.tf.json} from `python tap.py` under the probe environment; raises SynthFailed."""
+    env = {k: v for k, v in os.environ.items() if k not in PIPELINE_VARIABLES}
+    env.update(PROBE, CDKTF_OUTDIR=str(outdir), PYTHONDONTWRITEBYTECODE="1")
+    context = cdktf_context(project)
+    if context:  # what `cdktf synth` hands the app (feature flags such as excludeStackIdFromLogicalIds)
+        env["CDKTF_CONTEXT_JSON"] = json.dumps(context)
+    try:
+        done = subprocess.run([sys.executable, str(SYNTH_RUNNER), str(template.TOOLCHAIN), *flags], cwd=project,
+                              env=env, capture_output=True, text=True, timeout=SYNTH_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired as error:
+        raise SynthFailed(f"python tap.py did not finish in {SYNTH_TIMEOUT}s", "") from error
+    if done.returncode != 0:
+        output = (done.stderr or "") + (done.stdout or "")
+        lines = [line for line in (done.stderr or done.stdout).strip().splitlines() if line.strip()]
+        raise SynthFailed(lines[-1] if lines else f"exit status {done.returncode}", output)
+    docs = {path.parent.name: json.loads(path.read_text(encoding="utf-8"))
+            for path in sorted(outdir.glob("stacks/*/cdk.tf.json"))}
+    for doc in docs.values():
+        # cdktf's implicit local backend writes an absolute path into the project; relative is the same file.
+        local = ((doc.get("terraform") or {}).get("backend") or {}).get("local") or {}
+        path = local.get("path")
+        if isinstance(path, str) and Path(path).is_absolute() and Path(path).is_relative_to(project.resolve()):
+            local["path"] = Path(path).relative_to(project.resolve()).as_posix()
+    return docs
+
+
+def cdktf_context(project: Path) -> dict:
+    """cdktf.json's context, as the cdktf CLI passes it to the app; {} when there is none."""
+    try:
+        config = json.loads((project / "cdktf.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    context = config.get("context") if isinstance(config, dict) else None
+    return context if isinstance(context, dict) else {}
+
+
+def addresses(docs: dict[str, dict]) -> set[str]:
+    """Resource, data source and output addresses of a synth."""
+    found = set()
+    for doc in docs.values():
+        for rtype, items in (doc.get("resource") or {}).items():
+            found.update(f"{rtype}.{name}" for name in items)
+        for dtype, items in (doc.get("data") or {}).items():
+            found.update(f"data.{dtype}.{name}" for name in items)
+        found.update(f"output.{name}" for name in doc.get("output") or {})
+    return found
+
+
+def default_provider(doc: dict) -> dict | None:
+    """The AWS provider block without alias (the template's TapStack makes exactly one)."""
+    blocks = (doc.get("provider") or {}).get("aws") or []
+    return next((b for b in blocks if not b.get("alias")), None)
+
+
+ENV_DEFAULT = re.compile(r"""(?:getenv|environ\.get)\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']\s*,\s*["']([^"'\n]*)["']""")
+KNOWN_VARIABLES = set(PIPELINE_VARIABLES)
+
+
+def variable_defaults(repo: Path) -> set[tuple[str, str]]:
+    """(variable, default) of every os.getenv / os.environ.get with a string default in tap.py and lib/, except
+    the pipeline's own variables (the template reads those)."""
+    found = set()
+    for path in [repo / "tap.py", *sorted((repo / "lib").rglob("*.py"))]:
+        if path.is_file():
+            found.update(ENV_DEFAULT.findall(path.read_text(encoding="utf-8", errors="replace")))
+    return {(name, default) for name, default in found if name not in KNOWN_VARIABLES}
+
+
+def guardrail_findings(output: str) -> list[tuple[str, str]]:
+    """(construct path, rule id) of each guardrail error a refused synth printed."""
+    return sorted(set(re.findall(r"\[([^\]\s]+)\] (TAP3\d\d) ", output)))
+
+
+class Inferred:
+    """Answers read off the repo's synthesized JSON, and what the template must set on top to match it."""
+
+    def __init__(self, docs: dict[str, dict]):
+        self.answers: dict[str, object] = {}
+        self.sources: dict[str, str] = {}
+        self.notes: list[str] = []
+        self.provider_overrides: dict[str, object] = {}  # default provider keys the template does not set
+        if len(docs) != 1:
+            self.notes.append(f"the repo synthesizes {len(docs)} stacks; answers were read from its source only")
+            return
+        (self.stack, self.doc), = docs.items()
+        self.where = f"the synthesized JSON (stack {self.stack})"
+        self.read_provider()
+        self.read_backend()
+
+    def infer(self, question: str, value: object, detail: str) -> None:
+        """Record an answer and where in the deployed JSON it was read."""
+        self.answers[question] = value
+        self.sources[question] = f"{self.where}: {detail}"
+
+    def read_provider(self) -> None:
+        """The region, provider settings and default tags of the default AWS provider."""
+        provider = default_provider(self.doc)
+        if provider is None:
+            return
+        if isinstance(provider.get("region"), str):
+            self.infer("aws_region", provider["region"], "the default AWS provider's region")
+        self.infer("extra_regions", [], "aliased providers stay in lib/resources.py as written")
+        self.provider_overrides = {k: v for k, v in provider.items() if k not in TEMPLATE_PROVIDER_KEYS}
+        tags = provider.get("default_tags")
+        if isinstance(tags, list) and len(tags) == 1 and isinstance(tags[0], dict) and isinstance(
+                tags[0].get("tags"), dict):
+            self.read_tags(tags[0]["tags"])
+
+    def read_tags(self, tags: dict) -> None:
+        """pipeline_tags (tags whose value is the probe's) and extra_tags (fixed values) from default tags."""
+        probes = set(PROBE.values())
+        chosen = [key for key, variable in PIPELINE_TAGS.items() if tags.get(key) == PROBE[variable]]
+        self.infer("pipeline_tags", chosen, "default tags whose value is the pipeline variable's")
+        extra = {k: v for k, v in tags.items()
+                 if k != conventions.ENVIRONMENT_TAG and k not in chosen and isinstance(v, str) and v not in probes}
+        for key, value in list(extra.items()):
+            if TIMESTAMP.search(value):  # datetime.now() at synth: freezing it as a fixed tag would hide that
+                del extra[key]
+                self.notes.append(f"tag {key}={value!r} looks like a time computed at synth (a new value every "
+                                  "deploy); it is not kept: adopt refuses unless you --accept default-tags")
+        self.infer("extra_tags", extra, "default tags with fixed values")
+
+    def read_backend(self) -> None:
+        """The backend answers: local, or s3 with its bucket, region, state key pattern and locking."""
+        backend = (self.doc.get("terraform") or {}).get("backend") or {}
+        if not backend or "local" in backend:
+            self.infer("backend", "local", "no backend, or a local one" if not backend else "a local backend")
+            return
+        if "s3" not in backend:
+            self.notes.append(f"backend {', '.join(backend)} is not one the template offers (s3, local)")
+            return
+        s3 = backend["s3"]
+        self.infer("backend", "s3", "terraform.backend.s3")
+        for question, key in (("state_bucket", "bucket"), ("state_bucket_region", "region")):
+            if isinstance(s3.get(key), str):
+                self.infer(question, s3[key], f"terraform.backend.s3.{key}")
+        key = s3.get("key")
+        if isinstance(key, str):
+            pattern = key.replace(self.stack, "{stack_id}").replace(PROBE[SUFFIX_VARIABLE],
+                                                                     "{environment_suffix}")
+            if "{environment_suffix}" in pattern:
+                self.infer("state_key_pattern", pattern, f"terraform.backend.s3.key {key!r}")
+        if isinstance(s3.get("dynamodb_table"), str):
+            self.infer("s3_locking", "dynamodb", "terraform.backend.s3.dynamodb_table")
+            self.infer("dynamodb_table", s3["dynamodb_table"], "terraform.backend.s3.dynamodb_table")
+        elif s3.get("use_lockfile") is True:
+            self.infer("s3_locking", "lockfile", "terraform.backend.s3.use_lockfile")
+        else:
+            self.infer("s3_locking", "none", "terraform.backend.s3 without locking")
+
+
+def settings_code(overrides: dict[str, object], suppressions: list[tuple[str, str]]) -> list[str]:
+    """The body of lib/resources.py's adopted_settings(stack): provider settings and guardrail suppressions."""
+    lines = []
+    for key, value in overrides.items():
+        lines.append(f"    stack.provider.add_override({key!r}, {value!r})")
+    for path, rule in suppressions:
+        parts = path.split("/")[1:]  # construct paths start with the stack's id
+        target = "stack" + "".join(f".node.find_child({part!r})" for part in parts)
+        lines.append(f"    guardrails.suppress({target}, {rule!r},")
+        lines.append('                        reason="deployed like this before adoption (python3 run.py adopt); '
+                     'fix it or keep it on purpose")')
+    return lines

@@ -1,0 +1,932 @@
+"""Move a hand-made TapStack's resources into lib/resources.py, and point the repo's tests at the new stack.
+
+A hand-made lib/tap_stack.py mixes the stack shell (provider, backend, the
+settings it receives) with the task's resources. The template owns the shell;
+the resources become `add_resources(stack)`, which the template's TapStack
+calls last with itself as `stack`. The resource statements move as written,
+with `self` renamed `stack`, so every construct keeps its scope and its id,
+hence its logical id in the synthesized JSON. What the statements read from
+the old shell is bound first, from the template's stack:
+
+    environment_suffix -> stack.environment_suffix    aws_region -> stack.aws_region
+    the stack id       -> stack.node.id               a provider -> stack.providers["<region>"]
+    **kwargs           -> a dict of what tap.py passed, so kwargs.get(...) behaves as before
+
+Helper methods become functions taking `stack`; class constants and the
+module's own code (imports, constants, helpers) move along. Anything adopt
+cannot move safely raises CannotMove, naming the line and what to do.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import io
+import re
+import tokenize
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tapkit.fleet.handmade import ENV_SETTINGS, SETTING_NAMES, STACK_FILE, Reading, Stack, TapPy, param_default
+
+TEMPLATE_ATTRIBUTES = {"environment_suffix", "aws_region", "default_tags", "providers", "provider"}
+SHELL_CALLS = {"AwsProvider", "S3Backend", "LocalBackend", "RemoteBackend", "CloudBackend", "GcsBackend",
+               "AzurermBackend"}
+PURE_CALLS = {"get", "pop", "getenv", "dict", "list", "str", "int", "bool", "AwsProviderDefaultTags"}
+# lib/resources.py's module-level mapping of the settings the old TapStack received that the template's does
+# not keep (tap.py's values, or the old defaults); tap_stack_as_before puts a test's values there while it builds.
+SETTINGS = "ADOPTED_SETTINGS"
+DEFAULTS = "ADOPTED_DEFAULTS"
+ENVIRON = "_adopted_environ"  # reads a pipeline variable the way tap.py did; module-level, so no local shadows it
+ADAPTER = "tap_stack_as_before"
+ADAPTER_MODULE = "tests.adopted"
+RESOURCES = Path("lib") / "resources.py"
+ADOPTED_TESTS = Path("tests") / "adopted.py"
+ADOPTED_CODE = Path("lib") / "adopted.py"  # the adapter, when code outside tests/ calls TapStack the old way
+CODE_ADAPTER_MODULE = "lib.adopted"
+
+
+class CannotMove(Exception):
+    """Adopt cannot move this code safely; the message says where and what to change first."""
+
+
+@dataclass
+class Moved:
+    """The new lib/resources.py and what went into it."""
+
+    text: str
+    names: set[str]  # module-level names now defined in lib.resources
+    bound: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    functions: list[str] = field(default_factory=list)
+    renamed: dict[str, str] = field(default_factory=dict)  # old parameter -> the template setting tap.py fed it
+
+
+def _called(node: ast.AST) -> str:
+    if not isinstance(node, ast.Call):
+        return ""
+    func = node.func
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+
+
+def _aliased_provider(node: ast.AST) -> bool:
+    """An AwsProvider with an alias: the repo's own (a second region, us-east-1 for ACM, ...).
+
+    It moves with the resources, as written, so its alias, region, tags and
+    settings stay exactly what the resources that name it were deployed with.
+    """
+    return _called(node) == "AwsProvider" and any(k.arg == "alias" for k in node.keywords)
+
+
+def _segment(lines: list[str], node: ast.AST) -> list[str]:
+    first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+    return lines[first - 1:node.end_lineno]
+
+
+def _is_self_attr(node: ast.AST, names: set[str] | None = None) -> str | None:
+    if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
+            and (names is None or node.attr in names)):
+        return node.attr
+    return None
+
+
+def _loads(nodes: list[ast.AST]) -> set[str]:
+    return {n.id for node in nodes for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _stores(nodes: list[ast.AST]) -> set[str]:
+    found = set()
+    for node in nodes:
+        for n in ast.walk(node):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del)):
+                found.add(n.id)
+            elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                found.add(n.name)
+            elif isinstance(n, ast.arg):
+                found.add(n.arg)
+            elif isinstance(n, (ast.Import, ast.ImportFrom)):
+                found.update((a.asname or a.name).split(".")[0] for a in n.names)
+    return found
+
+
+def _from_stack(expr: str) -> bool:
+    """Whether an expression for a setting reads the template's stack (or the pipeline), not a constant."""
+    return bool({n.id for n in ast.walk(ast.parse(expr, mode="eval")) if isinstance(n, ast.Name)} & {"stack", ENVIRON})
+
+
+def _shares_rows(stmt: ast.stmt, others: list[ast.stmt]) -> bool:
+    """Whether another statement starts or ends on one of stmt's rows (`a = 1; b = 2`)."""
+    rows = range(stmt.lineno, stmt.end_lineno + 1)
+    return any(o is not stmt and (o.lineno in rows or o.end_lineno in rows) for o in others)
+
+
+def _pure(node: ast.AST) -> bool:
+    """Whether evaluating node has no effect besides its value (so an unused assignment of it can go)."""
+    return all(_called(n) in PURE_CALLS for n in ast.walk(node) if isinstance(n, ast.Call)) and not any(
+        isinstance(n, (ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr)) for n in ast.walk(node))
+
+
+class Mover:
+    """Builds lib/resources.py from a parsed hand-made TapStack."""
+
+    def __init__(self, reading: Reading, answers: dict, root: Path):
+        self.reading = reading
+        self.tap = TapPy(root)
+        self.stack: Stack = reading.stack
+        self.answers = answers
+        self.lines = self.stack.source.splitlines()
+        self.moved = Moved("", set())
+        self.scope_param = [a.arg for a in self.stack.init.args.posonlyargs + self.stack.init.args.args][1]
+        self.in_string = string_rows(self.stack.tree)
+        self.settings: dict[str, str] = {}  # ADOPTED_SETTINGS: name -> expression of its value
+        self.defaults: dict[str, str] = {}  # ADOPTED_DEFAULTS: the old parameters' defaults
+        self.uses_environ = False
+        clash = {SETTINGS, DEFAULTS, ENVIRON} & {n.id for n in ast.walk(self.stack.tree) if isinstance(n, ast.Name)}
+        if clash:
+            raise CannotMove(f"{STACK_FILE} uses the name {sorted(clash)[0]}, which adopt needs in lib/resources.py; "
+                             "rename yours, commit, and run adopt again")
+
+    # ---------------------------------------------------------------- classify __init__'s statements
+    def shell_kind(self, stmt: ast.stmt) -> str | None:
+        """Why a top-level statement of __init__ is part of the shell the template now owns, or None."""
+        value = stmt.value if isinstance(stmt, (ast.Expr, ast.Assign, ast.AnnAssign)) else None
+        if isinstance(value, ast.Call):
+            func = value.func
+            if (isinstance(func, ast.Attribute) and func.attr == "__init__") or (
+                    isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call)
+                    and _called(func.value) == "super"):
+                return "base class"
+            if _called(value) in SHELL_CALLS and not _aliased_provider(value):
+                return "shell"
+            if (_called(value) == "add_override" and value.args and isinstance(value.args[0], ast.Constant)
+                    and str(value.args[0].value).startswith(("terraform.backend", "terraform.required_providers"))):
+                return "shell"
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and _is_self_attr(stmt.targets[0],
+                                                                                    TEMPLATE_ATTRIBUTES):
+            return "set by the template's TapStack"
+        return None
+
+    def check_nested_shell(self, kept: list[ast.stmt]) -> None:
+        """Refuse providers or backends created inside blocks: they cannot be told from resources."""
+        for stmt in kept:
+            for node in ast.walk(stmt):
+                if _called(node) in SHELL_CALLS and not _aliased_provider(node):
+                    raise CannotMove(
+                        f"{STACK_FILE}:{node.lineno}: {_called(node)} is created inside a block of "
+                        "TapStack.__init__, so adopt cannot tell it apart from your resources. Move it to the top "
+                        "level of __init__ (or delete it if the template's provider and backend do the job), "
+                        "commit, and run adopt again")
+
+    def split_body(self) -> tuple[list[ast.stmt], list[tuple[ast.stmt, str]]]:
+        """(statements that move, (statements left behind, why))."""
+        body = list(self.stack.init.body)
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(
+                body[0].value.value, str):
+            body = body[1:]
+        kept, removed = [], []
+        for stmt in body:
+            kind = self.shell_kind(stmt)
+            if kind:
+                removed.append((stmt, kind))
+            else:
+                kept.append(stmt)
+        self.check_nested_shell(kept)
+        changed = True
+        while changed:  # drop settings reads only the shell used: `state_bucket = kwargs.get(...)`
+            changed = False
+            for stmt in list(kept):
+                if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+                        and _pure(stmt.value)):
+                    others = [s for s in kept if s is not stmt] + self.methods()
+                    if stmt.targets[0].id not in _loads(others) and not _shares_rows(stmt, kept):
+                        kept.remove(stmt)
+                        removed.append((stmt, "read only by the shell"))
+                        changed = True
+        return kept, removed
+
+    def methods(self) -> list[ast.FunctionDef]:
+        """TapStack's methods besides __init__."""
+        return [n for n in self.stack.cls.body if isinstance(n, ast.FunctionDef) and n.name != "__init__"]
+
+    # ---------------------------------------------------------------- what the kept code reads from the shell
+    def provider_names(self, removed: list[tuple[ast.stmt, str]]) -> dict[str, str]:
+        """Variable (or self.attr) holding a removed AwsProvider -> the expression for it on the new stack."""
+        found = {}
+        primary = self.answers.get("aws_region")
+        for stmt, _kind in removed:
+            if not isinstance(stmt, ast.Assign) or _called(stmt.value) != "AwsProvider":
+                continue
+            region_node = next((k.value for k in stmt.value.keywords if k.arg == "region"), None)
+            value = self._region(region_node)
+            aliased = any(k.arg == "alias" for k in stmt.value.keywords)
+            expr = "stack.provider" if not aliased or value in (None, primary) else f"stack.providers[{value!r}]"
+            target = stmt.targets[0]
+            if isinstance(target, ast.Name):
+                found[target.id] = expr
+            elif _is_self_attr(target):
+                found[f"self.{target.attr}"] = expr
+        return found
+
+    def _region(self, node: ast.AST | None) -> str | None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value
+        if isinstance(node, ast.Name):
+            if self.stack.bindings.get(node.id) == "aws_region":
+                return self.answers.get("aws_region")
+            for stmt in self.stack.tree.body + self.stack.init.body:
+                if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+                        and stmt.targets[0].id == node.id and isinstance(stmt.value, ast.Constant)):
+                    return stmt.value.value
+        return None
+
+    def setting_expr(self, setting: str) -> str:
+        """How add_resources gets a setting the old TapStack received."""
+        if setting == "environment_suffix":
+            return "stack.environment_suffix"
+        if setting == "aws_region":
+            return "stack.aws_region"
+        if setting == "stack_id":
+            return "stack.node.id"
+        if setting == "default_tags":
+            shape = self.reading.tags_shape
+            return {"nested": '{"tags": dict(stack.default_tags)}', "list": '[{"tags": dict(stack.default_tags)}]'}.get(
+                shape, "dict(stack.default_tags)")
+        variable = {v: k for k, v in ENV_SETTINGS.items()}[setting]
+        self.uses_environ = True
+        default = self.answers.get(setting)
+        if default is None:  # no answer for it (no S3 backend): what tap.py passed with the variable unset
+            passed = [expr for keyword, expr in self.reading.passed.items() if SETTING_NAMES.get(keyword) == setting]
+            default = self._tap_constant(passed[0]) if passed else None
+        return f'{ENVIRON}("{variable}", {default if default is not None else ""!r})'
+
+    def passed_expr(self, keyword: str) -> str | None:
+        """What tap.py passed for a keyword, as an expression add_resources can evaluate; None if unknown."""
+        setting = SETTING_NAMES.get(keyword)
+        if setting:
+            return self.setting_expr(setting)
+        tap = self.tap_args().get(keyword)
+        variable = self.tap.env_of(tap)
+        if variable in ENV_SETTINGS:  # `env` passed environment_suffix under another name
+            self.moved.renamed[keyword] = ENV_SETTINGS[variable]
+            return self.setting_expr(ENV_SETTINGS[variable])
+        resolved = self._tap_constant(tap)
+        if resolved is not None:
+            return repr(resolved)
+        try:  # a literal list, dict, tuple or set of constants: queues=["orders", "refunds"]
+            return repr(ast.literal_eval(self.tap.mapping(tap))) if tap is not None else None
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            return None
+
+    def tap_args(self) -> dict[str, ast.expr]:
+        """What tap.py's TapStack(...) call passes, by parameter name: its keywords and its positional arguments."""
+        found = dict(self.reading.passed)
+        call = next((n for n in ast.walk(self.tap.tree) if isinstance(n, ast.Call) and _called(n) == "TapStack"), None)
+        if call is not None:
+            positional = [p.arg for p in self.stack.params if p in self.stack.init.args.args]
+            found.update((name, arg) for name, arg in zip(positional, call.args[2:]) if name not in found)
+        return found
+
+    def _tap_constant(self, node: ast.AST | None):
+        value = self.tap.resolve(node)
+        return value.value if value is not None else None
+
+    def bindings(self, kept: list[ast.stmt], removed: list[tuple[ast.stmt, str]]) -> list[str]:
+        """Lines that bind what the kept code reads but no longer defines."""
+        # pylint: disable=too-many-locals,too-many-branches  # one branch per way kept code can read a name
+        module_names = top_names([n for n in self.stack.tree.body if n is not self.stack.cls])
+        class_names = {t.id for n in self.stack.cls.body if isinstance(n, ast.Assign) for t in n.targets
+                       if isinstance(t, ast.Name)}
+        received = set(self.stack.bindings) | {p.arg for p in self.stack.params} | {self.scope_param}
+        received |= {self.stack.kwarg} if self.stack.kwarg else set()
+        loaded = _loads(kept)
+        # What __init__ received is bound even when the code reassigns it (`suffix = suffix or "dev"` reads it first).
+        free = ((loaded - _stores(kept)) | (loaded & received)) - module_names - class_names - set(dir(builtins)) - {
+            m.name for m in self.methods()}
+        providers = self.provider_names(removed)
+        lines = []
+        if self.stack.kwarg and self.stack.kwarg in free:
+            entries = []
+            for keyword in self.reading.passed:
+                expr = self.passed_expr(keyword)
+                if expr is not None and _from_stack(expr):
+                    entries.append(f"        {keyword!r}: {expr},")
+                    continue
+                if expr is None:
+                    self.moved.dropped.append(f"{self.stack.kwarg}[{keyword!r}]: tap.py's value is not a constant "
+                                              f"adopt can carry over; add it to {SETTINGS} by hand")
+                    continue
+                self.settings[keyword] = expr
+            lines.append(f"    {self.stack.kwarg} = {{  # what tap.py passed to TapStack before adoption")
+            lines += entries + [f"        **{SETTINGS},", "    }"]
+            passed = ", ".join(self.reading.passed)
+            self.moved.bound.append(f"{self.stack.kwarg}: the settings tap.py passed ({passed})")
+            free.discard(self.stack.kwarg)
+        params = {p.arg: p for p in self.stack.params}
+        for name in sorted(free):
+            if name in providers:
+                expr = providers[name]
+            elif name in self.stack.bindings:
+                expr = self.setting_expr(self.stack.bindings[name])
+                if ENVIRON in expr and name in params:  # the template's stack does not keep it: a caller's
+                    expr = self._setting_entry(name, expr, params[name])  # value reaches the code this way
+            elif name == self.scope_param:
+                expr = "stack.node.scope"
+            elif name in params:
+                value = self.passed_expr(name) or self._param_default(params[name])
+                if value is None:
+                    raise CannotMove(
+                        f"{STACK_FILE}:{params[name].lineno}: TapStack's parameter {name} has no default and tap.py "
+                        "does not pass a constant for it, so adopt cannot tell what your resources should get. "
+                        "Give it a default (or pass a constant from tap.py), commit, and run adopt again")
+                if _from_stack(value) and ENVIRON not in value:  # what tap.py passed is a setting the stack has
+                    expr = value
+                else:
+                    expr = self._setting_entry(name, value, params[name])
+            else:
+                continue  # a module name adopt did not see defined: synth will tell
+            lines.append(f"    {name} = {expr}")
+            self.moved.bound.append(f"{name} = {expr}")
+        for attr, expr in providers.items():
+            if attr.startswith("self.") and f"stack.{attr[5:]}" != expr and self._uses_attr(kept, attr[5:]):
+                lines.append(f"    stack.{attr[5:]} = {expr}")
+                self.moved.bound.append(f"stack.{attr[5:]} = {expr}")
+        return lines
+
+    def _setting_entry(self, name: str, value: str, param: ast.arg) -> str:
+        """Put a parameter's value (tap.py's) in ADOPTED_SETTINGS; the expression that reads it back."""
+        self.settings[name] = value
+        # A required one has no default: a caller that omits it failed before, so it keeps tap.py's.
+        self.defaults[name] = self._param_default(param) or value
+        return f"{SETTINGS}[{name!r}]"
+
+    def _uses_attr(self, kept: list[ast.stmt], attr: str) -> bool:
+        return any(_is_self_attr(n) == attr for node in kept + self.methods() for n in ast.walk(node))
+
+    def _param_default(self, param: ast.arg) -> str | None:
+        default = param_default(self.stack.init, param)
+        return ast.unparse(default) if default is not None else None
+
+    # ---------------------------------------------------------------- text
+    def body_text(self, kept: list[ast.stmt], removed: list[tuple[ast.stmt, str]]) -> list[str]:
+        """The kept statements' lines, with their comments, dedented to function level."""
+        if not kept:
+            return ["    pass  # TapStack.__init__ declared no resources of its own"]
+        drop = set()
+        for stmt, kind in removed:
+            if _shares_rows(stmt, kept):
+                raise CannotMove(
+                    f"{STACK_FILE}:{stmt.lineno}: `{self.lines[stmt.lineno - 1].strip()[:60]}` puts the shell's "
+                    f"{kind} statement on one line with code that moves (a `;`?); adopt moves whole lines. Give "
+                    "each statement its own line, commit, and run adopt again")
+            drop.update(range(stmt.lineno, stmt.end_lineno + 1))
+            line = stmt.lineno - 1
+            while line >= 1 and self.lines[line - 1].strip().startswith("#"):
+                drop.add(line)
+                line -= 1
+            self.moved.dropped.append(f"{self.lines[stmt.lineno - 1].strip()[:60]} (line {stmt.lineno}: {kind})")
+        first = kept[0].lineno
+        while first > 1 and self.lines[first - 2].strip().startswith("#") and first - 1 not in drop:
+            first -= 1
+        rows = [row for row in range(first, kept[-1].end_lineno + 1) if row not in drop]
+        body = self.reindent(rows, self.column(kept[0]), "    ")
+        collapsed = []
+        for row, line in zip(rows, body):  # runs of blank lines become one, except inside a string
+            if line or row in self.in_string or (collapsed and collapsed[-1]):
+                collapsed.append(line)
+        return collapsed
+
+    def column(self, node: ast.stmt) -> int:
+        """The column a statement starts at, tabs counted as Python counts them."""
+        return len(self.lines[node.lineno - 1][:node.col_offset].expandtabs(8))
+
+    def reindent(self, rows: list[int], remove: int, add: str) -> list[str]:
+        """Source rows moved from indentation `remove` to `add`.
+
+        Not textwrap.dedent: a comment or a continuation line indented less than the code (a dict literal
+        at column 0, a backslash continuation) would stop it from dedenting at all, and it rewrites the
+        inside of multi-line strings. Only statement indentation matters to Python, so each line loses up
+        to `remove` columns of leading blanks (tabs become spaces first, so that the spaces added cannot
+        mix with them); lines inside a string stay byte for byte.
+        """
+        out = []
+        for row in rows:
+            line = self.lines[row - 1]
+            if row in self.in_string:
+                out.append(line)
+            elif not line.strip():
+                out.append("")
+            else:
+                blanks = len(line) - len(line.lstrip(" \t"))
+                lead = line[:blanks].expandtabs(8)
+                out.append(add + lead[min(len(lead), remove):] + line[blanks:])
+        return out
+
+    def method_text(self, method: ast.FunctionDef) -> list[str]:
+        """A helper method's source, dedented to module level."""
+        decorators = {ast.unparse(d) for d in method.decorator_list}
+        if decorators - {"staticmethod"}:
+            raise CannotMove(
+                f"{STACK_FILE}:{method.lineno}: TapStack.{method.name} is decorated ({', '.join(sorted(decorators))}); "
+                "adopt moves plain methods only. Turn it into a plain method or a module function, commit, and run "
+                "adopt again")
+        return self.reindent(list(range(method.lineno, method.end_lineno + 1)), self.column(method), "")
+
+    def build(self) -> Moved:
+        """Assemble lib/resources.py."""
+        # pylint: disable=too-many-locals  # assembles lib/resources.py from parts made in order
+        kept, removed = self.split_body()
+        bound = self.bindings(kept, removed)
+        body = self.body_text(kept, removed)
+        methods = self.methods()
+        method_lines: list[str] = []
+        for method in methods:
+            method_lines += ["", ""] + self.method_text(method)
+            self.moved.functions.append(method.name)
+        class_constants = [n for n in self.stack.cls.body if isinstance(n, (ast.Assign, ast.AnnAssign))]
+        constant_lines = [line for node in class_constants for line in self.reindent(
+            list(range(node.lineno, node.end_lineno + 1)), self.column(node), "")]
+        moved_code = "\n".join(bound + body + method_lines)
+        moved_code = rename_self(moved_code, {m.name for m in methods if not m.decorator_list},
+                                 {m.name for m in methods if m.decorator_list}, top_names(class_constants))
+        module_parts = self.module_code()
+        docstring = ast.get_docstring(self.stack.tree) or ""
+        init_doc = ast.get_docstring(self.stack.init) or ""
+        imported = top_names(ast.parse("\n".join(module_parts["imports"])).body)
+        adopted = self.adopted_lines()
+        needs_os = ("os.environ" in moved_code or self.uses_environ) and "os" not in imported
+        head = [
+            '"""This task\'s AWS resources. TapStack calls add_resources(stack) once, last.',
+            "",
+            "Yours: written once by the TAP cdktf copier template; `copier update` never touches it.",
+            "`python3 run.py adopt` moved this code here from the hand-made lib/tap_stack.py",
+            "(TapStack.__init__ and its helpers, `self` renamed `stack`). The scope is still the",
+            "stack, so every resource keeps its logical id.",
+        ]
+        if docstring:
+            head += ["", *[line.rstrip() for line in docstring.splitlines()]]
+        head += ['"""', "from __future__ import annotations", ""]
+        if needs_os:
+            head += ["import os"]
+        head += ["from typing import TYPE_CHECKING", ""]
+        lines = head + module_parts["imports"] + [
+            "", "if TYPE_CHECKING:  # pragma: no cover - type hints only, avoids an import cycle",
+            "    from lib.tap_stack import TapStack", ""]
+        if module_parts["code"] or constant_lines:
+            lines += ["", *module_parts["code"], *constant_lines, ""]
+        lines += adopted
+        summary = init_doc.splitlines()[0] if init_doc else "Declare this task's resources on `stack`."
+        lines += ["", "def add_resources(stack: TapStack) -> None:  # pylint: disable=too-many-locals,too-many-statements",
+                  f'    """{summary.rstrip(".")} (moved from TapStack.__init__)."""']
+        code = "\n".join(lines) + "\n" + moved_code + "\n"
+        code = prune_imports(code)
+        try:
+            compile(code, str(RESOURCES), "exec")
+        except SyntaxError as error:  # pragma: no cover - a bug in adopt, not in the repo
+            raise CannotMove(f"adopt produced invalid Python for {RESOURCES} (line {error.lineno}: {error.msg}); "
+                             "please report it with your lib/tap_stack.py") from error
+        self.moved.text = code
+        # Imports too: a test that patched lib.tap_stack.S3Bucket must now patch it where the moved code looks it up.
+        self.moved.names = top_names([n for n in ast.parse(code).body if not isinstance(n, ast.If)]) - {
+            "annotations", "TYPE_CHECKING"}
+        return self.moved
+
+    def adopted_lines(self) -> list[str]:
+        """Module-level code the bindings read: ADOPTED_SETTINGS and the environment reader.
+
+        At module level, not at the top of add_resources: a name the moved code imports or assigns later in
+        the function (os, a helper, a constant) is local to all of add_resources, so reading it in an
+        inserted first line would raise UnboundLocalError. Parameter defaults were evaluated once, when the
+        module was imported, and still are.
+        """
+        lines = []
+        if self.uses_environ:
+            lines += ["", "",
+                      f"def {ENVIRON}(variable: str, default: str) -> str:",
+                      '    """A pipeline variable as tap.py read it: its value, or tap.py\'s default'
+                      ' when unset or empty."""',
+                      "    return os.environ.get(variable) or default"]
+        if self.settings or self.stack.kwarg:
+            lines += ["", "",
+                      "# What the hand-made TapStack received that the template's TapStack does not keep: tap.py's",
+                      "# values, or the old defaults. tests/adopted.py's tap_stack_as_before() puts the settings a",
+                      "# test passes here while it builds the stack, so the test still gets what it asked for.",
+                      f"{SETTINGS}: dict[str, object] = {{"]
+            lines += [f"    {name!r}: {expr}," for name, expr in self.settings.items()]
+            lines += ["}"]
+            if self.defaults:
+                lines += ["# The old TapStack's defaults: what a caller that does not pass a setting gets.",
+                          f"{DEFAULTS}: dict[str, object] = {{"]
+                lines += [f"    {name!r}: {expr}," for name, expr in self.defaults.items()]
+                lines += ["}"]
+        return lines + [""] if lines else lines
+
+    def module_code(self) -> dict[str, list[str]]:
+        """tap_stack.py's own module code, split into imports and the rest (TapStack left out)."""
+        imports, code = [], []
+        body = self.stack.tree.body
+        for index, node in enumerate(body):
+            if node is self.stack.cls or (index == 0 and isinstance(node, ast.Expr)
+                                          and isinstance(node.value, ast.Constant)):
+                continue
+            if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+                continue
+            if isinstance(node, ast.If) and "__main__" in ast.unparse(node.test):
+                continue
+            segment = _segment(self.lines, node)
+            (imports if isinstance(node, (ast.Import, ast.ImportFrom)) else code).extend(
+                segment + ([""] if isinstance(node, (ast.FunctionDef, ast.ClassDef)) else []))
+        return {"imports": imports, "code": code}
+
+
+def rename_self(code: str, methods: set[str], static_methods: set[str], constants: set[str]) -> str:
+    """`self` becomes `stack`; stack.method(...) becomes method(stack, ...); stack.CONSTANT becomes CONSTANT."""
+    text = rename_name(code, "self", "stack").rstrip("\n")
+    for name in methods:
+        text = re.sub(rf"\bstack\.{re.escape(name)}\(\s*\)", f"{name}(stack)", text)
+        text = re.sub(rf"\bstack\.{re.escape(name)}\(", f"{name}(stack, ", text)
+    for name in static_methods | constants:
+        text = re.sub(rf"\b(stack|TapStack)\.{re.escape(name)}\b", name, text)
+    return text
+
+
+def _line_offsets(code: str) -> list[int]:
+    offsets = [0]
+    for line in code.splitlines(keepends=True):
+        offsets.append(offsets[-1] + len(line))
+    return offsets
+
+
+def rename_name(code: str, old: str, new: str) -> str:
+    """Every Name `old` in code becomes `new`, inside f-string replacement fields too; literal text is never touched.
+
+    Python 3.11 tokenizes a whole f-string as one STRING token, so its replacement fields are
+    renamed by scanning the literal (_rename_in_fstring); 3.12+ yields their NAME tokens directly.
+    """
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return code
+    offsets = _line_offsets(code)
+    edits = []
+    for token in tokens:
+        start = offsets[token.start[0] - 1] + token.start[1]
+        end = offsets[token.end[0] - 1] + token.end[1]
+        if token.type == tokenize.NAME and token.string == old:
+            edits.append((start, end, new))
+        elif token.type == tokenize.STRING and "f" in _string_prefix(token.string).lower():
+            renamed = _rename_in_fstring(token.string, old, new)
+            if renamed != token.string:
+                edits.append((start, end, renamed))
+    for start, end, text in sorted(edits, reverse=True):
+        code = code[:start] + text + code[end:]
+    return code
+
+
+def _string_prefix(literal: str) -> str:
+    return literal[:len(literal) - len(literal.lstrip("rRbBuUfF"))]
+
+
+def _rename_in_fstring(literal: str, old: str, new: str) -> str:
+    """One f-string literal with `old` renamed in its replacement fields (format specs' nested fields included)."""
+    prefix = _string_prefix(literal)
+    quote = literal[len(prefix):len(prefix) + 3]
+    quote = quote if quote in ('"""', "'''") else literal[len(prefix)]
+    body = literal[len(prefix) + len(quote):len(literal) - len(quote)]
+    raw = "r" in prefix.lower()
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        char = body[i]
+        if body.startswith(("{{", "}}"), i):
+            out.append(body[i:i + 2])
+            i += 2
+        elif char == "\\" and not raw:
+            end = body.find("}", i) + 1 if body.startswith("\\N{", i) else i + 2
+            out.append(body[i:end])
+            i = end
+        elif char == "{":
+            i = _rename_field(body, i + 1, old, new, out)
+        else:
+            out.append(char)
+            i += 1
+    return literal[:len(prefix) + len(quote)] + "".join(out) + quote
+
+
+def _skip_string(text: str, i: int) -> int:
+    """The index just after the string literal starting at text[i] (a quote)."""
+    quote = text[i:i + 3] if text[i:i + 3] in ('"""', "'''") else text[i]
+    j = i + len(quote)
+    while j < len(text) and not text.startswith(quote, j):
+        j += 2 if text[j] == "\\" else 1
+    return j + len(quote)
+
+
+def _rename_field(body: str, i: int, old: str, new: str, out: list[str]) -> int:
+    """Copy the replacement field whose expression starts at body[i] into out, renamed; the index after its `}`."""
+    out.append("{")
+    depth, j = 0, i
+    while j < len(body):
+        char = body[j]
+        if char in "'\"":
+            j = _skip_string(body, j)
+            continue
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            if depth == 0:
+                break
+            depth -= 1
+        elif depth == 0 and ((char == "!" and body[j + 1:j + 2] != "=") or char == ":"):
+            break
+        j += 1
+    expression = body[i:j]
+    # The expression is code: rename it as such (it may hold nested f-strings); parentheses let it span lines.
+    out.append(rename_name("(" + expression + ")", old, new)[1:-1])
+    if body[j:j + 1] == "!":
+        end = j + 2
+        out.append(body[j:end])
+        j = end
+    if body[j:j + 1] == ":":
+        out.append(":")
+        j += 1
+        while j < len(body) and body[j] != "}":
+            if body[j] == "{":
+                j = _rename_field(body, j + 1, old, new, out)
+            else:
+                out.append(body[j])
+                j += 1
+    out.append("}")
+    return j + 1
+
+
+def string_rows(tree: ast.AST) -> set[int]:
+    """Rows that start inside a string literal (the second and later rows of a multi-line string)."""
+    rows: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes))):
+            rows.update(range(node.lineno + 1, (node.end_lineno or node.lineno) + 1))
+    return rows
+
+
+def top_names(nodes: list[ast.stmt]) -> set[str]:
+    """Names a list of module-level statements defines."""
+    found = set()
+    for node in nodes:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            for target in getattr(node, "targets", [getattr(node, "target", None)]):
+                found.update(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            found.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return found
+
+
+def prune_imports(code: str) -> str:
+    """Drop imported names the module never uses (the shell's AwsProvider, S3Backend, ...)."""
+    tree = ast.parse(code)
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    used |= {n.value.id for n in ast.walk(tree) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)}
+    lines = code.splitlines()
+    replacements = []
+    for node in tree.body:
+        if not isinstance(node, (ast.Import, ast.ImportFrom)) or (
+                isinstance(node, ast.ImportFrom) and node.module == "__future__"):
+            continue
+        keep = [a for a in node.names if (a.asname or a.name).split(".")[0] in used or a.name in {"*", "TYPE_CHECKING"}]
+        if _shares_rows(node, tree.body):
+            continue  # `import os; import sys`: replacing its lines would drop the other statement
+        if len(keep) == len(node.names):
+            continue
+        new = ""
+        if keep:
+            node.names = keep
+            new = ast.unparse(node)
+        replacements.append((node.lineno, node.end_lineno, new))
+    for first, last, new in sorted(replacements, reverse=True):
+        lines[first - 1:last] = [new] if new else []
+    return "\n".join(lines) + "\n"
+
+
+def move_resources(reading: Reading, answers: dict, root: Path) -> Moved:
+    """The lib/resources.py that holds the hand-made TapStack's resources."""
+    return Mover(reading, answers, root).build()
+
+
+# ---------------------------------------------------------------- the repo's tests
+# The adapter modules adopt writes, kept as real files (linted, read as text): tapctl/programs/adopted.py holds the
+# adapter with empty settings, which adapter_text() fills in; adopted_tests.py is tests/adopted.py when lib/adopted.py
+# holds the adapter (non-test code calls it too).
+PROGRAMS = Path(__file__).resolve().parent / "programs"
+ADAPTER_FILE = PROGRAMS / "adopted.py"
+TESTS_REEXPORT_FILE = PROGRAMS / "adopted_tests.py"
+# The adapter's settings as the file has them, each replaced once by this repo's values.
+ADAPTER_EMPTY = {"old_positional": "OLD_POSITIONAL = []", "renamed": "RENAMED = {\n}",
+                 "open_settings": "OPEN_SETTINGS = False", "old_defaults": "OLD_DEFAULTS = {}", "fixed": "FIXED = {}"}
+ADAPTER_CALLERS = "This repo's tests used to construct"
+
+
+@dataclass
+class TestEdit:
+    """One test file's new text and what changed in it."""
+
+    path: Path
+    text: str
+    changes: list[str]
+
+
+def adapter_text(stack: Stack, callers: str = "tests", renamed: dict[str, str] | None = None,
+                 as_before: dict | None = None) -> str:
+    """The adapter module for this repo's old TapStack signature (renamed: its own parameters fed a setting;
+    as_before: {"defaults": {setting: the old TapStack's own default}, "fixed": {setting: the value it used
+    whatever it was passed}})."""
+    as_before = as_before or {}
+    positional = [p.arg for p in stack.params if p in stack.init.args.args]
+    renamed = {**{old: new for old, new in SETTING_NAMES.items() if old != new}, **(renamed or {})}
+    entries = "".join(f"\n    {old!r}: {new!r}," for old, new in renamed.items())
+    return fill_adapter(ADAPTER_FILE.read_text(encoding="utf-8"), callers, {
+        "old_positional": repr(positional), "renamed": "{" + entries + "\n}",
+        "open_settings": repr(stack.kwarg is not None), "old_defaults": repr(as_before.get("defaults", {})),
+        "fixed": repr(as_before.get("fixed", {}))})
+
+
+def fill_adapter(text: str, callers: str, values: dict[str, str]) -> str:
+    """The adapter file's text with its callers and each setting's value (Python source) put in."""
+    for key, empty in ADAPTER_EMPTY.items():
+        if text.count(empty) != 1:
+            raise ValueError(f"{ADAPTER_FILE} must hold `{empty}` once, for adopt to fill it in")
+        text = text.replace(empty, empty.split(" = ", 1)[0] + " = " + values[key])
+    return text.replace(ADAPTER_CALLERS, f"This repo's {callers} used to construct", 1)
+
+
+def adapter_files(stack: Stack, for_tests: bool, for_code: bool,
+                  renamed: dict[str, str] | None = None, as_before: dict | None = None) -> dict[str, str]:
+    """{path: text} of the adapter modules the rewritten callers import: tests/adopted.py, lib/adopted.py."""
+    if not for_code:
+        return {ADOPTED_TESTS.as_posix(): adapter_text(stack, renamed=renamed, as_before=as_before)} if (
+            for_tests) else {}
+    files = {ADOPTED_CODE.as_posix(): adapter_text(stack, "tests and other modules" if for_tests else "modules",
+                                                   renamed, as_before)}
+    if for_tests:
+        files[ADOPTED_TESTS.as_posix()] = TESTS_REEXPORT_FILE.read_text(encoding="utf-8")
+    return files
+
+
+RESOURCES_ALIAS = "adopted_resources"
+STACK_MODULES = {"lib.tap_stack", "tap_stack"}
+
+
+def _stack_module_names(tree: ast.Module) -> set[str]:
+    """Names the file binds to the lib.tap_stack module
+    (`from lib import tap_stack as m`, `import lib.tap_stack as m`)."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "lib":
+            found.update(a.asname or a.name for a in node.names if a.name == "tap_stack")
+        elif isinstance(node, ast.Import):
+            found.update(a.asname for a in node.names if a.name in STACK_MODULES and a.asname)
+            found.update(a.name for a in node.names if a.name == "tap_stack" and not a.asname)
+    return found
+
+
+def _is_stack_module(node: ast.AST, names: set[str]) -> bool:
+    return (isinstance(node, ast.Name) and node.id in names) or ast.unparse(node) == "lib.tap_stack"
+
+
+def _only_called(tree: ast.Module, calls: list[ast.Call]) -> bool:
+    """Whether every use of the name TapStack in the file is one of these calls."""
+    called = {id(c.func) for c in calls}
+    return all(id(n) in called for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == "TapStack")
+
+
+def rewrite_test(path: Path, text: str, moved_names: set[str],
+                 adapter_module: str = ADAPTER_MODULE) -> TestEdit | None:
+    """The file with its TapStack(...) calls going through tap_stack_as_before and what it patches or imports
+    from lib.tap_stack that moved (resources, the names their code uses, helpers) pointed at lib.resources;
+    None if unchanged. Tests and other modules alike (adapter_module says where they import the adapter from)."""
+    # One AST pass over the file: the edits it collects share its state.
+    # pylint: disable=too-many-locals,too-many-branches,too-many-statements,too-many-boolean-expressions
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return None
+    moved_names = set(moved_names) - {"TapStack", "annotations", "TYPE_CHECKING"}
+    lines = text.splitlines(keepends=True)
+    edits: dict[tuple[int, int, int, int], str] = {}  # (line, col, end line, end col) -> new text, 1-based lines
+    changes = []
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and (
+        (isinstance(n.func, ast.Name) and n.func.id == "TapStack")
+        or (isinstance(n.func, ast.Attribute) and n.func.attr == "TapStack"))]
+    for call in calls:
+        func = call.func
+        edits[(func.lineno, func.col_offset, func.end_lineno, func.end_col_offset)] = ADAPTER
+    if calls:
+        changes.append(f"{len(calls)} TapStack(...) call(s) now go through {adapter_module}.{ADAPTER}")
+    modules = _stack_module_names(tree)
+    retargeted = []
+
+    def retarget(node: ast.AST, name: str) -> None:
+        edits[(node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)] = RESOURCES_ALIAS
+        retargeted.append(name)
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module in STACK_MODULES:
+            moving = [a for a in node.names if a.name in moved_names]
+            # In modules of lib/ (linted), TapStack itself once every use of it is a rewritten call; only at
+            # module level, where removing a statement cannot empty a block. Tests keep their imports as written.
+            unused = [a for a in node.names if a.name == "TapStack" and not a.asname and node in tree.body
+                      and calls and adapter_module != ADAPTER_MODULE and _only_called(tree, calls)]
+            if moving or unused:
+                staying = [a for a in node.names if a not in moving and a not in unused]
+                parts = []
+                if staying:
+                    parts.append(ast.unparse(ast.ImportFrom(module=node.module, names=staying, level=node.level)))
+                if moving:
+                    parts.append(ast.unparse(ast.ImportFrom(module="lib.resources", names=moving, level=0)))
+                    changes.append(f"imports {', '.join(a.name for a in moving)} from lib.resources, where they "
+                                   "moved")
+                indent = " " * node.col_offset
+                if parts:
+                    edits[(node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)] = (
+                        "\n" + indent).join(parts)
+                else:  # the whole line goes, with its comment (`# noqa: E402`)
+                    edits[(node.lineno, 0, node.end_lineno, len(lines[node.end_lineno - 1].encode("utf-8")))] = ""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("lib.tap_stack."):
+            parts = node.value.split(".")
+            # "lib.tap_stack.S3Bucket" or, for a helper method that became a function, "lib.tap_stack.TapStack._helper"
+            name = parts[3] if parts[2] == "TapStack" and len(parts) > 3 else parts[2]
+            if name in moved_names:
+                new = ".".join(["lib", "resources", name, *parts[4 if parts[2] == "TapStack" else 3:]])
+                edits[(node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)] = repr(new)
+                changes.append(f"patches {node.value} at {new} now, where the code that uses it looks it up")
+        # patch.object(tap_stack_module, "S3Bucket"), monkeypatch.setattr(tap_stack_module, "Fn", ...)
+        if (isinstance(node, ast.Call) and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant)
+                and node.args[1].value in moved_names and (
+                    _is_stack_module(node.args[0], modules)
+                    or (isinstance(node.args[0], ast.Name) and node.args[0].id == "TapStack"))):
+            retarget(node.args[0], node.args[1].value)
+        # tap_stack_module.QUEUE_SIZE
+        if isinstance(node, ast.Attribute) and node.attr in moved_names and _is_stack_module(node.value, modules):
+            retarget(node.value, node.attr)
+    if retargeted:
+        changes.append(f"looks up {', '.join(sorted(set(retargeted)))} in lib.resources, where they moved")
+    changes = list(dict.fromkeys(changes))  # one line per kind of change, not per occurrence
+    if not edits:
+        return None
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+
+    def position(line: int, col: int) -> int:
+        return offsets[line - 1] + len(lines[line - 1].encode("utf-8")[:col].decode("utf-8", "ignore"))
+
+    spans = [(position(line, col), position(end_line, end_col), new)
+             for (line, col, end_line, end_col), new in edits.items()]
+    added = ([f"from {adapter_module} import {ADAPTER}  # added by adopt"] if calls else []) + (
+        [f"from lib import resources as {RESOURCES_ALIAS}  # added by adopt"] if retargeted else [])
+    if added:  # after the last top-level import (or the docstring, when there is none)
+        imports = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+        docstring = tree.body[:1] if tree.body and isinstance(tree.body[0], ast.Expr) and isinstance(
+            tree.body[0].value, ast.Constant) else []
+        after = max((n.end_lineno for n in imports or docstring), default=0)
+        at = offsets[after]
+        newline = "" if at == 0 or "".join(lines)[at - 1] == "\n" else "\n"
+        spans.append((at, at, newline + "".join(line + "\n" for line in added)))
+    flat = "".join(lines)
+    for start, end, new in sorted(spans, key=lambda span: span[:2], reverse=True):
+        flat = flat[:start] + new + flat[end:]
+    return TestEdit(path, flat, changes)
+
+
+SKIPPED_DIRS = {"node_modules", "cdktf.out", "__pycache__", "venv", "env", "site-packages", "build", "dist"}
+NOT_CALLERS = {"tap.py", STACK_FILE.as_posix(), RESOURCES.as_posix(), ADOPTED_TESTS.as_posix(),
+               ADOPTED_CODE.as_posix()}
+
+
+def rewrite_callers(repo: Path, stack: Stack, moved: Moved | set[str],
+                    as_before: dict | None = None) -> tuple[list[TestEdit], dict[str, str]]:
+    """Every Python file of the repo (but tap.py and the stack itself, which the template replaces) rewritten so
+    that its TapStack(...) calls keep working and what it takes from lib.tap_stack is found where it moved;
+    and the adapter modules those files now import, {path: text}.
+
+    Tests import the adapter from tests/adopted.py. Other code (a lib/main.py, a factory in lib/, a script in
+    scripts/) cannot rely on tests/ being there, so when there is such code the adapter lives in lib/adopted.py.
+    """
+    moved_names, renamed = (moved.names, moved.renamed) if isinstance(moved, Moved) else (moved, {})
+    edits, for_tests, for_code = [], False, False
+    for path in sorted(repo.rglob("*.py")):
+        rel = path.relative_to(repo)
+        if rel.as_posix() in NOT_CALLERS or any(p.startswith(".") or p in SKIPPED_DIRS for p in rel.parts[:-1]):
+            continue
+        in_tests = rel.parts[0] == "tests"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        edit = rewrite_test(path, text, moved_names, ADAPTER_MODULE if in_tests else CODE_ADAPTER_MODULE)
+        if edit is None:
+            continue
+        edits.append(edit)
+        calls = any("TapStack(...)" in change for change in edit.changes)
+        for_tests |= calls and in_tests
+        for_code |= calls and not in_tests
+    return edits, adapter_files(stack, for_tests, for_code, renamed, as_before)

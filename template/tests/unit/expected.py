@@ -1,0 +1,1 @@
+../../../tapkit/checks/expected.py

@@ -1,0 +1,1 @@
+../../../tapkit/checks/lazy_provider.py
