@@ -4,14 +4,14 @@
 
 copier re-renders the template-owned files for the new framework; the user's
 own Python (lib/resources.py, their modules and tests, their edits in tap.py)
-still imports cdktf. hooks/migrations/after_update.py calls run() once copier
+still imports cdktf. tapkit/lifecycle/migrations/after_update.py calls run() once copier
 has merged the user's edits and found no conflicts, before the hook re-checks
-the project. When the framework answer changed (git HEAD's
-.copier-answers.yml, i.e. before the update, against the working tree's; no
-answer means cdktf), it
+the project. When the framework answer changed (the answers file at git HEAD,
+i.e. before the update, against the working tree's: lib/.copier-answers.yml,
+or the root one of a release before 0.5.0; no answer means cdktf), it
 
   1. rewrites the imports and qualified names of every Python file git sees
-     (tracked, or new and not ignored) with hooks/codemod.py (libcst): module
+     (tracked, or new and not ignored) with tapkit/lifecycle/codemod.py (libcst): module
      names from conventions.json "frameworks", never strings or comments; a
      file that does not parse refuses the move before anything is written;
      strings that name an old module (mock.patch targets) are reported;
@@ -19,24 +19,24 @@ answer means cdktf), it
      it with an interpreter that has the OLD framework;
   3. "after": synthesizes the working tree with the NEW framework;
   4. compares every stack (hooks/stackdiff.py): resources, data sources,
-     outputs, backend, provider blocks. Only required_providers' source and
+     outputs, backend, provider blocks (tapkit/lifecycle/stackdiff.py). Only required_providers' source and
      version and the frameworks' `//` metadata may differ.
 
 Any difference or failure restores the project exactly as it was before the
 update (copier update starts from a clean tree: `git reset --hard HEAD` plus
 `git clean -fd`, which removes only the untracked files the update created and
 never ignored ones such as .venv) and fails the update. The verdict goes to
-TAP_HOOK_STATUS (hooks/hook_status.py) as "framework_move".
+TAP_HOOK_STATUS (tapkit/lifecycle/hook_status.py) as "framework_move".
 
-Standard library only: it runs under copier's Python; libcst and the
-frameworks run in interpreters found like the hook's (hooks/post_generate.py
-candidates) or the shared toolchain (hooks/toolchain_env.py).
+Standard library only: it runs under copier's Python. Both synths are tapkit.synth's ("probe"
+environment: the per-deploy variables set as a pipeline deploy sets them), each with an interpreter that has
+its framework (tapkit.synth.python_for: the hook's candidates, else the shared toolchain); the codemod runs
+as `python -m tapkit.lifecycle.codemod` in an interpreter that has libcst.
 """
 from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import subprocess
 import sys
@@ -45,19 +45,13 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-HOOKS = Path(__file__).resolve().parent
-if str(HOOKS) not in sys.path:
-    sys.path.insert(0, str(HOOKS))
-
-from tapkit.lifecycle import stackdiff  # noqa: E402  pylint: disable=wrong-import-position
-from tapkit import conventions  # noqa: E402  pylint: disable=wrong-import-position
+from tapkit import conventions, module_env, synth
+from tapkit.lifecycle import stackdiff
 # DEFAULT: a project answered before the question existed is built on cdktf.
-from tapkit.framework import DEFAULT  # noqa: E402  pylint: disable=wrong-import-position
+from tapkit.framework import DEFAULT
 
 PREFIX = "TAP framework move:"
-ANSWERS = ".copier-answers.yml"
 OWNED_MARK = "Template-owned: rendered by the TAP"  # includes/header.jinja
-SYNTH_TIMEOUT = 900
 PROBE_LIBCST = "import libcst"
 LIBCST_HINT = "pip install libcst==1.9.0"
 
@@ -113,14 +107,23 @@ def git(project: Path, *args: str, check: bool = True) -> subprocess.CompletedPr
     return done
 
 
+def answers_at_head(project: Path) -> str | None:
+    """The answers file's text as committed at HEAD (lib/.copier-answers.yml, or the root one of a release before
+    0.5.0), or None when HEAD records none."""
+    for rel in (conventions.ANSWERS_FILE, conventions.OLD_ANSWERS_FILE):
+        at_head = git(project, "show", f"HEAD:{rel}", check=False)
+        if at_head.returncode == 0:
+            return at_head.stdout
+    return None
+
+
 def detect(project: Path) -> tuple[str, str] | None:
     """(old framework, new framework) when this update changes the answer, else None."""
     if git(project, "rev-parse", "--verify", "-q", "HEAD", check=False).returncode != 0:
         return None
-    at_head = git(project, "show", f"HEAD:{ANSWERS}", check=False)
-    old = _framework_in(at_head.stdout if at_head.returncode == 0 else None)
+    old = _framework_in(answers_at_head(project))
     try:
-        new = _framework_in((project / ANSWERS).read_text(encoding="utf-8"))
+        new = _framework_in(conventions.answers_file(project).read_text(encoding="utf-8"))
     except OSError:
         return None
     return (old, new) if old != new else None
@@ -144,33 +147,31 @@ def _runs(python: str, code: str) -> bool:
 
 
 def interpreter(framework: str, tree: Path, project: Path) -> str:
-    """An interpreter that has `framework` and its provider: the hook's candidates (copier's own, the project's
-    .venv, pipenv's, the template checkout's .venv), else the shared toolchain for tree's pins."""
-    import post_generate  # pylint: disable=import-outside-toplevel
-    from tapkit import toolchain as toolchain_env  # pylint: disable=import-outside-toplevel
-
-    probe = toolchain_env.probe(framework)
-    for python in post_generate.candidates(project):
-        if _runs(python, probe):
-            return python
+    """An interpreter that has `framework` and its provider: one of the project's candidates (tapkit.synth:
+    copier's own, the project's .venv, pipenv's, the template checkout's .venv), else the shared toolchain for
+    tree's pins (tree: the project, or its HEAD exported for the "before" synth)."""
     try:
-        return toolchain_env.provide(tree)
-    except toolchain_env.ToolchainError as error:
+        if Path(tree).resolve() != Path(project).resolve():
+            found, _ = synth.find_python(project, framework)  # the project's own .venv may have the old framework
+            if found:
+                return found
+        return synth.python_for(tree, framework)
+    except synth.SynthError as error:
         raise MoveFailed("failed", f"no interpreter has {framework}, needed to synthesize the project with it: "
                                    f"{error}") from error
 
 
 def libcst_interpreter(project: Path, *pythons: str) -> str:
     """An interpreter with libcst (the codemod's): copier's, one of pythons, else the shared toolchain (it has it)."""
-    from tapkit import toolchain as toolchain_env  # pylint: disable=import-outside-toplevel
+    from tapkit import toolchain  # pylint: disable=import-outside-toplevel
 
     tried = list(dict.fromkeys([sys.executable, *pythons]))
     for python in tried:
         if _runs(python, PROBE_LIBCST):
             return python
     try:
-        built = toolchain_env.provide(project)
-    except toolchain_env.ToolchainError as error:
+        built = toolchain.provide(project)
+    except toolchain.ToolchainError as error:
         built = None
         tried.append(f"the shared toolchain ({error})")
     if built and _runs(built, PROBE_LIBCST):
@@ -191,42 +192,15 @@ def export_head(project: Path, dest: Path) -> Path:
     return dest
 
 
-def synth_env(tree: Path, outdir: Path) -> dict[str, str]:
-    """The caller's environment without the pipeline's variables, with fixed per-deploy probes (both synths alike)."""
-    env = {k: v for k, v in os.environ.items() if k not in conventions.PIPELINE_VARIABLES}
-    env.update(conventions.TAG_PROBES)
-    env.update({conventions.STACK_VARIABLES["environment_suffix"]: "pr4719", "CDKTF_OUTDIR": str(outdir),
-                "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(tree)})
-    try:
-        context = json.loads((tree / "cdktf.json").read_text(encoding="utf-8")).get("context")
-    except (OSError, ValueError, AttributeError):
-        context = None
-    if isinstance(context, dict) and context:  # what `cdktf synth` hands the app
-        env["CDKTF_CONTEXT_JSON"] = json.dumps(context)
-    return env
-
-
 def synthesize(tree: Path, python: str, label: str) -> dict[str, dict]:
-    """{stack name: cdk.tf.json} of `python tap.py` in tree, the output going to a temporary folder."""
-    with tempfile.TemporaryDirectory(prefix="tap-move-out-") as out:
-        try:
-            done = subprocess.run([python, "tap.py"], cwd=tree, env=synth_env(tree, Path(out)), capture_output=True,
-                                  text=True, timeout=SYNTH_TIMEOUT, check=False)
-        except subprocess.TimeoutExpired as error:
-            raise MoveFailed("failed", f"the {label} synth did not finish in {SYNTH_TIMEOUT}s") from error
-        if done.returncode != 0:
-            tail = "\n".join(f"    {line}" for line in (done.stderr + done.stdout).strip().splitlines()[-15:])
-            raise MoveFailed("failed", f"the {label} synth (`{python} tap.py` in {tree}) failed:\n{tail}")
-        docs = {p.parent.name: json.loads(p.read_text(encoding="utf-8"))
-                for p in sorted(Path(out).glob("stacks/*/cdk.tf.json"))}
-    for doc in docs.values():  # an implicit local backend's absolute path: relative, so both trees compare
-        local = ((doc.get("terraform") or {}).get("backend") or {}).get("local") or {}
-        path = local.get("path")
-        if isinstance(path, str) and Path(path).is_absolute() and Path(path).is_relative_to(tree.resolve()):
-            local["path"] = Path(path).relative_to(tree.resolve()).as_posix()
-    if not docs:
-        raise MoveFailed("failed", f"the {label} synth wrote no stack")
-    return docs
+    """{stack name: cdk.tf.json} of the project in tree, synthesized the template's one way (tapkit.synth) with
+    the pipeline's probe values, so both synths see the same environment."""
+    try:
+        return synth.synthesize(tree, python, "probe").stacks
+    except synth.SynthError as error:
+        tail = "\n".join(f"    {line}" for line in (error.output or str(error)).strip().splitlines()[-15:])
+        raise MoveFailed("failed", f"the {label} synth (`{python} -m tapkit.synth_runner` in {tree}) failed: "
+                                   f"{error}\n{tail}") from error
 
 
 # ----------------------------------------------------------------- codemod
@@ -249,8 +223,8 @@ def codemod(project: Path, python: str, renames: dict[str, str], outcome: Outcom
     """Rewrite the project's imports; MoveFailed("refused") when a file does not parse (nothing written)."""
     files = python_files(project)
     maps = [arg for old, new in renames.items() for arg in ("--map", f"{old}={new}")]
-    done = subprocess.run([python, str(HOOKS / "codemod.py"), "--json", *maps, *files], cwd=project,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run([python, "-m", "tapkit.lifecycle.codemod", "--json", *maps, *files], cwd=project,
+                          env=module_env(), capture_output=True, text=True, check=False)
     if done.returncode != 0:
         said = (done.stderr or done.stdout).strip().removeprefix("codemod: refused: ")
         raise MoveFailed("refused" if done.returncode == 1 else "failed", f"the codemod refused: {said}")

@@ -8,27 +8,28 @@ which copier executes at the very end of every update, in the project:
   1. any conflict marker or .rej file fails the update, listing every file and
      how to resolve it (nothing is discarded: both sides are in the file);
   2. when the update changes the framework answer (--data framework=cdktn), the
-     move (hooks/framework_move.py): before/after synth, the codemod over the
+     move (tapkit/lifecycle/framework_move.py): before/after synth, the codemod over the
      project's Python, the comparison; a difference or failure restores the
      project as it was before the update and fails it (also with --skip-tasks:
      the move is what proves nothing changed); conflicts during a move restore
      it too, since the move must start from a merged tree;
   3. unless the update ran with --skip-tasks, the post-generation hook
-     (hooks/post_generate.py --operation update) re-checks the merged project:
+     (python -m tapkit.lifecycle.hook --operation update) re-checks the merged project:
      contract, synth and the synthesized JSON (a failure after a move restores
      the project as well).
 
-    python after_update.py --skip-tasks=False
+    python hooks/migrations/after_update.py --skip-tasks=False
+
+Standard library only: it runs under copier's Python.
 """
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-
+from tapkit import module_env
 from tapkit.lifecycle.conflicts import conflict_report, find_conflicts
 from tapkit.lifecycle import framework_move
 from tapkit.lifecycle import hook_status
@@ -68,14 +69,15 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     if flag(args.skip_tasks):
         message = ("no conflicts; the hook was skipped (--skip-tasks), so nothing proves the "
-                   "merged project synthesizes: run `python -m taptools.verify`")
+                   "merged project synthesizes: run the template's checks (`python3 run.py check PROJECT` in the "
+                   "template checkout)")
         print(f"{PREFIX} {message}", flush=True)
         hook_status.write(ok=True, message=message, synth_skipped=True, **said)
         return 0
     print(f"{PREFIX} no conflicts; re-running the hook on the merged project", flush=True)
     # The hook writes TAP_HOOK_STATUS itself, with after_merge set.
-    hook = [sys.executable, str(HOOKS / "post_generate.py"), "--operation", "update", "--after-merge", str(project)]
-    code = subprocess.run(hook, cwd=project, env=dict(os.environ), check=False).returncode
+    hook = [sys.executable, "-m", "tapkit.lifecycle.hook", "--operation", "update", "--after-merge", str(project)]
+    code = subprocess.run(hook, cwd=project, env=module_env(), check=False).returncode
     if move is not None:
         if code != 0:  # any failure of a move puts the project back
             move.verdict = "failed"

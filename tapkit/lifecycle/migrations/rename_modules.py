@@ -1,4 +1,4 @@
-"""Migration: rewrite the project's own Python for the modules a release renamed (hooks/renames.json "modules").
+"""Migration: rewrite the project's own Python for the modules a release renamed (renames.json "modules").
 
 0.4.0 moved the template's tooling out of the task's package: `lib.guardrails`
 became `taptools.guardrails` and `lib.toolchain` became `taptools.toolchain`.
@@ -7,13 +7,14 @@ lib/resources.py calls `guardrails.suppress`) still imports the old module and
 would stop at the first synth. copier runs this from `_migrations` (stage
 "after", before the hook re-checks the merged project):
 
-    python rename_modules.py RENAMES_JSON VERSION
+    python hooks/migrations/rename_modules.py RENAMES_JSON VERSION
 
-It renames imports and qualified names only, with hooks/codemod.py (libcst:
+It renames imports and qualified names only, with tapkit.lifecycle.codemod (libcst:
 strings and comments untouched, formatting kept, all files or none). A project
 that never names an old module is left alone without loading libcst; when
 this interpreter has no libcst, it runs again in the shared toolchain
-(hooks/toolchain_env.py), which has it.
+(tapkit/toolchain.py), which has it: `python -m` this module, with the template
+checkout on PYTHONPATH (tapkit.module_env).
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from tapkit import module_env
 PREFIX = "TAP migration (module renames):"
 # Set when this script re-runs itself in the toolchain, so it never loops.
 REEXEC = "TAP_RENAME_MODULES_REEXEC"
+MODULE = "tapkit.lifecycle.migrations.rename_modules"  # what the re-run imports (never __main__)
 
 
 def module_renames(renames_file: Path, version: str) -> dict[str, str]:
@@ -51,24 +53,24 @@ def mentions(project: Path, mapping: dict[str, str]) -> list[Path]:
 
 def _in_toolchain(project: Path, argv: list[str]) -> int:
     """Run this migration again with the shared toolchain's interpreter (it has libcst)."""
-    from tapkit import toolchain as toolchain_env  # pylint: disable=import-outside-toplevel
+    from tapkit import toolchain  # pylint: disable=import-outside-toplevel
 
     try:
-        python = toolchain_env.provide(project)
-    except toolchain_env.ToolchainError as error:
+        python = toolchain.provide(project)
+    except toolchain.ToolchainError as error:
         print(f"{PREFIX} FAILED: libcst is needed to rewrite your imports, and {error}\n"
               "Rewrite them by hand or with: python -m tapkit.lifecycle.codemod "
               + " ".join(f"--map {old}={new}" for old, new in module_renames(Path(argv[0]), argv[1]).items())
               + " .", file=sys.stderr)
         return 1
-    return subprocess.run([python, "-m", __name__, *argv], env={**module_env(), REEXEC: "1"}, check=False).returncode
+    return subprocess.run([python, "-m", MODULE, *argv], env={**module_env(), REEXEC: "1"}, check=False).returncode
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; the exit status is copier's migration status."""
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 2:
-        print(f"usage: {Path(__file__).name} RENAMES_JSON VERSION", file=sys.stderr)
+        print("usage: rename_modules.py RENAMES_JSON VERSION", file=sys.stderr)
         return 2
     project = Path.cwd()
     mapping = module_renames(Path(argv[0]), argv[1])
