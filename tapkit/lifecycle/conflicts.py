@@ -46,6 +46,6 @@ def conflict_report(project: Path, conflicts: list[str]) -> str:
         "between '<<<<<<< before updating' (yours) and '>>>>>>> after updating' (the template's), or in the\n"
         ".rej file next to it. Nothing of yours was discarded.\n"
         "To finish: edit each file to the version you want, delete any .rej file, `git add` the files,\n"
-        "then run `python -m taptools.verify` (synth and checks) and commit.\n"
+        "then run the template's checks (`python3 run.py check PROJECT` in the template checkout) and commit.\n"
         "To abandon this update instead: `git reset --hard && git clean -fd` (back to your last commit)."
     )

@@ -1,23 +1,25 @@
 """The hook's outcome as a JSON file, for programs that run copier (tapctl rollout) instead of reading its output.
 
 A program sets TAP_HOOK_STATUS=/path/status.json in copier's environment; the
-post-generation hook (hooks/post_generate.py) and the post-update check
-(hooks/migrations/after_update.py) then write their outcome there, the last
-one to finish last. Unset, nothing is written. Fields:
+post-generation hook (tapkit/lifecycle/hook.py), the post-update check
+(tapkit/lifecycle/migrations/after_update.py) and a migration that stops an
+update (tapkit/lifecycle/migrations/layout.py) write their outcome there, the
+last one to finish last. Unset, nothing is written. Fields:
 
   ok            true when the checks passed (or were skipped, see synth_skipped)
   operation     copy or update
-  stage         "hook" (post_generate.py) or "update-check" (after_update.py before it runs the hook)
+  stage         "hook" (hook.py), "update-check" (after_update.py before it runs the hook) or "migration"
+                (a migration that failed the update: step names it, e.g. "layout")
   after_merge   true when it ran after copier merged the user's edits (the update check, and the
                 hook it re-runs); false for the hook copier runs as a task, before that merge
-  step          what failed: conflicts, interpreter, or a taptools.verify step (contract, python,
+  step          what failed: conflicts, interpreter, layout, or a tapkit.checks.verify step (contract, python,
                 provider, doctor, synth, json); null when ok
   message       what failed and how to fix it (or what passed)
   saved_render  where a failed copy's render was saved (copier deletes the destination), else null
   project       the project checked
   synth_skipped true when --skip-tasks or TAP_HOOK_SKIP_SYNTH left the synth out
   seconds       how long it took
-  framework_move  only when the update changed the framework answer (hooks/framework_move.py): from, to,
+  framework_move  only when the update changed the framework answer (framework_move.py): from, to,
                 verdict (identical | different | refused | failed), differences, ignored (framework-only),
                 strings (to fix by hand), rewritten (files), message, restored
 

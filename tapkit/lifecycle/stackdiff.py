@@ -12,7 +12,7 @@ every category present (adopt --accept NAME). `required_providers` (the version
 constraint Terraform resolves the provider with) is reported but changes no
 resource, so it needs no acceptance.
 
-Standard library only: hooks/framework_move.py runs it under copier's Python (tapctl re-exports it).
+Standard library only: tapkit/lifecycle/framework_move.py runs it under copier's Python (adopt uses it too).
 """
 from __future__ import annotations
 
