@@ -6,18 +6,20 @@ a 0.21.0 release, but cdktn-provider-aws 25.8.1 needs cdktn 0.24) and a
 cdktf-cdktf-provider-aws version as the cdktn provider's. Before the new
 version renders, copier runs this (stage "before", every update):
 
-    python framework_pins.py ANSWERS_FILE DATA_JSON
+    python hooks/migrations/framework_pins.py ANSWERS_FILE DATA_JSON
 
 DATA_JSON is the update's --data answers. When they change `framework` and
 do not name a pin, the recorded pin is dropped, so it defaults from the new
-framework (taptools/conventions.json). Standard library only.
+framework (tapkit/conventions.json). ANSWERS_FILE is copier's; a project made
+before 0.5.0 has its answers at the root, which is then the file edited
+(tapkit/lifecycle/migrations/answers.py). Standard library only.
 """
 from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
+from tapkit.lifecycle.migrations.answers import read_by_update
 from tapkit.lifecycle.migrations.rename_answer import _entry
 from tapkit.framework import DEFAULT as DEFAULT_FRAMEWORK
 
@@ -52,9 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; the exit status is copier's migration status."""
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 2:
-        print(f"usage: {Path(__file__).name} ANSWERS_FILE DATA_JSON", file=sys.stderr)
+        print("usage: framework_pins.py ANSWERS_FILE DATA_JSON", file=sys.stderr)
         return 2
-    path, data = Path(argv[0]), json.loads(argv[1] or "{}")
+    path, data = read_by_update(argv[0]), json.loads(argv[1] or "{}")
     if not path.is_file():
         return 0  # nothing recorded: the defaults already follow the framework
     text = path.read_text(encoding="utf-8")

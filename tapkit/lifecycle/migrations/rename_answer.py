@@ -1,16 +1,19 @@
-"""Migration: rename recorded answers in the project's answers file, as hooks/renames.json lists them.
+"""Migration: rename recorded answers in the project's answers file, as tapkit/lifecycle/renames.json lists them.
 
 copier runs it from `_migrations` (stage "before") when an update crosses a
 version that renamed a question, so the new version renders with the old value:
 
-    python rename_answer.py ANSWERS_FILE RENAMES_JSON VERSION
+    python hooks/migrations/rename_answer.py ANSWERS_FILE RENAMES_JSON VERSION
 
 It applies the "answers" renames of RENAMES_JSON whose "version" is VERSION.
 For each, it edits only the top-level `OLD_NAME:` entry (its line and any
 indented lines that continue its value), keeps every other line as it is, and
 is idempotent:
 when NEW_NAME is already recorded, OLD_NAME is dropped; when OLD_NAME is absent,
-nothing changes. Standard library only: it runs in copier's own interpreter.
+nothing changes. ANSWERS_FILE is copier's `_copier_conf.answers_file`; a project made
+before 0.5.0 keeps its answers at the root, which is then the file edited
+(tapkit/lifecycle/migrations/answers.py). Standard library only: it runs in
+copier's own interpreter.
 """
 from __future__ import annotations
 
@@ -18,6 +21,8 @@ import json
 import re
 import sys
 from pathlib import Path
+
+from tapkit.lifecycle.migrations.answers import read_by_update
 
 
 def _entry(lines: list[str], name: str) -> tuple[int, int] | None:
@@ -56,9 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; the exit status is copier's migration status."""
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 3:
-        print(f"usage: {Path(__file__).name} ANSWERS_FILE RENAMES_JSON VERSION", file=sys.stderr)
+        print("usage: rename_answer.py ANSWERS_FILE RENAMES_JSON VERSION", file=sys.stderr)
         return 2
-    path, renames_file, version = Path(argv[0]), Path(argv[1]), argv[2]
+    path, renames_file, version = read_by_update(argv[0]), Path(argv[1]), argv[2]
     try:
         renames = answer_renames(renames_file, version)
     except (OSError, ValueError, KeyError, TypeError) as error:
