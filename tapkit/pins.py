@@ -61,6 +61,12 @@ def _span(versions: list[str]) -> str:
     return versions[0] if len(versions) == 1 else f"{versions[0]} to {versions[-1]}"
 
 
+def _releases_text(releases: list[str]) -> str:
+    """0.21.0; 0.20.x (several, all of one minor); else 0.20.0 to 0.21.0."""
+    minors = {tuple(v.split(".")[:2]) for v in releases}
+    return ".".join(minors.pop()) + ".x" if len(releases) > 1 and len(minors) == 1 else _span(releases)
+
+
 def _majors_text(majors: list[dict[str, Any]]) -> str:
     return "/".join(m["first"].split(".")[0] + ".x" for m in majors)
 
@@ -100,80 +106,110 @@ def admits_any(constraint: str, low: str, high: str) -> bool:
     return any(_key(low) <= _key(v) <= _key(high) and admits(constraint, v) for v in candidates)
 
 
+def _owner(framework: str, kind: str, version: str) -> str | None:
+    """The other framework whose `kind` (package_releases, provider_releases) holds `version`."""
+    return next((name for name, other in FRAMEWORKS.items() if name != framework and version in other[kind]), None)
+
+
+def _release_problem(framework: str, kind: str, version: str, first: str) -> str:
+    """`version` is not a release of the framework's package (kind package_releases) or provider."""
+    fw = FRAMEWORKS[framework]
+    name = fw["package" if kind == "package_releases" else "provider_package"]
+    owner = _owner(framework, kind, version)
+    return (f"Use {name} {_span([first, fw[kind][-1]])}; {_shown(version)} is "
+            + (f"a {owner} release" if owner else "not a release"))
+
+
+def _provider_major(framework: str, provider_version: str) -> tuple[str | None, dict[str, Any] | None]:
+    """(the problem with the provider release, or None; its major in provider_majors, or None)."""
+    fw = FRAMEWORKS[framework]
+    since = fw["provider_data_from"]  # the first release whose requirements are recorded
+    if provider_version not in fw["provider_releases"]:
+        return _release_problem(framework, "provider_releases", provider_version, since), None
+    if _key(provider_version) < _key(since):
+        return f"Use {fw['provider_package']} {since} or later; {provider_version} predates the recorded data", None
+    major = _major(fw, provider_version)
+    if major is None:
+        return f"Record {fw['provider_package']} {provider_version} in tapkit/pins.json: its needs are unknown", None
+    return None, major
+
+
+def _framework_problem(framework: str, package_version: str, provider_version: str,
+                       major: dict[str, Any]) -> str | None:
+    """The provider release's major requires another framework package, or a range without package_version."""
+    fw = FRAMEWORKS[framework]
+    package, needs = fw["package"], f"{major['requires']}{major['range']}"
+    known = package_version in fw["package_releases"]
+    own = [m for m in fw["provider_majors"] if m["requires"] == package]
+    fitting = [m for m in own if known and _satisfies(package_version, m["range"])]
+    if major["requires"] != package:
+        return (f"Use {fw['provider_package']} {_majors_text(fitting or own)}: {provider_version} needs {needs}, "
+                f"not {package}")
+    if known and not _satisfies(package_version, major["range"]):
+        releases = [v for v in fw["package_releases"] if _satisfies(v, major["range"])]
+        return (f"Use {package} {_releases_text(releases)}"
+                + (f" or provider {_majors_text(fitting)}" if fitting else "")
+                + f": {provider_version} needs {needs}")
+    return None
+
+
+def _constraint_problem(framework: str, provider_version: str, constraint: Any,
+                        major: dict[str, Any] | None) -> str | None:
+    """The constraint's syntax, then whether it admits the aws version the provider was generated for."""
+    clause = conventions.DATA["terraform_constraint"]["clause"]
+    if not (isinstance(constraint, str) and re.fullmatch(f"{clause}(,{clause})*", constraint)):
+        return conventions.DATA["terraform_constraint"]["message"]
+    span = aws_span(framework, provider_version) if major is not None else None
+    if span is None:
+        return None
+    low, high = span
+    if low == high and not admits(constraint, low):
+        provider = FRAMEWORKS[framework]["provider_package"]
+        return f"Use a constraint admitting {low}: {provider} {provider_version} binds it"
+    if low != high and not admits_any(constraint, low, high):
+        return f"Use a constraint admitting {low} to {high}: provider {provider_version} was built for one"
+    return None
+
+
+def _constructs_problem(framework: str, package_version: str, provider_version: str, constructs: Any,
+                        major: dict[str, Any] | None) -> str | None:
+    """constructs within the provider's range, then the framework package's (where recorded)."""
+    if not (isinstance(constructs, str) and _RELEASE.fullmatch(constructs)):
+        return f"Use one exact constructs release like 10.4.3; {_shown(constructs)} is not one"
+    fw = FRAMEWORKS[framework]
+    ranges = []
+    if major is not None:
+        ranges.append((major["constructs"], f"{fw['provider_package']} {provider_version}"))
+    if package_version in fw["package_requires"]:
+        ranges.append((fw["package_requires"][package_version]["constructs"], f"{fw['package']} {package_version}"))
+    return next((f"Use constructs{spec}: {who} requires it" for spec, who in ranges
+                 if not _satisfies(constructs, spec)), None)
+
+
 def problems(framework: str, package_version: str, provider_version: str, constraint: str | None,
              constructs: str | None = None) -> list[str]:
-    """Every problem with these pins, each one line: what would be accepted, then why. [] when they fit."""
+    """Every problem with these pins, each one line: what would be accepted, then why. [] when they fit.
+
+    In this order (includes/pins.jinja pins_problem() prints the first): the framework package is one of
+    its releases; the provider package is one of its recorded releases; the provider's major requires this
+    package and a range holding package_version; the constraint (unless None) parses and admits the aws
+    version the provider was generated for; constructs (unless None) is in the provider's and the package's
+    ranges."""
     if framework not in FRAMEWORKS:
         return [f"Use framework {' or '.join(FRAMEWORKS)}; {_shown(framework)} is not one"]
     fw = FRAMEWORKS[framework]
-    others = {name: other for name, other in FRAMEWORKS.items() if name != framework}
-    package, provider = fw["package"], fw["provider_package"]
-    found: list[str] = []
-
-    # The framework package: one of its releases.
-    known_package = package_version in fw["package_releases"]
-    if not known_package:
-        owner = next((n for n, o in others.items() if package_version in o["package_releases"]), None)
-        found.append(f"Use {package} {_span([fw['package_releases'][0], fw['package_releases'][-1]])}; "
-                     f"{_shown(package_version)} is " + (f"a {owner} release" if owner else "not a release"))
-
-    # The provider package: one of its releases whose requirements are recorded (provider_data_from on).
-    since = fw["provider_data_from"]
-    major = None
-    if provider_version not in fw["provider_releases"]:
-        owner = next((n for n, o in others.items() if provider_version in o["provider_releases"]), None)
-        found.append(f"Use {provider} {_span([since, fw['provider_releases'][-1]])}; {_shown(provider_version)} is "
-                     + (f"a {owner} release" if owner else "not a release"))
-    elif _key(provider_version) < _key(since):
-        found.append(f"Use {provider} {fw['provider_data_from']} or later; {provider_version} predates the "
-                     f"recorded data")
-    else:
-        major = _major(fw, provider_version)
-        if major is None:
-            found.append(f"Record {provider} {provider_version} in tapkit/pins.json: its needs are unknown")
-
-    # The provider's framework requirement.
+    found: list[str | None] = []
+    if package_version not in fw["package_releases"]:
+        found.append(_release_problem(framework, "package_releases", package_version, fw["package_releases"][0]))
+    problem, major = _provider_major(framework, provider_version)
+    found.append(problem)
     if major is not None:
-        needs = f"{major['requires']}{major['range']}"
-        own = [m for m in fw["provider_majors"] if m["requires"] == package]
-        fitting = [m for m in own if known_package and _satisfies(package_version, m["range"])]
-        if major["requires"] != package:
-            found.append(f"Use {provider} {_majors_text(fitting or own)}: {provider_version} needs {needs}, "
-                         f"not {package}")
-        elif known_package and not _satisfies(package_version, major["range"]):
-            releases = [v for v in fw["package_releases"] if _satisfies(v, major["range"])]
-            found.append(f"Use {package} {_span(releases)}"
-                         + (f" or provider {_majors_text(fitting)}" if fitting else "")
-                         + f": {provider_version} needs {needs}")
-
-    # The Terraform constraint: its syntax, then the aws version the provider was generated for.
+        found.append(_framework_problem(framework, package_version, provider_version, major))
     if constraint is not None:
-        clause = conventions.DATA["terraform_constraint"]["clause"]
-        if not (isinstance(constraint, str) and re.fullmatch(f"{clause}(,{clause})*", constraint)):
-            found.append(conventions.DATA["terraform_constraint"]["message"])
-        elif major is not None and (span := aws_span(framework, provider_version)):
-            low, high = span
-            if low == high and not admits(constraint, low):
-                found.append(f"Use a constraint admitting {low}: {provider} {provider_version} binds it")
-            elif low != high and not admits_any(constraint, low, high):
-                found.append(f"Use a constraint admitting {low} to {high}: provider {provider_version} was "
-                             f"built for one")
-
-    # constructs: within the provider's range and the framework package's (where recorded).
+        found.append(_constraint_problem(framework, provider_version, constraint, major))
     if constructs is not None:
-        if not (isinstance(constructs, str) and _RELEASE.fullmatch(constructs)):
-            found.append(f"Use one exact constructs release like 10.4.3; {_shown(constructs)} is not one")
-        else:
-            ranges = []
-            if major is not None:
-                ranges.append((major["constructs"], f"{provider} {provider_version}"))
-            if package_version in fw["package_requires"]:
-                ranges.append((fw["package_requires"][package_version]["constructs"], f"{package} {package_version}"))
-            for spec, who in ranges:
-                if not _satisfies(constructs, spec):
-                    found.append(f"Use constructs{spec}: {who} requires it")
-                    break
-    return found
+        found.append(_constructs_problem(framework, package_version, provider_version, constructs, major))
+    return [message for message in found if message]
 
 
 def _canonical(name: str) -> str:

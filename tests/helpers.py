@@ -12,9 +12,6 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
-# The template's own modules, as generated repos import them (taptools.conventions).
-if str(ROOT / "template") not in sys.path:
-    sys.path.insert(0, str(ROOT / "template"))
 from tapkit import conventions  # noqa: E402  pylint: disable=wrong-import-position
 
 # Answer sets the matrix renders. Together they cover: backend s3/local, each
@@ -30,8 +27,12 @@ SCENARIOS: dict[str, dict] = {
         "s3_locking": "dynamodb",
         "dynamodb_table": "tap-locks",
         "extra_tags": {"CostCenter": "1234", "Project": "orders"},
-        "team": "platform",
+        "team": "3",
         "author": "jane",
+        "subtask": "Failure Recovery and High Availability",
+        "subject_labels": ["Failure Recovery Automation"],
+        "provider": "localstack",
+        "wave": "P0",
     },
     # One render for what used to be two (suite time): no locking with a custom bucket and key, and one extra
     # region with a range constraint, Python 3.12 and metadata answers. Lockfile is default's, dynamodb's below.
@@ -45,10 +46,12 @@ SCENARIOS: dict[str, dict] = {
         "environment_suffix": "pr7312",
         "extra_regions": ["us-west-2"],
         "aws_provider_constraint": ">= 6.0, < 7.0",
-        "python_version": "3.12",
         "complexity": "expert",
+        "turn_type": "multi",
+        "po_id": "trainr97",
         "aws_services": ["S3", "CloudFront"],
-        "subject_labels": ["caching"],
+        "subtask": "Application Deployment",
+        "subject_labels": ["Web Application Deployment", "Serverless Infrastructure (Functions as Code)"],
     },
     "local-backend": {
         "project_name": "offline-lab",
@@ -75,7 +78,8 @@ SCENARIOS: dict[str, dict] = {
         "project_name": "terrain-lab",
         "framework": "cdktn",
         "backend": "local",
-        "python_version": "3.12",
+        "layout": "standalone",
+        "python_version": "3.11",
         "include_integration_tests": False,
     },
 }
@@ -102,30 +106,32 @@ def run(cmd: list[str], cwd: Path, timeout: int = 600, **env: str) -> subprocess
 
 
 def run_unit_tests(project: Path, *extra: str, **env: str) -> subprocess.CompletedProcess:
-    """The generated project's own unit-test command (its Pipfile's `test` script)."""
+    """The monorepo pipeline's unit-test step (`pipenv run test-py-unit`), cov.json kept out of the project."""
     return run(
-        [PYTHON, "-m", "pytest", "tests/unit", "--cov=lib", "--cov-branch", "--cov-report=term-missing",
-         "--cov-fail-under=90", "-q", "-p", "no:cacheprovider", "-p", "no:copie", *extra],
-        project, **env,
+        [PYTHON, "-m", "pytest", "-s", "tests/unit/", "--cov=lib", "--cov-report=term-missing",
+         f"--cov-report=json:{project.parent / (project.name + '-cov.json')}", "--cov-fail-under=90", "--cov-branch",
+         "-l", "-q", "-p", "no:cacheprovider", "-p", "no:copie", *extra],
+        project, PYTHONDONTWRITEBYTECODE="1", **env,
     )
 
 
 def synth(project: Path, outdir: Path, **env: str) -> dict:
-    """`python tap.py` into outdir; the parsed cdk.tf.json of its one stack."""
-    done = run([PYTHON, "tap.py"], project, CDKTF_OUTDIR=str(outdir), **env)
-    assert done.returncode == 0, done.stdout + done.stderr
-    (stack_file,) = outdir.glob("stacks/*/cdk.tf.json")
-    return json.loads(stack_file.read_text(encoding="utf-8"))
+    """The project synthesized the template's one way (tapkit.synth), variables as given; its one stack's JSON."""
+    from tapkit import synth as synthesis  # pylint: disable=import-outside-toplevel
+
+    done = synthesis.synthesize(project, PYTHON, dict(env), outdir=outdir)
+    (stack,) = done.stacks.values()
+    return stack
 
 
 def copy_template(dest: Path) -> Path:
     """A private copy of the template (the files copier reads), to change without touching this one."""
     dest.mkdir(parents=True, exist_ok=True)
-    for part in ("copier.yml", "includes", "template", "hooks"):
+    for part in ("copier.yml", "includes", "template", "hooks", "tapkit"):
         (shutil.copytree if (ROOT / part).is_dir() else shutil.copy)(ROOT / part, dest / part)
     return dest
 
 
 def answers(project: Path) -> dict:
-    """The project's .copier-answers.yml."""
-    return yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
+    """The project's recorded copier answers (lib/.copier-answers.yml; the root file before 0.5.0)."""
+    return yaml.safe_load(conventions.answers_file(project).read_text(encoding="utf-8"))

@@ -1,11 +1,9 @@
-"""hooks/codemod.py: module renames in real user code with real libcst, and a real cdktf project moved to cdktn."""
+"""tapkit/lifecycle/codemod.py: module renames in real user code with real libcst, from Python and its command line."""
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import shutil
-import sys
 import tokenize
 import venv
 from pathlib import Path
@@ -13,22 +11,15 @@ from pathlib import Path
 import pytest
 
 from helpers import PYTHON, ROOT, run
+from tapkit.lifecycle import codemod
 
 FIXTURES = ROOT / "tests" / "fixtures" / "codemod"
 CDKTN = {"cdktf": "cdktn", "cdktf_cdktf_provider_aws": "cdktn_provider_aws"}
 TAPTOOLS = {"lib.guardrails": "taptools.guardrails", "lib.toolchain": "taptools.toolchain"}
 CDKTN_ARGS = ["--map", "cdktf=cdktn", "--map", "cdktf_cdktf_provider_aws=cdktn_provider_aws"]
 
-
-def _load():
-    spec = importlib.util.spec_from_file_location("codemod", ROOT / "hooks" / "codemod.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["codemod"] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-codemod = _load()
+# How every caller runs it in another interpreter: `python -m`, the template checkout on PYTHONPATH (module_env).
+MODULE = ["-m", "tapkit.lifecycle.codemod"]
 
 
 def _project(tmp_path: Path) -> Path:
@@ -45,7 +36,7 @@ def _strings_and_comments(source: bytes) -> list[str]:
 
 
 def _cli(*args: str, cwd: Path = ROOT):
-    return run([PYTHON, str(ROOT / "hooks" / "codemod.py"), *args], cwd)
+    return run([PYTHON, *MODULE, *args], cwd, PYTHONPATH=str(ROOT))
 
 
 @pytest.mark.parametrize("name, mapping", [("cdktn", CDKTN), ("taptools", TAPTOOLS)])
@@ -152,7 +143,7 @@ def test_a_file_that_does_not_parse_refuses_the_whole_run(tmp_path):
 def test_without_libcst_it_says_how_to_install_it(tmp_path):
     venv.create(tmp_path / "bare", with_pip=False)  # the standard library only
     bare = tmp_path / "bare" / "bin" / "python"
-    done = run([str(bare), str(ROOT / "hooks" / "codemod.py"), *CDKTN_ARGS, str(_project(tmp_path))], tmp_path)
+    done = run([str(bare), *MODULE, *CDKTN_ARGS, str(_project(tmp_path))], tmp_path, PYTHONPATH=str(ROOT))
     assert done.returncode == 1
     assert f"libcst is not installed in this Python ({bare})" in done.stderr
     assert f"{bare} -m pip install libcst" in done.stderr
