@@ -35,8 +35,21 @@ def test_every_rendered_file_parses(rendered, scenario):
             parse(path.read_text(encoding="utf-8"))
             parsed.append(path.relative_to(project).as_posix())
         assert ".jinja" not in path.name and not JINJA_LEFTOVER.search(path.read_text(encoding="utf-8")), path
-    for required in ("tap.py", "cdktf.json", "Pipfile", "metadata.json", "lib/tap_stack.py", ".copier-answers.yml"):
-        assert required in parsed
+    required = ["tap.py", "cdktf.json", "metadata.json", "lib/tap_stack.py", conventions.ANSWERS_FILE]
+    if answers(project)["layout"] == "standalone":
+        required += ["Pipfile", "pytest.ini", ".pylintrc"]
+    assert set(required) <= set(parsed)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_the_task_layout_holds_only_what_the_pipeline_accepts(rendered, scenario):
+    """monorepo: tap.py, cdktf.json, metadata.json, lib/**, tests/** and nothing else (the pipeline's file gate)."""
+    project = rendered(scenario)
+    top = sorted(p.name for p in project.iterdir() if p.name != "__pycache__")
+    if answers(project)["layout"] == "monorepo":
+        assert top == ["cdktf.json", "lib", "metadata.json", "tap.py", "tests"]
+    else:
+        assert {"Pipfile", "pytest.ini", ".pylintrc", ".gitignore"} <= set(top)
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
@@ -58,6 +71,8 @@ def test_synth_has_the_answered_backend_regions_and_list_shaped_tags(rendered, s
         (block,) = provider["default_tags"]
         assert list(block) == ["tags"]
         assert block["tags"]["Environment"] == given["environment_suffix"]
+        # The pipeline's variables are unset here: Team and Author fall back to the answers metadata.json holds.
+        assert block["tags"]["Team"] == given["team"] and block["tags"]["Author"] == given["author"]
         assert given["extra_tags"].items() <= block["tags"].items()
     assert doc["terraform"]["required_providers"]["aws"]["version"] == given["aws_provider_constraint"]
     cdktf_json = json.loads((project / "cdktf.json").read_text(encoding="utf-8"))
@@ -65,9 +80,24 @@ def test_synth_has_the_answered_backend_regions_and_list_shaped_tags(rendered, s
     # The answered framework synthesized it: its version is in the stack's metadata (cdktf 0.21.0, cdktn 0.24.0).
     names = conventions.FRAMEWORKS[given["framework"]]
     assert doc["//"]["metadata"]["version"] == given["cdktf_package_version"] == names["package_version"]
-    pins = tomllib.loads((project / "Pipfile").read_text(encoding="utf-8"))["packages"]
-    assert pins[names["package"]] == f"=={given['cdktf_package_version']}"
-    assert pins[names["provider_package"]] == f"=={given['aws_provider_package_version']}"
+    if given["layout"] == "standalone":
+        pins = tomllib.loads((project / "Pipfile").read_text(encoding="utf-8"))["packages"]
+        assert pins[names["package"]] == f"=={given['cdktf_package_version']}"
+        assert pins[names["provider_package"]] == f"=={given['aws_provider_package_version']}"
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_metadata_and_tags_read_the_same_answers(rendered, scenario):
+    """metadata.json holds the pipeline's fields from the answers, and only those (its schema is closed)."""
+    project = rendered(scenario)
+    given = answers(project)
+    metadata = json.loads((project / "metadata.json").read_text(encoding="utf-8"))
+    fields = {"platform": "cdktf", "language": "py", "complexity": given["complexity"],
+              "turn_type": given["turn_type"], "po_id": given["po_id"], "team": given["team"],
+              "startedAt": given["started_at"], "subtask": given["subtask"], "provider": given["provider"],
+              "subject_labels": given["subject_labels"], "aws_services": given["aws_services"],
+              "wave": given["wave"]}
+    assert metadata == fields
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
@@ -85,4 +115,5 @@ def test_integration_tests_follow_the_answer(rendered, scenario):
     project = rendered(scenario)
     wanted = answers(project)["include_integration_tests"]
     assert (project / "tests" / "integration").is_dir() is wanted
-    assert ("test-integration" in (project / "Pipfile").read_text(encoding="utf-8")) is wanted
+    if answers(project)["layout"] == "standalone":
+        assert ("test-integration" in (project / "Pipfile").read_text(encoding="utf-8")) is wanted
