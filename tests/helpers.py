@@ -127,7 +127,7 @@ def synth(project: Path, outdir: Path, **env: str) -> dict:
 def copy_template(dest: Path) -> Path:
     """A private copy of the template (the files copier reads), to change without touching this one."""
     dest.mkdir(parents=True, exist_ok=True)
-    for part in ("copier.yml", "includes", "template", "hooks", "tapkit"):
+    for part in ("copier.yml", "includes", "template", "hooks", "tapkit", "run.py", "requirements.txt"):
         (shutil.copytree if (ROOT / part).is_dir() else shutil.copy)(ROOT / part, dest / part)
     return dest
 

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from helpers import PYTHON, ROOT, copy_template, run
+from tapkit import conventions
 
 HOOK = ROOT / "hooks" / "post_generate.py"
 
@@ -74,12 +75,14 @@ def test_copy_fails_on_a_broken_template_and_keeps_the_render(tmp_path):
     assert done.returncode != 0
     assert "TAP102 TapStack(...) passes keyword 'enable_logging'" in output
     assert "FAILED at step 'contract'" in output and "TAP hook FAILED" in output
-    assert "--skip-tasks" in output and "python -m taptools.verify" in output
+    assert "--skip-tasks" in output
     assert not dest.exists(), "copier removes a destination it created when a task fails"
     assert f"copier deletes {dest} because it created it" in output
     saved = re.search(r"rendered files were saved to:\n\s+(\S+)", output).group(1)
     assert "enable_logging=True" in (Path(saved) / "tap.py").read_text(encoding="utf-8")
-    assert f"cd {saved} && python -m taptools.verify" in output, "re-run the checks where the files still are"
+    # The template copier read was a folder: the command runs its run.py on the saved files.
+    assert f"python3 {template / 'run.py'} check {saved}" in output, "re-run the checks where the files still are"
+    assert f"cd {saved} && python tap.py" in output
     assert f"cd {dest} &&" not in output
     status = status_of(status_file)
     assert (status["ok"], status["operation"], status["step"], status["saved_render"]) == (False, "copy", "contract",
@@ -114,7 +117,7 @@ def test_a_failed_copy_says_copier_keeps_what_it_keeps(plain_template, tmp_path,
     assert done.returncode != 0 and "FAILED at step 'provider'" in output, output
     assert (dest / "tap.py").is_file(), "copier keeps this destination"
     assert f"copier keeps {dest}" in output and "copier deletes" not in output and "saved to" not in output
-    assert f"cd {dest} && python -m taptools.verify" in output
+    assert f"run.py check {dest}" in output and f"cd {dest} && python tap.py" in output
     assert "copier update" not in output, "nothing to update after a failed copy"
     assert "--data aws_provider_constraint=" in output
 
@@ -145,7 +148,7 @@ def test_the_json_check_names_what_differs_and_hand_added_tags_get_the_answer_to
     assert "tap.py's EXTRA_TAGS is {\"Owner\": \"me\"}" in done.stderr
     command = re.search(r"copier update --trust --defaults --data '(extra_tags=[^']+)'", done.stderr).group(1)
     assert yaml.safe_load(command.split("=", 1)[1]) == {"Owner": "me"}, "the --data value copier will parse"
-    assert "git reset --hard && git clean -fd" in done.stderr and "extra_tags in .copier-answers.yml" in done.stderr
+    assert "git reset --hard && git clean -fd" in done.stderr and "extra_tags in lib/.copier-answers.yml" in done.stderr
 
 
 def test_a_synth_failure_is_reported_whole_and_nothing_is_touched(project):
@@ -156,7 +159,7 @@ def test_a_synth_failure_is_reported_whole_and_nothing_is_touched(project):
     before = snapshot(project)
     done = hook(project)
     assert done.returncode == 1
-    assert "FAILED at step 'synth'" in done.stdout and "python tap.py exited" in done.stdout
+    assert "FAILED at step 'synth'" in done.stdout and "python tap.py failed" in done.stdout
     assert "no dev buckets today" in done.stdout, "the synth's own error must be shown"
     assert "nothing was deleted or rewritten" in done.stderr
     assert snapshot(project) == before
@@ -195,7 +198,7 @@ def test_the_template_checkouts_venv_is_a_candidate(project, tmp_path):
     """Someone running their own copier (no cdktf) still gets a synth, from the venv run.py made here."""
     bare = tmp_path / "bare"
     venv.EnvBuilder(with_pip=False).create(bare)
-    answers = project / ".copier-answers.yml"
+    answers = project / conventions.ANSWERS_FILE
     answers.write_text(re.sub(r"(?m)^_src_path: .*$", f"_src_path: {ROOT}", answers.read_text(encoding="utf-8")),
                        encoding="utf-8")
     code = ("import sys; sys.path.insert(0, 'hooks'); import post_generate as h, pathlib; "

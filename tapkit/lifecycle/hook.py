@@ -152,6 +152,32 @@ def run_verify(verify: list[str], project: Path, env: dict) -> tuple[int, dict]:
             return code, {}
 
 
+def template_source(project: Path) -> str | None:
+    """Where the user's copier took the template from (_src_path in the answers): a path or a URL."""
+    try:
+        text = conventions.answers_file(project).read_text(encoding="utf-8")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("_src_path:"):
+            return line.split(":", 1)[1].strip().strip("'\"") or None
+    return None
+
+
+def rerun_command(project: Path, where: Path) -> str:
+    """How to re-run every check on `where`: the template's `run.py check`, from where this template lives.
+
+    copier runs this hook from a clone it deletes afterwards (for a git template, local or remote), so the
+    command names the template the user gave copier: its own checkout when that is a folder, else a clone."""
+    source = template_source(project)
+    folder = Path(source).expanduser() if source and "://" not in source and not source.startswith("git@") else None
+    if folder is not None and (folder / "run.py").is_file():
+        return f"python3 {folder / 'run.py'} check {where}"
+    if source and folder is None:
+        return f"git clone {source} tap-template && python3 tap-template/run.py check {where}"
+    return f"python3 <template checkout>/run.py check {where}"
+
+
 def explain_failure(project: Path, operation: str, what: str, cleanup: bool = True) -> Path | None:
     """Everything a user needs to act on a failure, printed once; the saved render's path, if it saved one."""
     where, after = project, []
@@ -175,10 +201,11 @@ def explain_failure(project: Path, operation: str, what: str, cleanup: bool = Tr
         "",
         f"TAP hook FAILED: {what}",
         "",
-        "Re-run the checks after fixing:",
-        f"  python3 run.py check {where}        (from the template checkout: every pipeline gate, with synth)",
-        "Skip the hook (nothing is checked, say so in review):",
-        f"  copier {operation} --skip-tasks ...              static checks only: TAP_HOOK_SKIP_SYNTH=1",
+        "Re-run the checks after fixing (every pipeline gate the template knows, synth included):",
+        f"  {rerun_command(project, where)}",
+        f"  (the synth alone: cd {where} && python tap.py)",
+        "Skip the hook (nothing is checked; say so in review):",
+        f"  copier {operation} --skip-tasks ...      or static checks only: TAP_HOOK_SKIP_SYNTH=1 copier {operation} ...",
         *after,
     ]
     print("\n".join(lines), file=sys.stderr, flush=True)
