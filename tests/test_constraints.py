@@ -1,15 +1,9 @@
-"""taptools/constraints.py: the Terraform constraint check the hook and adopt rely on."""
+"""tapkit/constraints.py: the Terraform constraint check the hook and adopt rely on."""
 from __future__ import annotations
-
-import importlib.util
 
 import pytest
 
-from helpers import ROOT
-
-_spec = importlib.util.spec_from_file_location("tap_constraints", ROOT / "template" / "taptools" / "constraints.py")
-constraints = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(constraints)
+from tapkit import constraints, module_env
 
 
 @pytest.mark.parametrize(("constraint", "version", "admitted"), [
@@ -34,9 +28,9 @@ def test_a_constraint_that_excludes_the_prebuilt_provider_fails_the_hook(rendere
     from helpers import PYTHON, run  # pylint: disable=import-outside-toplevel
 
     project = shutil.copytree(rendered("default"), tmp_path / "project")
-    promised = project / "taptools" / "expected.json"  # the answers verify checks against
+    promised = project / "tests" / "unit" / "expected.json"  # the answers verify checks against
     promised.write_text(promised.read_text(encoding="utf-8").replace('"~> 6.0"', '"~> 5.0"'), encoding="utf-8")
-    done = run([PYTHON, "-m", "taptools.verify"], project)
+    done = run([PYTHON, "-m", "tapkit.checks.verify", str(project)], project, **module_env({}))
     assert done.returncode == 1
     assert "FAILED   provider" in done.stdout or "FAILED  provider" in done.stdout, done.stdout
     assert "generated for AWS provider 6.25.0, which the constraint '~> 5.0' excludes" in done.stdout
