@@ -13,27 +13,27 @@ import pytest
 import yaml
 
 from helpers import ROOT, copy_template
+from tapkit import conventions
 
 TEMPLATE_OWNED = ("Template-owned: rendered by the TAP cdktf copier template. Change it through the",
                   "template and `copier update`; local edits are merged on update and may conflict.")
 YOURS = "Yours: written once by the TAP cdktf copier template; `copier update` never touches it."
 # Files that cannot carry the header, and why. Each must still be rendered (a stale entry fails).
 NO_COMMENT = {
-    ".copier-answers.yml": "copier writes it from the answers; its own first line says not to edit it",
+    conventions.ANSWERS_FILE: "copier writes it from the answers; its own first line says not to edit it",
     "cdktf.json": "JSON, read by the cdktf CLI: no comments, and no key of ours in its schema",
-    "metadata.json": "JSON, read by the pipeline: no comments, and no key of ours in its schema",
-    "renovate.json": "JSON: says it in its \"description\" instead",
-    "taptools/conventions.json": "JSON: says it in its \"_about\" instead",
-    "taptools/expected.json": "JSON data the generated tests and verify read",
+    "metadata.json": "JSON, read by the pipeline: its schema is closed, no key of ours",
+    "tests/unit/expected.json": "JSON data the generated tests and verify read",
 }
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory) -> Path:
-    """The default answers rendered from this checkout's files (not git's HEAD), without the hook."""
+@pytest.fixture(scope="module", params=["monorepo", "standalone"])
+def project(request, tmp_path_factory) -> Path:
+    """The default answers (in each layout) rendered from this checkout's files (not git's HEAD), no hook."""
     base = tmp_path_factory.mktemp("ownership")
     source = copy_template(base / "template")
-    copier.run_copy(str(source), str(base / "project"), defaults=True, unsafe=True, skip_tasks=True, quiet=True)
+    copier.run_copy(str(source), str(base / "project"), data={"layout": request.param}, defaults=True,
+                    unsafe=True, skip_tasks=True, quiet=True)
     return base / "project"
 
 
@@ -51,7 +51,7 @@ def has_template_header(text: str) -> bool:
 def test_every_template_owned_file_carries_the_header(project):
     skip = set(yaml.safe_load((ROOT / "copier.yml").read_text(encoding="utf-8"))["_skip_if_exists"])
     files = rendered_files(project)
-    assert len(files) > 30 and "taptools/guardrails/core.py" in files, files
+    assert len(files) >= 15 and "tests/unit/expected.py" in files, files
     missing = [rel for rel in files if rel not in skip and rel not in NO_COMMENT
                and not has_template_header((project / rel).read_text(encoding="utf-8"))]
     assert not missing, ("these template-owned files lack the ownership header (includes/header.jinja "
@@ -70,12 +70,12 @@ def test_the_exceptions_are_rendered_and_cannot_carry_a_comment(project):
     files = rendered_files(project)
     stale = [rel for rel in NO_COMMENT if rel not in files]
     assert not stale, f"NO_COMMENT lists files the template no longer renders: {stale}"
-    assert all(rel.endswith(".json") or rel == ".copier-answers.yml" for rel in NO_COMMENT), (
+    assert all(rel.endswith(".json") or rel == conventions.ANSWERS_FILE for rel in NO_COMMENT), (
         "only JSON and copier's answers file are excused: every other format can hold a comment")
 
 
-def test_copied_tooling_is_marked_generated(project):
-    attributes = (project / ".gitattributes").read_text(encoding="utf-8").splitlines()
-    assert "taptools/** linguist-generated=true" in attributes
-    # In the template repository the file is .gitattributes.jinja: git must not fold the template's own source.
-    assert not (ROOT / "template" / ".gitattributes").exists()
+def test_the_tasks_copies_of_template_code_are_that_code(project):
+    """tests/unit/expected.py and lazy_provider.py are tapkit's modules, copied: one source, never a fork."""
+    for name in ("expected.py", "lazy_provider.py"):
+        copy = project / "tests" / "unit" / name
+        assert copy.read_bytes() == (ROOT / "tapkit" / "checks" / name).read_bytes(), name

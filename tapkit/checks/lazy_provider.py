@@ -16,6 +16,9 @@ CDK Terrain's provider packages (cdktn_provider_*) already import submodules on
 first access themselves: they have no eager block, and are imported normally
 (with their bytecode cache), as is any package whose __init__ has none.
 """
+# In a task (tests/unit/, a copy of tapkit/checks/lazy_provider.py):
+# Template-owned: rendered by the TAP cdktf copier template. Change it through the
+# template and `copier update`; local edits are merged on update and may conflict.
 import importlib.abc
 import importlib.machinery
 import importlib.util
