@@ -19,7 +19,7 @@ import pytest
 from copier._main import Worker  # its jinja_env is the one copier renders validators with
 
 from helpers import PYTHON, ROOT, copy_template, run
-from tapkit import constraints, conventions, framework
+from tapkit import constraints, conventions, framework, module_env, synth
 from tapkit.checks import provider_api, lazy_provider as toolchain
 
 NAMES = {name for fw in conventions.FRAMEWORKS.values()
@@ -29,11 +29,12 @@ IMPORT = re.compile(rf"^\s*(?:from|import)\s+({ANY_NAME})\b", re.MULTILINE)
 QUOTED = re.compile(rf"""["']({ANY_NAME})["']""")
 # Where a framework's name is quoted on purpose, and why.
 ALLOWED = {
-    "template/taptools/framework.py": "DEFAULT names the framework (a key of conventions.json), not a module",
-    "template/taptools/doctor.py": "metadata.json's platform value the pipeline reads is \"cdktf\" for both",
+    "tapkit/framework.py": "DEFAULT names the framework (a key of conventions.json), not a module",
+    "tapkit/checks/doctor.py": "metadata.json's platform value the pipeline reads is \"cdktf\" for both",
     "template/metadata.json.jinja": "the pipeline's platform value, \"cdktf\" for both frameworks",
     "includes/framework.jinja": "a repo answered before the question existed is cdktf (a framework name)",
-    "hooks/codemod.py": "the codemod's examples and tests name the modules it maps (H2's tool)",
+    "tapkit/lifecycle/codemod.py": "the codemod's examples and tests name the modules it maps (H2's tool)",
+    "tapkit/pins.py": "the packages a Pipfile.lock pins, by the names the lock file spells (lock_pins)",
 }
 
 
@@ -44,18 +45,20 @@ def template(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def cdktn_project(template, tmp_path_factory) -> Path:
-    """A default cdktn project, rendered without the hook."""
+    """A default cdktn project in the standalone layout (its own Pipfile), rendered without the hook."""
     dest = tmp_path_factory.mktemp("cdktn") / "terrain"
-    copier.run_copy(str(template), str(dest), data={"framework": "cdktn"}, defaults=True, unsafe=True,
-                    skip_tasks=True, quiet=True)
+    copier.run_copy(str(template), str(dest), data={"framework": "cdktn", "layout": "standalone"}, defaults=True,
+                    unsafe=True, skip_tasks=True, quiet=True)
     return dest
 
 
 def _sources() -> list[Path]:
     found = [ROOT / "copier.yml"]
-    for part in ("template", "includes", "hooks"):
+    # tapkit/ but fleet/ (adopt reads hand-made repos, which are cdktf's by definition: tapctl/ before 0.5.0)
+    for part in ("template", "includes", "hooks", "tapkit"):
         found += [p for p in sorted((ROOT / part).rglob("*")) if p.is_file() and "__pycache__" not in p.parts
-                  and p.suffix in (".py", ".jinja", ".yml")]
+                  and p.suffix in (".py", ".jinja", ".yml")
+                  and "fleet" not in p.relative_to(ROOT).parts]
     return found
 
 
@@ -67,7 +70,7 @@ def test_module_names_live_only_in_conventions_json():
         hits = IMPORT.findall(text) + ([] if rel in ALLOWED else QUOTED.findall(text))
         copies += [f"{rel}: {hit}" for hit in hits]
     assert not copies, ("name the framework's modules through conventions.json (Jinja: includes/framework.jinja "
-                        "fw; Python: taptools.framework):\n" + "\n".join(copies))
+                        "fw; Python: tapkit.framework):\n" + "\n".join(copies))
 
 
 def test_an_unknown_framework_is_refused_with_the_reason_and_nothing_is_written(tmp_path):
@@ -81,16 +84,16 @@ def test_an_unknown_framework_is_refused_with_the_reason_and_nothing_is_written(
 
 
 def test_the_pins_follow_the_framework(cdktn_project):
-    answers = (cdktn_project / ".copier-answers.yml").read_text(encoding="utf-8")
+    answers = (cdktn_project / conventions.ANSWERS_FILE).read_text(encoding="utf-8")
     assert "cdktf_package_version: 0.24.0" in answers and "aws_provider_package_version: 25.8.1" in answers
-    pipfile = (cdktn_project / "Pipfile").read_text(encoding="utf-8")
+    pipfile = (cdktn_project / "Pipfile").read_text(encoding="utf-8")  # layout standalone: the task's own Pipfile
     assert 'cdktn = "==0.24.0"' in pipfile and 'cdktn-provider-aws = "==25.8.1"' in pipfile
     assert not re.search(r"^cdktf", pipfile, re.MULTILINE), pipfile
     stack = (cdktn_project / "lib" / "tap_stack.py").read_text(encoding="utf-8")
     assert "from cdktn import App, S3Backend, TerraformStack" in stack
     assert "use_lockfile=True" in stack and "add_override(\"terraform.backend.s3.use_lockfile\"" not in stack
-    assert json.loads((cdktn_project / "taptools" / "framework.json").read_text(encoding="utf-8"))["framework"] \
-        == "cdktn"
+    assert json.loads((cdktn_project / framework.EXPECTED_FILE).read_text(encoding="utf-8"))["framework"] == "cdktn"
+    assert framework.of_project(cdktn_project) == "cdktn"
 
 
 @pytest.fixture(scope="module")
@@ -118,13 +121,30 @@ def test_jinja_and_python_agree_on_what_a_constraint_admits(jinja, name):
     assert not jinja(source, value="~> 5.0", name=name, pin="1.0.0")
 
 
-def test_framework_json_names_the_framework(tmp_path):
-    assert framework.name(tmp_path / "none.json") == "cdktf", "no file: a repo made before the question"
-    (tmp_path / "framework.json").write_text('{"framework": "cdktn"}', encoding="utf-8")
-    assert framework.name(tmp_path / "framework.json") == "cdktn"
-    (tmp_path / "bad.json").write_text('{"framework": "pulumi"}', encoding="utf-8")
-    with pytest.raises(ValueError, match=r"names framework 'pulumi'; use one of \['cdktf', 'cdktn'\]"):
-        framework.name(tmp_path / "bad.json")
+def _project(root: Path, expected: str | None = None, answers: str | None = None,
+             old_answers: str | None = None) -> Path:
+    root.mkdir()
+    for rel, text in ((framework.EXPECTED_FILE, expected), (conventions.ANSWERS_FILE, answers),
+                      (conventions.OLD_ANSWERS_FILE, old_answers)):
+        if text is not None:
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(text, encoding="utf-8")
+    return root
+
+
+def test_the_project_names_the_framework(tmp_path):
+    """tests/unit/expected.json first, else the answers (lib/, else the root file of a release before 0.5.0)."""
+    assert framework.of_project(_project(tmp_path / "none")) == "cdktf", "nothing: a repo made before the question"
+    assert framework.of_project(_project(tmp_path / "expected", expected='{"framework": "cdktn"}')) == "cdktn"
+    assert framework.of_project(_project(tmp_path / "answers", answers="_commit: 0.5.0\nframework: cdktn\n")) \
+        == "cdktn"
+    assert framework.of_project(_project(tmp_path / "old", old_answers="framework: 'cdktn'\n")) == "cdktn"
+    assert framework.of_project(_project(tmp_path / "both", expected='{"framework": "cdktf"}',
+                                         answers="framework: cdktn\n")) == "cdktf", "expected.json first"
+    for name, files in (("bad-expected", {"expected": '{"framework": "pulumi"}'}),
+                        ("bad-answers", {"answers": "framework: pulumi\n"})):
+        with pytest.raises(ValueError, match=r"names framework 'pulumi'; use one of \['cdktf', 'cdktn'\]"):
+            framework.of_project(_project(tmp_path / name, **files))
 
 
 def test_the_lazy_provider_import_is_kept_only_where_it_helps():
@@ -142,7 +162,8 @@ def test_the_doctor_reads_the_cdktn_provider(cdktn_project):
     resources = cdktn_project / "lib" / "resources.py"
     resources.write_text(resources.read_text(encoding="utf-8").replace("force_destroy=True", "force_destory=True"),
                          encoding="utf-8")
-    done = run([PYTHON, "-m", "taptools.doctor", "--json"], cdktn_project)
+    done = run([PYTHON, "-m", "tapkit.checks.doctor", str(cdktn_project), "--json"], cdktn_project,
+               **module_env({}))
     findings = json.loads(done.stdout)
     assert not [f for f in findings if f["rule"] == "TAP216"], findings
     wrong = [f for f in findings if f["path"] == "lib/resources.py"]
@@ -150,12 +171,14 @@ def test_the_doctor_reads_the_cdktn_provider(cdktn_project):
 
 
 def test_a_guardrail_error_fails_a_cdktn_synth(cdktn_project, tmp_path):
-    """The Aspect implements cdktn's IAspect (taptools/framework.json), so cdktn runs it at synth."""
+    """The Aspect implements cdktn's IAspect (the framework in tests/unit/expected.json), so cdktn runs it at
+    synth: the template's synth with guardrails (the hook's, `run.py check`'s) fails on the error."""
     resources = cdktn_project / "lib" / "resources.py"
     resources.write_text(resources.read_text(encoding="utf-8").replace("force_destory=True", "force_destroy=False")
                          .replace("force_destroy=True", "force_destroy=False"), encoding="utf-8")
-    done = run([PYTHON, "tap.py"], cdktn_project, CDKTF_OUTDIR=str(tmp_path / "out"))
-    assert done.returncode != 0 and "TAP310" in done.stdout + done.stderr, done.stdout + done.stderr
+    with pytest.raises(synth.SynthError) as failed:
+        synth.synthesize(cdktn_project, PYTHON, guardrails=True, outdir=tmp_path / "out")
+    assert "TAP310" in failed.value.output, failed.value.output
 
 
 def test_the_doctor_sees_inherited_members_in_cdktn_classes():
@@ -169,12 +192,13 @@ def test_the_doctor_sees_inherited_members_in_cdktn_classes():
 
 
 def test_guardrails_refuse_a_stack_of_the_other_framework():
-    """In the template's checkout (no framework.json) the framework is cdktf: a cdktn stack is refused, by name."""
+    """In the template's checkout (no expected.json, no answers) the framework is cdktf: a cdktn stack is refused,
+    by name."""
     import cdktn  # pylint: disable=import-outside-toplevel
 
     from tapkit.checks import guardrails  # pylint: disable=import-outside-toplevel
 
     stack = cdktn.TerraformStack(cdktn.Testing.app(), "Other")
     with pytest.raises(TypeError, match=r"got a cdktn\..*TerraformStack, not a cdktf.TerraformStack: "
-                                        r"taptools/framework.json says this project is built on cdktf"):
+                                        r"this project is built on cdktf \(tests/unit/expected.json\)"):
         guardrails.apply(stack)

@@ -1,7 +1,8 @@
 """The Aspect that runs the rules at synth and turns each finding into an annotation.
 
-It is built on the project's framework (cdktf or cdktn, taptools/framework.json): a jsii Aspect must implement
-that framework's IAspect, and only its TerraformStack and TerraformProvider are the stack's classes.
+It is built on the project's framework (cdktf or cdktn, as the task's tests/unit/expected.json names it): a
+jsii Aspect must implement that framework's IAspect, and only its TerraformStack and TerraformProvider are the
+stack's classes.
 """
 from __future__ import annotations
 
@@ -73,9 +74,9 @@ def apply(stack: TerraformStack, environment_suffix: str | None = None) -> Guard
         # The other framework's Aspects would take the aspect and never run it: the guardrails would go silent.
         raise TypeError(
             f"guardrails.apply() got a {type(stack).__module__}.{type(stack).__name__}, not a "
-            f"{framework.names()['module']}.TerraformStack: taptools/framework.json says this project is built on "
-            f"{framework.name()}; make the stack's imports and the answer framework agree (copier update --data "
-            "framework=...)")
+            f"{framework.names()['module']}.TerraformStack: this project is built on {framework.name()} "
+            f"({framework.EXPECTED_FILE}); make the stack's imports and the answer framework agree (copier update "
+            "--data framework=...)")
     aspect = Guardrails(environment_suffix or getattr(stack, "environment_suffix", None))
     Aspects.of(stack).add(aspect)
     return aspect
