@@ -14,6 +14,7 @@ import time
 import pytest
 
 from helpers import ROOT, answers
+from tapkit import conventions, module_env
 from tapkit.fleet import gitutil, rollout, sandbox
 
 HAND_BUILT_TEST = (
@@ -59,7 +60,8 @@ def fleet(tmp_path_factory):
     root = base / "fleet"
     # pylint: disable-next=unbalanced-tuple-unpacking  # pylint counts the list literal, not count=5
     clean, pushed, dirty, edited, broken = sandbox.generate_fleet(releases, "0.2.0", root, 5)
-    (dirty / "README.md").write_text("work in progress\n", encoding="utf-8")
+    with (dirty / "lib" / "resources.py").open("a", encoding="utf-8") as handle:
+        handle.write("# work in progress\n")
     tap = edited / "tap.py"
     tap.write_text(tap.read_text(encoding="utf-8").replace("    app = App()\n", "    app = App(stack_traces=True)\n"),
                    encoding="utf-8")
@@ -127,7 +129,7 @@ def test_each_repo_gets_the_right_status(fleet, first_run):
 
 def test_every_status_says_why(fleet, first_run):
     results = by_name(first_run["report"])
-    assert "uncommitted changes (1, first: M README.md)" in results[fleet["dirty"].name]["reason"]
+    assert "uncommitted changes (1, first: M lib/resources.py)" in results[fleet["dirty"].name]["reason"]
     assert "not a copier project" in results["hand-made"]["reason"] and "run.py adopt" in results["hand-made"]["reason"]
     assert "not a git repository" in results["not-a-repo"]["reason"]
     assert "records 0.3.0" in results["task-current"]["reason"]
@@ -157,7 +159,7 @@ def test_updates_are_committed_on_a_new_branch_and_the_repo_goes_back_to_its_bra
         assert gitutil.current_branch(repo) == "main", "back on the branch it was on"
         assert not gitutil.status_lines(repo)
         assert answers(repo)["_commit"] == "0.2.0"
-        assert "_commit: 0.3.0" in gitutil.out(repo, "show", "copier-update/0.3.0:.copier-answers.yml")
+        assert "_commit: 0.3.0" in gitutil.out(repo, "show", "copier-update/0.3.0:lib/.copier-answers.yml")
         assert gitutil.out(repo, "rev-parse", "main") == gitutil.out(repo, "rev-parse", "copier-update/0.3.0~1")
     assert "App(stack_traces=False)" in gitutil.out(fleet["clean"], "show", "copier-update/0.3.0:tap.py")
     assert "back on main" in by_name(first_run["report"])[fleet["clean"].name]["reason"]
@@ -171,7 +173,7 @@ def test_nothing_is_pushed(fleet, first_run):
 @pytest.mark.usefixtures("first_run")
 def test_nothing_is_lost(fleet):
     dirty = fleet["dirty"]
-    assert (dirty / "README.md").read_text(encoding="utf-8") == "work in progress\n"
+    assert (dirty / "lib" / "resources.py").read_text(encoding="utf-8").endswith("\n# work in progress\n")
     assert gitutil.current_branch(dirty) == "main" and not gitutil.branch_exists(dirty, "copier-update/0.3.0")
     edited = fleet["edited"]
     assert gitutil.current_branch(edited) == "copier-update/0.3.0"
@@ -214,7 +216,7 @@ def test_each_printed_recipe_puts_the_repo_back_exactly_as_before(fleet, first_r
 def test_the_plain_update_abandon_recipe_restores_the_repo(fleet, tmp_path):
     repo = shutil.copytree(fleet["spare"] / "edited", tmp_path / "edited", symlinks=True)
     before = state(repo)
-    done = sandbox.copier("update", "--trust", "--defaults", "--skip-tasks", "--vcs-ref=0.3.0", cwd=repo)
+    done = sandbox.update(repo, "--defaults", "--skip-tasks", "--vcs-ref=0.3.0")
     assert done.returncode != 0 and "conflicts" in done.stderr
     command = re.search(r"To abandon this update instead: `([^`]+)`", done.stderr).group(1)
     subprocess.run(["sh", "-c", command], cwd=repo, check=True)
@@ -242,8 +244,8 @@ def test_ctrl_c_stops_cleanly_reports_and_the_rerun_names_the_interrupted_repo(f
     report = tmp_path / "report.json"
     env = {k: v for k, v in os.environ.items() if k != "TAP_HOOK_SKIP_SYNTH"}
     # pylint: disable-next=consider-using-with  # communicate() or the kill in `finally` below ends it
-    proc = subprocess.Popen([sys.executable, str(ROOT / "tapctl"), "rollout", str(group), "--jobs", "1",
-                             "--report", str(report)], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-m", "tapkit.fleet", "rollout", str(group), "--jobs", "1",
+                             "--report", str(report)], cwd=tmp_path, env=module_env(env), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         # The new release's tap.py in the tree: copier has merged and its after-update hook (a synth) runs.
@@ -300,24 +302,15 @@ def test_run_py_exposes_the_command():
 
 
 # ---------------------------------------------------------------- Renovate, the org-wide alternative
-# Settings only the self-hosted (admin) config may hold; in a repo's renovate.json they are a config error.
-RENOVATE_GLOBAL_ONLY = {"allowScripts", "allowedEnv", "allowedCommands", "allowedPostUpgradeCommands",
-                        "exposeAllEnv", "customEnvVariables", "allowPlugins"}
 # The copier manager's default managerFilePatterns (docs.renovatebot.com/modules/manager/copier).
 COPIER_MANAGER_FILES = r"(^|/)\.copier-answers(\..+)?\.ya?ml"
 
 
-def test_generated_repos_ship_a_renovate_config_for_the_copier_manager(rendered):
+def test_the_answers_file_is_where_renovates_copier_manager_looks(rendered):
+    """0.5.0 tasks carry no renovate.json (the monorepo owns its settings), but an org-wide Renovate config's copier
+    manager still finds lib/.copier-answers.yml by its default pattern, with the template and version it reads."""
     project = rendered("default")
-    config = json.loads((project / "renovate.json").read_text(encoding="utf-8"))
-    assert config["enabledManagers"] == ["copier"]
-    assert config["ignoreScripts"] is False, "without it Renovate runs copier without --trust, which refuses our tasks"
-    assert not RENOVATE_GLOBAL_ONLY & set(config), "admin-only options do not belong in a repo config"
-    assert config["env"] == {"TAP_HOOK_SKIP_SYNTH": "1"}
-    (rule,) = config["packageRules"]
-    assert rule["matchManagers"] == ["copier"] and rule["labels"] == ["copier-update"]
-    assert "allowScripts: true" in " ".join(config["description"])
-    assert "allowedEnv" in " ".join(config["description"])
-    assert re.search(COPIER_MANAGER_FILES, ".copier-answers.yml")
+    assert not (project / "renovate.json").exists()
+    assert re.search(COPIER_MANAGER_FILES, conventions.ANSWERS_FILE)
     recorded = answers(project)
     assert recorded["_src_path"] and recorded["_commit"], "what the copier manager reads: template and version"

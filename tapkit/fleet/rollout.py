@@ -66,10 +66,13 @@ from pathlib import Path
 import yaml
 from packaging.version import InvalidVersion, Version
 
+from tapkit import conventions
 from tapkit.lifecycle import hook_status
 from tapkit.fleet import gitutil, template
 
-ANSWERS_FILE = ".copier-answers.yml"
+# lib/.copier-answers.yml (0.5.0 and later); .copier-answers.yml at the root of a project made before 0.5.0
+ANSWERS_FILE = conventions.ANSWERS_FILE
+ANSWERS_FILES = (conventions.ANSWERS_FILE, conventions.OLD_ANSWERS_FILE)
 BRANCH_PREFIX = "copier-update/"
 STATUSES = ("updated", "already current", "conflicts", "hook failed", "move refused", "failed", "skipped",
             "interrupted")
@@ -231,8 +234,8 @@ class Templates:
     def newest(self, repo: Path, recorded: str) -> str:
         """The newest release of the template repo was made from; raises UpdateCheckError when copier cannot say.
 
-        `copier check-update --output-format json` answers it, as copier would for `copier update`; tapctl's own
-        releases are tagged with the bare version (tapctl/releases.py), so the version is the tag to update to.
+        `copier check-update --output-format json` answers it, as copier would for `copier update`; the template's own
+        releases are tagged with the bare version (tapkit/fleet/releases.py), so the version is the tag to update to.
         """
         key = template_key(repo, recorded)
         with self._lock:
@@ -247,7 +250,9 @@ class UpdateCheckError(Exception):
 
 def check_update(repo: Path, prerelease: bool = False) -> dict:
     """copier's own answer for repo: {"update_available", "current_version", "latest_version"}."""
-    command = [sys.executable, "-m", "copier", "check-update", "--output-format", "json"]
+    answers_file = conventions.answers_file(repo).relative_to(repo).as_posix()
+    command = [sys.executable, "-m", "copier", "check-update", "--output-format", "json",
+               f"--answers-file={answers_file}"]
     if prerelease:
         command.append("--prereleases")
     try:
@@ -277,7 +282,7 @@ def template_key(repo: Path, recorded: str) -> str:
 
 def read_answers(repo: Path) -> dict | None:
     """The repo's copier answers, or None when the file is missing or unreadable."""
-    path = repo / ANSWERS_FILE
+    path = conventions.answers_file(repo)
     if not path.is_file():
         return None
     try:
@@ -302,9 +307,10 @@ def abandon_recipe(branch: str, origin: str | None) -> str:
 def holds_update(repo: Path, branch: str, target: str, options: Options | None = None) -> str | None:
     """The short commit of branch when its answers record target or later (a finished update) and every --data
     answer, else None."""
-    done = gitutil.git(repo, "show", f"{branch}:{ANSWERS_FILE}", check=False)
+    done = next((shown for shown in (gitutil.git(repo, "show", f"{branch}:{rel}", check=False)
+                                     for rel in ANSWERS_FILES) if shown.returncode == 0), None)
     try:
-        answers = (yaml.safe_load(done.stdout) or {}) if done.returncode == 0 else {}
+        answers = (yaml.safe_load(done.stdout) or {}) if done is not None else {}
         recorded = answers.get("_commit")
     except (yaml.YAMLError, AttributeError):
         return None
@@ -451,7 +457,9 @@ def update_one(repo: Path, templates: Templates, options: Options) -> Result:
         gitutil.git(repo, "switch", "-q", "-c", branch)
         gitutil.config_set(repo, ORIGIN_KEY.format(branch), origin)
     gitutil.config_set(repo, RUNNING_KEY.format(branch), "true")
-    command = [sys.executable, "-m", "copier", "update", "--trust", "--defaults", f"--vcs-ref={target}"]
+    answers_file = conventions.answers_file(repo).relative_to(repo).as_posix()
+    command = [sys.executable, "-m", "copier", "update", "--trust", "--defaults", f"--vcs-ref={target}",
+               f"--answers-file={answers_file}"]
     command += [arg for key, value in options.data.items() for arg in ("--data", f"{key}={value}")]
     if options.skip_hook:
         command.append("--skip-tasks")

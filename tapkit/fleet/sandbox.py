@@ -7,7 +7,8 @@ wants to rehearse a release on copies before rolling it out:
     fleet = generate_fleet(releases, "0.2.0", tmp / "fleet", 20)
 
 A release is a commit of the template's files (copier.yml, includes/,
-template/, hooks/) in a new git repository, tagged with its PEP 440 version.
+template/, hooks/ and the tapkit/ package they run) in a new git repository,
+tagged with its PEP 440 version.
 """
 from __future__ import annotations
 
@@ -19,10 +20,12 @@ from pathlib import Path
 
 import yaml
 
+import tapkit
+from tapkit import conventions
 from tapkit.fleet import gitutil
 
-TEMPLATE_PARTS = ("copier.yml", "includes", "template", "hooks")
-ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE_PARTS = ("copier.yml", "includes", "template", "hooks", "tapkit")
+ROOT = tapkit.ROOT
 
 Change = Callable[[Path], None]
 
@@ -57,7 +60,7 @@ def replace_once(path: Path, old: str, new: str) -> None:
     if text.count(old) != 1:
         raise AssertionError(
             f"{path}: expected exactly one {old!r}, found {text.count(old)}; the template changed shape, "
-            "so update this sample change in tapctl/sandbox.py"
+            "so update this sample change in tapkit/fleet/sandbox.py"
         )
     path.write_text(text.replace(old, new), encoding="utf-8")
 
@@ -87,7 +90,7 @@ def sample_fixes(root: Path) -> None:
     # Backend: a workspace key prefix, and its test.
     replace_once(template / "lib" / "tap_stack.py.jinja", "            encrypt=True,\n",
                  "            encrypt=True,\n            workspace_key_prefix=\"tap\",\n")
-    replace_once(template / "taptools" / "expected.json.jinja", "{%- set backend_settings = {'encrypt': true} -%}",
+    replace_once(template / "tests" / "unit" / "expected.json.jinja", "{%- set backend_settings = {'encrypt': true} -%}",
                  "{%- set backend_settings = {'encrypt': true, 'workspace_key_prefix': 'tap'} -%}")
     # Provider tags: a ManagedBy tag, from TAP_MANAGED_BY or "tap-template".
     replace_once(root / "includes" / "stack_params.jinja", "selectattr(0, 'in', _chosen) | list -%}",
@@ -125,6 +128,13 @@ def copier(*args: str, cwd: Path | None = None, env: dict | None = None,
     """Run this interpreter's copier CLI; output captured as text, never raises on failure."""
     return subprocess.run([sys.executable, "-m", "copier", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=timeout, check=False)
+
+
+def update(repo: Path, *args: str, env: dict | None = None, timeout: int = 900) -> subprocess.CompletedProcess:
+    """`copier update --trust` in repo, with the answers file it has (lib/.copier-answers.yml from 0.5.0: copier
+    looks only at the root one unless told)."""
+    answers_file = conventions.answers_file(repo).relative_to(repo).as_posix()
+    return copier("update", "--trust", f"--answers-file={answers_file}", *args, cwd=repo, env=env, timeout=timeout)
 
 
 def generate(template: Path, version: str, dest: Path, data: dict | None = None) -> Path:

@@ -1,7 +1,7 @@
-"""The template as tapctl sees it: its checkout, its release tags, its renders, its own helper modules.
+"""The template as adopt and rollout see it: its checkout, its release tags, its renders, its checks.
 
-The template's modules import normally: tapctl puts template/ on sys.path (tapctl/__init__.py), so
-`taptools.*` is what generated repos get, and hooks/ is a namespace package of the checkout's root.
+The checks a generated project gets (contract, constraints, verify) are tapkit modules: the task carries
+none of them, so adopt runs the same ones the hook and `python3 run.py check` run.
 """
 from __future__ import annotations
 
@@ -13,41 +13,40 @@ import tempfile
 from pathlib import Path
 from types import ModuleType
 
-import tapkit.constraints
-import tapkit.checks.contract
-import tapkit.checks.verify
 import yaml
 from packaging.version import Version
 
+import tapkit
+from tapkit import constraints as _constraints, conventions
+from tapkit.checks import contract as _contract, verify as _verify
 from tapkit.lifecycle import conflicts as _conflicts
 from tapkit.fleet import gitutil
 
-ROOT = Path(__file__).resolve().parents[1]
-ANSWERS_FILE = ".copier-answers.yml"
-RENAMES_FILE = "hooks/renames.json"
+ROOT = tapkit.ROOT
+ANSWERS_FILE = conventions.ANSWERS_FILE
+RENAMES_FILE = "tapkit/lifecycle/renames.json"
+# Where releases before 0.5.0 kept their renames
+OLD_RENAMES_FILES = ("hooks/renames.json",)
 
 
 def contract() -> ModuleType:
-    """The generated projects' static TapStack call checker (template/taptools/contract.py)."""
-    return taptools.contract
+    """The static TapStack call checker the hook runs (tapkit/checks/contract.py)."""
+    return _contract
 
 
 def constraints() -> ModuleType:
-    """The generated projects' Terraform constraint check (template/taptools/constraints.py)."""
-    return taptools.constraints
+    """The Terraform constraint check (tapkit/constraints.py)."""
+    return _constraints
 
 
 def conflicts() -> ModuleType:
-    """The scan for conflict markers and .rej files the post-update check uses (hooks/conflicts.py)."""
+    """The scan for conflict markers and .rej files the post-update check uses (tapkit/lifecycle/conflicts.py)."""
     return _conflicts
-
-
-TOOLCHAIN = ROOT / "template" / "taptools" / "toolchain.py"
 
 
 def provider_version(python: str = sys.executable) -> str | None:
     """The AWS provider version the prebuilt bindings installed for `python` were generated for (verify's check)."""
-    return taptools.verify.provider_version(python)
+    return _verify.provider_version(python)
 
 
 def releases(source: Path | str) -> list[tuple[Version, str]]:
@@ -61,13 +60,19 @@ def config_at(source: Path, tag: str) -> dict:
 
 
 def renames(source: Path | str, tag: str) -> list[tuple[Version, str, str]]:
-    """(version, old, new) of every question renamed up to release `tag`, from its hooks/renames.json.
+    """(version, old, new) of every question renamed up to release `tag`, from its tapkit/lifecycle/renames.json (hooks/renames.json before 0.5.0).
 
     Renames only accumulate, so a release before 0.4.0 (which had no renames.json) gets this checkout's list,
     cut at its own version.
     """
-    done = gitutil.git(source, "show", f"{tag}:{RENAMES_FILE}", check=False)
-    text = done.stdout if done.returncode == 0 else (ROOT / RENAMES_FILE).read_text(encoding="utf-8")
+    text = None
+    for name in (RENAMES_FILE, *OLD_RENAMES_FILES):
+        done = gitutil.git(source, "show", f"{tag}:{name}", check=False)
+        if done.returncode == 0:
+            text = done.stdout
+            break
+    if text is None:
+        text = (ROOT / RENAMES_FILE).read_text(encoding="utf-8")
     upto = Version(tag) if re.fullmatch(r"\d+(\.\d+)*", tag) else None
     found = [(Version(str(entry["version"])), entry["old"], entry["new"]) for entry in json.loads(text)["answers"]]
     return [entry for entry in found if upto is None or entry[0] <= upto]
