@@ -14,8 +14,11 @@ import yaml
 from copier import run_copy
 
 from helpers import ROOT, answers
+from tapkit import conventions
 from tapkit.lifecycle.migrations import rename_answer
 from tapkit.fleet import sandbox, template
+
+RENAMES = ROOT / "tapkit" / "lifecycle" / "renames.json"
 
 ANSWERS = "# header\n_commit: 0.1.0\naws_services:\n- S3\n- EC2\ncdktf_version: 0.20.0\ncomplexity: medium\n"
 
@@ -46,7 +49,7 @@ def test_the_new_name_wins_when_both_are_recorded():
 
 
 def test_a_missing_answers_file_is_a_clear_failure(tmp_path, capsys):
-    assert rename_answer.main([str(tmp_path / "nope.yml"), str(ROOT / "hooks" / "renames.json"), "0.2.0"]) == 1
+    assert rename_answer.main([str(tmp_path / "nope.yml"), str(RENAMES), "0.2.0"]) == 1
     err = capsys.readouterr().err
     assert "not found" in err and "cdktf_version to cdktf_package_version" in err
 
@@ -66,13 +69,13 @@ def test_the_migration_applies_the_renames_of_its_release_from_the_data_file(tmp
     assert "lists no answer renamed in 0.3.0" in capsys.readouterr().out
 
 
-def test_copier_yml_and_tapctl_take_the_renames_from_the_one_data_file():
-    data = json.loads((ROOT / "hooks" / "renames.json").read_text(encoding="utf-8"))
+def test_copier_yml_and_tapkit_fleet_take_the_renames_from_the_one_data_file():
+    data = json.loads((RENAMES).read_text(encoding="utf-8"))
     config = yaml.safe_load((ROOT / "copier.yml").read_text(encoding="utf-8"))
     renaming = [m for m in config["_migrations"] if "rename_answer.py" in " ".join(map(str, m["command"]))]
     assert {str(m["version"]) for m in renaming} == {str(e["version"]) for e in data["answers"]}
     for migration in renaming:  # the file and the release, never names
-        assert migration["command"][-2].endswith("/hooks/renames.json")
+        assert migration["command"][-2].endswith("/tapkit/lifecycle/renames.json")
         assert migration["command"][-1] == migration["version"]
     assert [(str(v), old, new) for v, old, new in template.renames(ROOT, "0.3.0")] == [
         (e["version"], e["old"], e["new"]) for e in data["answers"]]
@@ -98,10 +101,15 @@ def releases_without_the_migration(tmp_path_factory):
 
 
 def update_pinned_project(template, tmp_path):
-    """A project copied at 0.1.0 with cdktf_version answered, updated to 0.2.0; (project, copier's result)."""
-    project = sandbox.generate(template, "0.1.0", tmp_path / "pinned", {"cdktf_version": "0.20.0"})
+    """A project copied at 0.1.0 with cdktf_version answered, updated to 0.2.0; (project, copier's result).
+
+    The sample releases hold this checkout's layout (answers in lib/), standalone so the pin shows in a Pipfile.
+    """
+    project = sandbox.generate(template, "0.1.0", tmp_path / "pinned",
+                               {"cdktf_version": "0.20.0", "layout": "standalone"})
     assert answers(project)["cdktf_version"] == "0.20.0"
-    done = sandbox.copier("update", "--trust", "--defaults", "--vcs-ref=0.2.0", cwd=project,
+    done = sandbox.copier("update", "--trust", "--defaults", "--vcs-ref=0.2.0", "-a", conventions.ANSWERS_FILE,
+                          cwd=project,
                           env={**os.environ, "TAP_HOOK_SKIP_SYNTH": "1"})
     assert done.returncode == 0, done.stdout + done.stderr
     return project, done
@@ -130,7 +138,7 @@ def copy_now(tmp_path, data):
 
 
 def test_the_old_name_still_works_on_copy_and_is_recorded_under_the_new_one(tmp_path):
-    project = copy_now(tmp_path, {"cdktf_version": "0.20.0"})
+    project = copy_now(tmp_path, {"cdktf_version": "0.20.0", "layout": "standalone"})
     recorded = answers(project)
     assert recorded["cdktf_package_version"] == "0.20.0" and "cdktf_version" not in recorded
     assert 'cdktf = "==0.20.0"' in (project / "Pipfile").read_text(encoding="utf-8")

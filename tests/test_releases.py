@@ -38,7 +38,7 @@ def clone(tmp_path_factory):
 
 
 def test_a_tagless_clone_recreates_the_releases_at_the_commits_changelog_records(clone):
-    done = run([PYTHON, "-m", "tapctl.releases"], clone)
+    done = run([PYTHON, "-m", "tapkit.fleet.releases"], clone)
     assert done.returncode == 0, done.stderr
     assert re.search(rf"recreated release tag 0\.1\.0 at {FIRST}", done.stderr), done.stderr
     assert "recreated release tag 0.2.0" in done.stderr, done.stderr
@@ -47,7 +47,7 @@ def test_a_tagless_clone_recreates_the_releases_at_the_commits_changelog_records
     released = git(clone, "rev-parse", "0.2.0^{commit}")
     assert re.search(r"^## 0\.2\.0 \(\d{4}-\d\d-\d\d\)$", git(clone, "show", f"{released}:CHANGELOG.md"), re.M)
     assert "## 0.2.0 (unreleased)" in git(clone, "show", f"{released}^:CHANGELOG.md")
-    again = run([PYTHON, "-m", "tapctl.releases"], clone)
+    again = run([PYTHON, "-m", "tapkit.fleet.releases"], clone)
     assert again.returncode == 0 and "recreated" not in again.stderr, "tags that exist are left alone"
 
 
@@ -82,7 +82,7 @@ def test_copier_in_the_clone_records_a_release_once_the_tags_are_back(clone, tmp
     assert done.returncode == 0, done.stderr
     recorded = str(answers(before)["_commit"])
     assert not re.fullmatch(r"\d+\.\d+\.\d+", recorded), f"without tags copier names no release, but {recorded}"
-    run([PYTHON, "-m", "tapctl.releases"], clone)  # what every run.py job and the suite do first
+    run([PYTHON, "-m", "tapkit.fleet.releases"], clone)  # what every run.py job and the suite do first
     after = tmp_path / "after"
     done = run([PYTHON, "-m", "copier", "copy", "--trust", "--defaults", "--skip-tasks", str(clone), str(after)],
                tmp_path)
@@ -142,7 +142,7 @@ def test_release_tags_the_commit_that_adds_its_heading(tmp_path):
 
 
 def test_rollout_and_adopt_find_their_release_in_a_tagless_clone(clone, tmp_path):
-    run([PYTHON, "-m", "tapctl.releases"], clone)
+    run([PYTHON, "-m", "tapkit.fleet.releases"], clone)
     fleet = tmp_path / "fleet"
     repo = fleet / "task-a"
     made = run([PYTHON, "-m", "copier", "copy", "--trust", "--defaults", "--skip-tasks", "--vcs-ref=0.1.0",

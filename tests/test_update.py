@@ -1,7 +1,7 @@
 """`copier update` brings template fixes into a project its user has changed, and never drops the user's code.
 
 Style of copier's own update tests: a template repository tagged 0.2.0 (this
-checkout) and 0.3.0 (tapctl.sandbox.sample_fixes: one change each to the entry
+checkout) and 0.3.0 (tapkit.fleet.sandbox.sample_fixes: one change each to the entry
 point, the backend, the provider tags and TapStack's signature); a project
 copied at 0.2.0, changed by its user and committed; then `copier update`.
 """
@@ -13,6 +13,7 @@ import os
 import pytest
 
 from helpers import answers, run_unit_tests, synth
+from tapkit import conventions
 from tapkit.fleet import sandbox
 
 # The user's work: resources, a module of their own, unit and integration tests.
@@ -96,7 +97,8 @@ def project_with_user_work(releases, dest):
 
 def update(project, *flags, **env):
     """copier update the project to 0.3.0, with `flags` and extra environment."""
-    return sandbox.copier("update", "--trust", "--defaults", "--vcs-ref=0.3.0", *flags, cwd=project,
+    return sandbox.copier("update", "--trust", "--defaults", "--vcs-ref=0.3.0", "-a", conventions.ANSWERS_FILE, *flags,
+                          cwd=project,
                           env={**os.environ, **env})
 
 

@@ -1,4 +1,7 @@
-"""copier's entry point for the framework_pins migration (_migrations in copier.yml): it only imports tapkit.lifecycle.migrations.framework_pins, which does the work."""
+"""copier's entry point for the framework_pins migration (_migrations in copier.yml).
+
+It only imports tapkit.lifecycle.migrations.framework_pins, which does the work.
+"""
 import sys
 from pathlib import Path
 

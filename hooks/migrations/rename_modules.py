@@ -1,4 +1,7 @@
-"""copier's entry point for the rename_modules migration (_migrations in copier.yml): it only imports tapkit.lifecycle.migrations.rename_modules, which does the work."""
+"""copier's entry point for the rename_modules migration (_migrations in copier.yml).
+
+It only imports tapkit.lifecycle.migrations.rename_modules, which does the work.
+"""
 import sys
 from pathlib import Path
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
+from tapkit import ROOT
 from tapkit.fleet import gitutil
 
 CHANGELOG = "CHANGELOG.md"
@@ -132,8 +133,8 @@ def release(root: Path, version: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    """`python -m tapctl.releases` recreates missing tags; `... release X.Y.Z` makes a release."""
-    root = Path(__file__).resolve().parents[1]
+    """`python -m tapkit.fleet.releases` recreates missing tags; `... release X.Y.Z` makes a release."""
+    root = ROOT
     if argv[:1] == ["release"] and len(argv) == 2:
         ensure_tags(root)
         try:
@@ -144,7 +145,7 @@ def main(argv: list[str]) -> int:
         print(f"release {argv[1]}: tag {argv[1]} at {commit[:7]}; push it with `git push origin {argv[1]}`")
         return 0
     if argv:
-        print("usage: python -m tapctl.releases [release X.Y.Z]", file=sys.stderr)
+        print("usage: python -m tapkit.fleet.releases [release X.Y.Z]", file=sys.stderr)
         return 2
     ensure_tags(root)
     return 0

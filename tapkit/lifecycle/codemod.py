@@ -16,7 +16,8 @@ file and line so a human changes them.
 All or nothing: every file is parsed before anything is written; one file that
 does not parse refuses the whole run, naming the file, line and fix.
 
-    python -m tapkit.lifecycle.codemod --map cdktf=cdktn --map cdktf_cdktf_provider_aws=cdktn_provider_aws [--check] PATH...
+    python -m tapkit.lifecycle.codemod --map cdktf=cdktn \
+        --map cdktf_cdktf_provider_aws=cdktn_provider_aws [--check] PATH...
 
 Exit status: 0 done (or nothing to do; with --check nothing is written),
 1 refused (a file does not parse, or cannot be written), 2 usage error (no or bad --map, a missing PATH).

@@ -17,8 +17,14 @@ and, in the monorepo layout, the standalone files. copier runs this twice
 before: a project from before 0.5.0 is a repo of its own with its own Pipfile,
 so it records `layout: standalone` (its Pipfile, pytest.ini, .pylintrc and
 README.md stay, template-owned) unless the update gives `--data layout=...`.
-It names the recorded answers 0.5.0's closed lists refuse (team, po_id,
-subject_labels), which copier then replaces by their defaults.
+copier drops a recorded answer its question refuses and takes the default,
+without a word; so before also reviews the answers 0.5.0's closed lists
+(the pipeline's) refuse. Placeholders the old releases recorded when nobody
+answered (team unknown, po_id "", subject_labels []) take 0.5.0's defaults,
+named; another spelling of a valid choice is recorded as the list spells it;
+labels that all belong to one subtask record that subtask. Any other refused
+answer (team platform, a label no subtask has) stops the update before
+anything is written, naming each value and the --data that resolves it.
 
 after: the answers end in lib/.copier-answers.yml only (an update run with
 `-a .copier-answers.yml` wrote them at the root); taptools/ leaves no cache
@@ -60,24 +66,130 @@ TYPE_CHECKING = "TYPE_CHECKING"
 
 
 # ----------------------------------------------------------------- before: the layout answer
-def refused_answers(answers: dict, data: dict) -> list[str]:
-    """The recorded answers 0.5.0's questions refuse (copier then takes their defaults), each with the fix."""
+PLACEHOLDERS = ("", "unknown", "null", "none")  # what releases before 0.5.0 recorded when nobody answered
+
+
+def _words(value: object) -> str:
+    """A choice compared the forgiving way: case, spaces and punctuation aside ("Synth-1 " is synth-1)."""
+    return " ".join(re.findall(r"[a-z0-9]+", str(value).casefold()))
+
+
+@dataclass
+class Review:
+    """What 0.5.0's closed lists make of the recorded answers: edits to record, notes, and what stops the update."""
+    edits: dict[str, object] = field(default_factory=dict)   # answer -> the value to record instead
+    notes: list[str] = field(default_factory=list)           # placeholders that take 0.5.0's default, and mappings
+    refused: list[str] = field(default_factory=list)         # real answers 0.5.0 would drop: the update stops
+    flags: list[str] = field(default_factory=list)           # the --data that resolves each refusal
+
+
+def _review_team(review: Review, team: object, teams: list[str]) -> None:
+    if team is None or str(team) in teams:
+        return
+    if _words(team) in PLACEHOLDERS:
+        review.notes.append(f"team {team!r} was a placeholder: it takes 0.5.0's default (synth); give --data "
+                            "team=... to choose")
+        return
+    same = [choice for choice in teams if _words(choice) == _words(team)]
+    if len(same) == 1:
+        review.edits["team"] = same[0]
+        review.notes.append(f"recorded team {team!r} as {same[0]!r}, its spelling in the pipeline's list")
+        return
+    review.refused.append(f"team {team!r} is not one of the pipeline's teams ({', '.join(teams)})")
+    review.flags.append("--data team=TEAM")
+
+
+def _review_po_id(review: Review, po_id: object) -> None:
+    if po_id is not None and _words(po_id) in PLACEHOLDERS:
+        review.notes.append(f"po_id {po_id!r} was a placeholder (the pipeline refuses it): it takes 0.5.0's "
+                            "default (the project name); give --data po_id=... (the ticket's id)")
+
+
+def _labels_refused(labels: list, unknown: list, named: list, subtask: str | None) -> str:
+    """Why recorded subject_labels cannot stay, with the pipeline's labels by subtask."""
     metadata = conventions.DATA["metadata"]
-    said = []
-    team = answers.get("team")
-    if "team" not in data and team is not None and str(team) not in metadata["team"]:
-        said.append(f"team {team!r} is not one of {', '.join(metadata['team'])}")
-    po_id = answers.get("po_id")
-    if "po_id" not in data and po_id is not None and str(po_id).strip().lower() in ("", "unknown", "null"):
-        said.append(f"po_id {po_id!r} is empty (the pipeline refuses it)")
-    labels = answers.get("subject_labels")
-    subtask = data.get("subtask", answers.get("subtask", "Provisioning of Infrastructure Environments"))
-    offered = metadata["subtasks"].get(subtask) or []
-    if "subject_labels" not in data and isinstance(labels, list) and (
-            not labels or any(label not in offered for label in labels)):
-        said.append(f"subject_labels {labels!r} are not labels of the subtask {subtask!r}" if labels
-                    else "subject_labels is empty (the pipeline refuses it)")
-    return [f"{line}: it takes 0.5.0's default; give --data {line.split()[0]}=... to choose" for line in said]
+    named = unknown or named
+    verb = "is" if len(named) == 1 else "are"
+    why = (f"{', '.join(map(repr, unknown))} {verb} no subtask's label" if unknown
+           else f"{', '.join(map(repr, named))} {verb} not all of one subtask" if subtask is None
+           else f"{', '.join(map(repr, named))} {verb} not of the subtask {subtask!r}")
+    valid = "; ".join(f"{name}: {', '.join(offered)}" for name, offered in sorted(metadata["subtasks"].items())
+                      if offered)
+    other = metadata.get("other_platform_subtasks") or {}
+    return (f"subject_labels {labels!r}: {why} (the pipeline's labels, by subtask: {valid}"
+            + (f"; {', '.join(sorted(other))} need another platform than cdktf" if other else "") + ")")
+
+
+def _review_labels(review: Review, labels: object, answers: dict, data: dict) -> None:
+    if labels is None or not isinstance(labels, list):
+        return
+    if not labels:
+        review.notes.append("subject_labels was empty (the pipeline refuses it): it takes 0.5.0's default, the "
+                            "subtask's first label; give --data subject_labels=[...] to choose")
+        return
+    every = {_words(label): (subtask, label)
+             for subtask, offered in conventions.DATA["metadata"]["subtasks"].items() for label in offered}
+    found = [every.get(_words(label)) for label in labels]
+    unknown = [label for label, hit in zip(labels, found) if hit is None]
+    hits = [hit for hit in found if hit is not None]
+    subtask = data.get("subtask", answers.get("subtask"))
+    homes = sorted({home for home, _ in hits})
+    if not unknown and subtask is None and len(homes) == 1:
+        subtask = review.edits["subtask"] = homes[0]
+        review.notes.append(f"recorded subtask {subtask!r}: the one whose labels subject_labels holds")
+    misplaced = [label for home, label in hits if home != subtask]
+    if unknown or misplaced or subtask is None:
+        review.refused.append(_labels_refused(labels, unknown, misplaced, subtask))
+        review.flags.append("--data subtask='SUBTASK' --data subject_labels='[LABEL, ...]'")
+        return
+    canonical = [label for _, label in hits]
+    if canonical != labels:
+        review.edits["subject_labels"] = canonical
+        review.notes.append(f"recorded subject_labels {labels!r} as {canonical!r}, their spelling in the "
+                            "pipeline's list")
+
+
+def review_answers(answers: dict, data: dict) -> Review:
+    """The recorded answers against 0.5.0's closed lists (an answer --data gives is copier's to check).
+
+    copier drops a recorded answer its question refuses and takes the default, silently. A placeholder
+    releases before 0.5.0 recorded (team unknown, an empty po_id or subject_labels) may go that way, named;
+    a different spelling of a valid choice is recorded in the list's spelling; labels that all belong to one
+    subtask record that subtask; any other refused answer is refused here, so nothing the owner chose is lost.
+    """
+    review = Review()
+    if "team" not in data:
+        _review_team(review, answers.get("team"), list(conventions.DATA["metadata"]["team"]))
+    if "po_id" not in data:
+        _review_po_id(review, answers.get("po_id"))
+    if "subject_labels" not in data:
+        _review_labels(review, answers.get("subject_labels"), answers, data)
+    return review
+
+
+def refusal(review: Review, answers_file: str = conventions.OLD_ANSWERS_FILE) -> str:
+    """The message of an update stopped before it renders, for answers 0.5.0 would drop (`answers_file`: the
+    one the update read, relative to the project)."""
+    option = "" if answers_file == conventions.OLD_ANSWERS_FILE else f" -a {answers_file}"
+    return (f"{len(review.refused)} recorded answer(s) are not accepted by 0.5.0, whose metadata questions take "
+            "only the pipeline's values; copier would replace them with defaults, so the update stops here:\n"
+            + "\n".join(f"  {line}" for line in review.refused) + "\n"
+            "Nothing was changed. Run the update again with the values to record, for example:\n"
+            f"  copier update --trust{option} {' '.join(review.flags)}\n"
+            "(python3 run.py update PROJECT ... takes the same --data).")
+
+
+def set_entry(text: str, name: str, value: object) -> str:
+    """The answers text with the top-level entry `name` set to `value` (a JSON value is YAML), others as they are."""
+    lines = text.splitlines(keepends=True)
+    line = f"{name}: {json.dumps(value)}\n"
+    found = _entry(lines, name)
+    if found is None:
+        ending = "" if not text or text.endswith("\n") else "\n"
+        return text + ending + line
+    first, end = found
+    lines[first:end] = [line]
+    return "".join(lines)
 
 
 def record_layout(text: str, data: dict) -> tuple[str, str]:
@@ -91,32 +203,48 @@ def record_layout(text: str, data: dict) -> tuple[str, str]:
         return text, f"layout {chosen} (--data)"
     if _entry(text.splitlines(keepends=True), "layout") is not None:
         return text, "layout already recorded"
-    ending = "" if not text or text.endswith("\n") else "\n"
-    return (text + ending + "layout: standalone\n",
+    return (set_entry(text, "layout", "standalone"),
             "recorded layout: standalone (a repo of its own, as releases before 0.5.0 made it: its "
             f"{', '.join(STANDALONE_FILES[:-1])} and .gitignore stay, template-owned). For the pipeline's monorepo "
             "layout update with --data layout=monorepo")
 
 
+def _load(text: str) -> dict:
+    try:
+        import yaml  # pylint: disable=import-outside-toplevel  # copier depends on PyYAML
+
+        answers = yaml.safe_load(text) or {}
+    except (ImportError, ValueError):
+        return {}
+    return answers if isinstance(answers, dict) else {}
+
+
 def before(given: str, data_json: str) -> int:
-    """Record the layout in the answers file this update reads."""
+    """Record the layout in the answers file this update reads; 1 when a recorded answer would be lost."""
     data = json.loads(data_json or "{}")
     path = read_by_update(given)
     if not path.is_file():
         print(f"{PREFIX} no answers file at {path}; nothing recorded", flush=True)
         return 0
     text = path.read_text(encoding="utf-8")
+    review = review_answers(_load(text), data)
+    if review.refused:
+        try:
+            shown = path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        except ValueError:
+            shown = str(path)
+        message = refusal(review, shown)
+        print(f"{PREFIX} FAILED: {message}", file=sys.stderr, flush=True)
+        hook_status.write(ok=False, operation="update", stage="migration", after_merge=False, step="layout",
+                          message=message, project=Path.cwd())
+        return 1
     new, said = record_layout(text, data)
+    for name, value in review.edits.items():
+        new = set_entry(new, name, value)
     if new != text:
         path.write_text(new, encoding="utf-8")
     print(f"{PREFIX} {said}", flush=True)
-    try:
-        import yaml  # pylint: disable=import-outside-toplevel  # copier depends on PyYAML
-
-        answers = yaml.safe_load(text) or {}
-    except (ImportError, ValueError):
-        answers = {}
-    for line in refused_answers(answers if isinstance(answers, dict) else {}, data):
+    for line in review.notes:
         print(f"{PREFIX} note: {line}", flush=True)
     return 0
 
