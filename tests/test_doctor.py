@@ -1,30 +1,27 @@
-"""The doctor (taptools/doctor.py) flags every seed failure class it covers, passes the fixes,
+"""The doctor (tapkit/checks/doctor.py) flags every seed failure class it covers, passes the fixes,
 and is silent on fresh projects.
 
 Fixtures: tests/fixtures/seeds/_base is a small hand-written TAP repo (the shape
 of the old, copied template); each case overlays it with common/ files, then
 broken/ or fixed/ ones (a fixed/ that is absent means the base is the fix);
 case.json says which rules the doctor must report on the broken one, and which
-files the broken one lacks. The doctor runs in-process from template/taptools, the
-same files every generated project gets, and as a command in rendered projects.
+files the broken one lacks. The doctor runs in-process (tapkit.checks.doctor), and as
+the command the hook and `run.py check` run on rendered projects (`python -m
+tapkit.checks.doctor PROJECT` with the template checkout on PYTHONPATH: a task
+carries none of the checks).
 """
 from __future__ import annotations
 
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
 from helpers import PYTHON, ROOT, SCENARIOS, run
-
-sys.path.insert(0, str(ROOT / "template"))
-# template/taptools is not installed: imported from the path put on sys.path above.
-# pylint: disable=wrong-import-position
-from tapkit.checks import doctor  # noqa: E402
-from tapkit.checks.provider_api import ApiIndex, parse_module  # noqa: E402
-# pylint: enable=wrong-import-position
+from tapkit import module_env
+from tapkit.checks import doctor
+from tapkit.checks.provider_api import ApiIndex, parse_module
 
 SEEDS = ROOT / "tests" / "fixtures" / "seeds"
 CASES = {p.name: json.loads((p / "case.json").read_text(encoding="utf-8"))
@@ -247,7 +244,8 @@ def test_the_doctor_scenarios_exist():
 
 @pytest.mark.parametrize("scenario", DOCTOR_SCENARIOS)
 def test_fresh_projects_are_clean(rendered, scenario):
-    done = run([PYTHON, "-m", "taptools.doctor", "--json"], rendered(scenario))
+    project = rendered(scenario)
+    done = run([PYTHON, "-m", "tapkit.checks.doctor", str(project), "--json"], project, **module_env({}))
     assert done.returncode == 0 and json.loads(done.stdout) == [], done.stdout + done.stderr
 
 
@@ -260,22 +258,22 @@ def test_the_command_prints_file_line_rule_message_fix_and_fails(rendered, tmp_p
         "from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioning  # noqa"), encoding="utf-8")
     line = resources.read_text(encoding="utf-8").splitlines().index(
         "from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioning  # noqa") + 1
-    done = run([PYTHON, "-m", "taptools.doctor"], project)
+    done = run([PYTHON, "-m", "tapkit.checks.doctor"], project, **module_env({}))  # the project: "."
     assert done.returncode == 1
     assert (f"lib/resources.py:{line} TAP201 S3BucketVersioning does not exist in cdktf_cdktf_provider_aws."
             "s3_bucket_versioning (ImportError at synth) (did you mean S3BucketVersioningA?)") in done.stdout
     assert "tap doctor: 1 error(s), 0 warning(s)" in done.stdout
-    listed = json.loads(run([PYTHON, "-m", "taptools.doctor", ".", "--json"], project).stdout)
+    listed = json.loads(run([PYTHON, "-m", "tapkit.checks.doctor", ".", "--json"], project, **module_env({})).stdout)
     assert [(f["path"], f["rule"], f["severity"]) for f in listed] == [("lib/resources.py", "TAP201", "error")]
-    verify = run([PYTHON, "-m", "taptools.verify", "--python", PYTHON], project)
+    verify = run([PYTHON, "-m", "tapkit.checks.verify", str(project), "--python", PYTHON], project, **module_env({}))
     assert verify.returncode == 1 and "FAILED  doctor" in verify.stdout and "TAP201" in verify.stdout
 
 
 def test_the_doctor_never_imports_cdktf_jsii_or_the_provider(rendered):
-    code = ("import sys; from taptools import doctor; findings = doctor.diagnose('.'); "
+    code = ("import sys; from tapkit.checks import doctor; findings = doctor.diagnose('.'); "
             "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('cdktf', 'jsii', 'constructs', "
             "'cdktf_cdktf_provider_aws')); print(loaded, len(findings))")
-    done = run([PYTHON, "-c", code], rendered("default"))
+    done = run([PYTHON, "-c", code], rendered("default"), **module_env({}))
     assert done.stdout.strip() == "[] 0", done.stdout + done.stderr
 
 
