@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import ROOT
 from tapkit.fleet import handmade, transplant
 
 TAP_PY = '''\
@@ -417,20 +418,32 @@ def test_a_stack_indented_with_tabs_moves(tmp_path):
     assert made == {"a": {"doc": "tab\tinside\n\tkept"}, "b": {"doc": "tab\tinside\n\tkept"}}
 
 
-def test_the_programs_adopt_writes_are_real_linted_files():
-    """tapctl/programs/*.py are the modules adopt writes (and runs), kept as files so pylint and tests read them."""
+def test_the_programs_adopt_writes_are_real_linted_files(tmp_path):
+    """programs/ holds what adopt writes: the adapter as a Jinja template (rendered here with no settings and with
+    some of each kind) and tests/adopted.py as it is; each passes the standalone task's pylint gate."""
     import re  # pylint: disable=import-outside-toplevel
     import subprocess  # pylint: disable=import-outside-toplevel
     import sys  # pylint: disable=import-outside-toplevel
 
-    root = Path(transplant.__file__).resolve().parents[1]
+    rcfile = ROOT / "template" / "{% if layout == 'standalone' %}.pylintrc{% endif %}"
+    empty = transplant.render_adapter(callers="tests", old_positional=[], renamed={}, open_settings=False,
+                                      old_defaults={}, fixed={})
+    full = transplant.render_adapter(
+        callers="tests and other modules", old_positional=["environment_suffix", "region"],
+        renamed={"env_suffix": "environment_suffix", "region": "aws_region"}, open_settings=True,
+        old_defaults={"aws_region": "us-west-2"}, fixed={"default_tags": {"Owner": "ops"}})
+    assert "OLD_POSITIONAL = []\nRENAMED = {\n}\n" in empty.replace("\n# Old parameter names and the template's names "
+                                                                     "for them.", "")
+    assert "    'env_suffix': 'environment_suffix',\n    'region': 'aws_region',\n}" in full
+    assert "This repo's tests and other modules used to construct" in full and "{{" not in full + empty
+    files = {"adopted_empty.py": empty, "adopted_full.py": full,
+             "adopted_tests.py": transplant.TESTS_REEXPORT_FILE.read_text(encoding="utf-8")}
+    for name, text in files.items():
+        ast.parse(text)
+        (tmp_path / name).write_text(text, encoding="utf-8")
     # import-error: `lib` resolves in the repos they are written into; too-many-branches: the adapter's one
-    # decision table, which adopted repos already have as it is (the text is written byte for byte).
-    done = subprocess.run([sys.executable, "-m", "pylint", f"--rcfile={root / 'template' / '.pylintrc'}",
-                           "--disable=import-error,too-many-branches", str(transplant.PROGRAMS)],
-                          capture_output=True, text=True, check=False)
+    # decision table, which adopted repos already have as it is; duplicate-code: two renders of one template.
+    done = subprocess.run([sys.executable, "-m", "pylint", f"--rcfile={rcfile}",
+                           "--disable=import-error,too-many-branches,duplicate-code", *sorted(files)],
+                          cwd=tmp_path, capture_output=True, text=True, check=False)
     assert re.search(r"rated at 10\.00/10", done.stdout), done.stdout + done.stderr
-    text = transplant.ADAPTER_FILE.read_text(encoding="utf-8")
-    for empty in transplant.ADAPTER_EMPTY.values():
-        assert text.count(empty) == 1, f"adapter_text() fills `{empty}` in: keep it once in {transplant.ADAPTER_FILE}"
-    assert transplant.ADAPTER_CALLERS in text

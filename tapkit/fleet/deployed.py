@@ -12,29 +12,23 @@ variable-derived tag in the provider's default tags.
 """
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
-from tapkit import conventions
-from tapkit.fleet import template
+from tapkit import conventions, synth
 
-SYNTH_TIMEOUT = 600
 # Unset for every synth adopt runs, so nothing from the caller's shell leaks in.
 PIPELINE_VARIABLES = conventions.PIPELINE_VARIABLES
 SUFFIX_VARIABLE = conventions.STACK_VARIABLES["environment_suffix"]
-# The per-deploy values the pipeline always sets. Region and state bucket stay unset: each repo's own default.
-PROBE = {SUFFIX_VARIABLE: "pr4719", **conventions.TAG_PROBES}
+# The per-deploy values the pipeline always sets (tapkit.synth's probe). Region and state bucket stay unset.
+PROBE = synth.PROBE
 # The template's variable-derived tags: tag key -> variable.
 PIPELINE_TAGS = conventions.PIPELINE_TAGS
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|^\d{10}(\.\d+)?$")
 # Provider arguments the template's TapStack sets itself.
 TEMPLATE_PROVIDER_KEYS = {"region", "default_tags", "alias"}
-# The synth runner: bundled Node and lazy provider import first, as a generated project does, then tap.py.
-SYNTH_RUNNER = Path(__file__).resolve().parent / "programs" / "synth_runner.py"
 
 
 class SynthFailed(Exception):
@@ -45,41 +39,16 @@ class SynthFailed(Exception):
         self.output = output
 
 
-def synthesize(project: Path, outdir: Path, *flags: str) -> dict[str, dict]:
-    """{stack name: cdk.tf.json} from `python tap.py` under the probe environment; raises SynthFailed."""
-    env = {k: v for k, v in os.environ.items() if k not in PIPELINE_VARIABLES}
-    env.update(PROBE, CDKTF_OUTDIR=str(outdir), PYTHONDONTWRITEBYTECODE="1")
-    context = cdktf_context(project)
-    if context:  # what `cdktf synth` hands the app (feature flags such as excludeStackIdFromLogicalIds)
-        env["CDKTF_CONTEXT_JSON"] = json.dumps(context)
+def synthesize(project: Path, outdir: Path | None = None, *flags: str, mode: str | Mapping[str, str] = "probe",
+               python: str | None = None) -> dict[str, dict]:
+    """{stack name: cdk.tf.json} from `python tap.py` (tapkit.synth, with the lazy provider import a hand-made
+    repo lacks) under `mode`: the probe environment by default; raises SynthFailed. Paths under the project are
+    relative in the result (tapkit.synth), so a synth in a scratch copy compares equal to one in the repo."""
     try:
-        done = subprocess.run([sys.executable, str(SYNTH_RUNNER), str(template.TOOLCHAIN), *flags], cwd=project,
-                              env=env, capture_output=True, text=True, timeout=SYNTH_TIMEOUT, check=False)
-    except subprocess.TimeoutExpired as error:
-        raise SynthFailed(f"python tap.py did not finish in {SYNTH_TIMEOUT}s", "") from error
-    if done.returncode != 0:
-        output = (done.stderr or "") + (done.stdout or "")
-        lines = [line for line in (done.stderr or done.stdout).strip().splitlines() if line.strip()]
-        raise SynthFailed(lines[-1] if lines else f"exit status {done.returncode}", output)
-    docs = {path.parent.name: json.loads(path.read_text(encoding="utf-8"))
-            for path in sorted(outdir.glob("stacks/*/cdk.tf.json"))}
-    for doc in docs.values():
-        # cdktf's implicit local backend writes an absolute path into the project; relative is the same file.
-        local = ((doc.get("terraform") or {}).get("backend") or {}).get("local") or {}
-        path = local.get("path")
-        if isinstance(path, str) and Path(path).is_absolute() and Path(path).is_relative_to(project.resolve()):
-            local["path"] = Path(path).relative_to(project.resolve()).as_posix()
-    return docs
-
-
-def cdktf_context(project: Path) -> dict:
-    """cdktf.json's context, as the cdktf CLI passes it to the app; {} when there is none."""
-    try:
-        config = json.loads((project / "cdktf.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    context = config.get("context") if isinstance(config, dict) else None
-    return context if isinstance(context, dict) else {}
+        return synth.synthesize(project, python or sys.executable, mode, lazy=True, flags=flags,
+                                outdir=outdir).stacks
+    except synth.SynthError as error:
+        raise SynthFailed(str(error), error.output) from error
 
 
 def addresses(docs: dict[str, dict]) -> set[str]:

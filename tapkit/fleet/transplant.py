@@ -26,6 +26,8 @@ import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jinja2
+
 from tapkit.fleet.handmade import ENV_SETTINGS, SETTING_NAMES, STACK_FILE, Reading, Stack, TapPy, param_default
 
 TEMPLATE_ATTRIBUTES = {"environment_suffix", "aws_region", "default_tags", "providers", "provider"}
@@ -713,16 +715,12 @@ def move_resources(reading: Reading, answers: dict, root: Path) -> Moved:
 
 
 # ---------------------------------------------------------------- the repo's tests
-# The adapter modules adopt writes, kept as real files (linted, read as text): tapctl/programs/adopted.py holds the
-# adapter with empty settings, which adapter_text() fills in; adopted_tests.py is tests/adopted.py when lib/adopted.py
-# holds the adapter (non-test code calls it too).
+# The adapter modules adopt writes: programs/adopted.py.jinja is the adapter, rendered with Jinja for this repo's
+# old signature (adapter_text()); programs/adopted_tests.py is tests/adopted.py when lib/adopted.py holds the
+# adapter (non-test code calls it too), written as it is.
 PROGRAMS = Path(__file__).resolve().parent / "programs"
-ADAPTER_FILE = PROGRAMS / "adopted.py"
+ADAPTER_TEMPLATE = PROGRAMS / "adopted.py.jinja"
 TESTS_REEXPORT_FILE = PROGRAMS / "adopted_tests.py"
-# The adapter's settings as the file has them, each replaced once by this repo's values.
-ADAPTER_EMPTY = {"old_positional": "OLD_POSITIONAL = []", "renamed": "RENAMED = {\n}",
-                 "open_settings": "OPEN_SETTINGS = False", "old_defaults": "OLD_DEFAULTS = {}", "fixed": "FIXED = {}"}
-ADAPTER_CALLERS = "This repo's tests used to construct"
 
 
 @dataclass
@@ -742,20 +740,17 @@ def adapter_text(stack: Stack, callers: str = "tests", renamed: dict[str, str] |
     as_before = as_before or {}
     positional = [p.arg for p in stack.params if p in stack.init.args.args]
     renamed = {**{old: new for old, new in SETTING_NAMES.items() if old != new}, **(renamed or {})}
-    entries = "".join(f"\n    {old!r}: {new!r}," for old, new in renamed.items())
-    return fill_adapter(ADAPTER_FILE.read_text(encoding="utf-8"), callers, {
-        "old_positional": repr(positional), "renamed": "{" + entries + "\n}",
-        "open_settings": repr(stack.kwarg is not None), "old_defaults": repr(as_before.get("defaults", {})),
-        "fixed": repr(as_before.get("fixed", {}))})
+    return render_adapter(callers=callers, old_positional=positional, renamed=renamed,
+                          open_settings=stack.kwarg is not None, old_defaults=as_before.get("defaults", {}),
+                          fixed=as_before.get("fixed", {}))
 
 
-def fill_adapter(text: str, callers: str, values: dict[str, str]) -> str:
-    """The adapter file's text with its callers and each setting's value (Python source) put in."""
-    for key, empty in ADAPTER_EMPTY.items():
-        if text.count(empty) != 1:
-            raise ValueError(f"{ADAPTER_FILE} must hold `{empty}` once, for adopt to fill it in")
-        text = text.replace(empty, empty.split(" = ", 1)[0] + " = " + values[key])
-    return text.replace(ADAPTER_CALLERS, f"This repo's {callers} used to construct", 1)
+def render_adapter(**values: object) -> str:
+    """programs/adopted.py.jinja rendered with these values (`| py` writes a value as Python source)."""
+    environment = jinja2.Environment(keep_trailing_newline=True, undefined=jinja2.StrictUndefined,
+                                     autoescape=False)
+    environment.filters["py"] = repr
+    return environment.from_string(ADAPTER_TEMPLATE.read_text(encoding="utf-8")).render(**values)
 
 
 def adapter_files(stack: Stack, for_tests: bool, for_code: bool,
