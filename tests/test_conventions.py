@@ -1,13 +1,19 @@
-"""One source per convention: template/taptools/conventions.json.
+"""One source per convention: tapkit/conventions.json.
 
 Two proofs. No second copy: the template repo's own code (copier.yml, includes/,
-template/, tapctl/, hooks/, bench/, tests/*.py) holds none of the convention
+template/, tapkit/, hooks/, bench/, tests/*.py) holds none of the convention
 values outside conventions.json. Same verdict: the Jinja validators (copier's
-real Jinja environment) and taptools.conventions accept and refuse the same
+real Jinja environment) and tapkit.conventions accept and refuse the same
 values with the same message, and the rendered TapStack applies the same suffix rule.
+
+A file the task carries that cannot read tapkit (tests/unit/lazy_provider.py, a
+link to tapkit/checks/lazy_provider.py: copier copies it into the task) is scanned
+once, under its own path; the values it must hold are listed in KEPT_EQUAL, and a
+test keeps them equal to conventions.json.
 """
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -18,17 +24,27 @@ from copier._main import Worker  # its jinja_env is the one copier renders valid
 
 from helpers import ROOT, conventions, copy_template
 
-CONVENTIONS_JSON = ROOT / "template" / "taptools" / "conventions.json"
+CONVENTIONS_JSON = ROOT / "tapkit" / "conventions.json"
 DATA = conventions.DATA
+# Copies a file must hold because it runs where tapkit cannot be imported: path -> {what: why}. Each is checked
+# equal to conventions.json by test_kept_copies_equal_the_json.
+KEPT_EQUAL = {
+    "tapkit/checks/lazy_provider.py": {
+        "true/false words": "every task's tests/unit/lazy_provider.py, imported before cdktf: it reads no data file",
+    },
+}
 
 # ---------------------------------------------------------------- no second copy
 
 
 def _source_files() -> list[Path]:
-    """The files that make the template and its tooling (not the golden sample, fixtures or prose)."""
+    """The files that make the template and its tooling (not the golden sample, fixtures or prose). A link
+    (template/tests/unit/expected.py, lazy_provider.py -> tapkit/checks/) is its target's text: scanned once, under
+    the target's path."""
     found = [ROOT / "copier.yml", *sorted((ROOT / "tests").glob("*.py"))]
-    for part in ("includes", "template", "tapctl", "hooks", "bench"):
+    for part in ("includes", "template", "tapkit", "hooks", "bench"):
         found += [p for p in sorted((ROOT / part).rglob("*")) if p.is_file() and "__pycache__" not in p.parts]
+    found = list(dict.fromkeys(p.resolve() for p in found))
     return [p for p in found if p not in (CONVENTIONS_JSON, Path(__file__).resolve())]
 
 
@@ -82,7 +98,10 @@ def _copies(path: Path) -> list[str]:
     found = [f"{what}: {needle!r} (line {text[:text.index(needle)].count(chr(10)) + 1})"
              for needle, what in _needles().items() if needle in text]
     lines = text.splitlines()
+    kept = KEPT_EQUAL.get(path.relative_to(ROOT).as_posix(), {}) if path.is_relative_to(ROOT) else {}
     for what, (names, least) in NAME_LISTS.items():
+        if what in kept:
+            continue
         pattern = _quoted(names)
         for number, line in enumerate(lines, 1):
             window = "\n".join(lines[number - 1:number - 1 + WINDOW])
@@ -94,10 +113,24 @@ def _copies(path: Path) -> list[str]:
 
 def test_the_scan_sees_the_files_it_must():
     names = {p.relative_to(ROOT).as_posix() for p in _source_files()}
-    for expected in ("copier.yml", "includes/validators.jinja", "includes/stack_params.jinja", "tapctl/deployed.py",
-                     "tapctl/handmade.py", "tests/helpers.py", "bench/speed.py", "template/taptools/constraints.py",
-                     "template/lib/tap_stack.py.jinja", "hooks/post_generate.py"):
+    for expected in ("copier.yml", "includes/validators.jinja", "includes/stack_params.jinja", "tapkit/fleet/deployed.py",
+                     "tapkit/fleet/handmade.py", "tests/helpers.py", "bench/speed.py", "tapkit/constraints.py",
+                     "tapkit/synth.py", "tapkit/checks/guardrails/core.py", "tapkit/checks/lazy_provider.py",
+                     "template/lib/tap_stack.py.jinja", "template/tests/unit/conftest.py.jinja",
+                     "hooks/post_generate.py"):
         assert expected in names
+    assert "template/tests/unit/lazy_provider.py" not in names, "a link: scanned as its target"
+    assert "tapkit/conventions.json" not in names
+
+
+def test_kept_copies_equal_the_json():
+    """lazy_provider.py's own copies (KEPT_EQUAL) are conventions.json's values."""
+    from tapkit.checks import lazy_provider  # pylint: disable=import-outside-toplevel
+
+    assert lazy_provider.YES_WORDS == tuple(DATA["flags"]["true"])
+    assert set(lazy_provider.PROVIDER_PREFIXES) == {f["provider_module"].removesuffix("aws")
+                                                    for f in DATA["frameworks"].values()}
+    assert set(KEPT_EQUAL) == {"tapkit/checks/lazy_provider.py"}
 
 
 def test_the_scan_finds_a_copy_when_there_is_one(tmp_path):
@@ -117,8 +150,8 @@ def test_the_scan_finds_a_copy_when_there_is_one(tmp_path):
 @pytest.mark.parametrize("path", _source_files(), ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_no_second_copy_of_a_convention(path):
     assert not _copies(path), (
-        f"{path.relative_to(ROOT)} repeats conventions defined in template/taptools/conventions.json: "
-        f"{_copies(path)}; read them from there (Python: taptools.conventions; Jinja: includes/conventions.jinja)")
+        f"{path.relative_to(ROOT)} repeats conventions defined in tapkit/conventions.json: "
+        f"{_copies(path)}; read them from there (Python: tapkit.conventions; Jinja: includes/conventions.jinja)")
 
 
 def test_the_json_can_be_included_by_jinja():
@@ -216,7 +249,7 @@ def test_extra_tags_same_verdict(jinja, tags):
 
 
 def test_constraints_admit_only_what_the_validator_accepts():
-    """taptools.constraints parses with the validator's grammar: whatever it refuses, admits() never admits."""
+    """tapkit.constraints parses with the validator's grammar: whatever it refuses, admits() never admits."""
     from tapkit import constraints  # pylint: disable=import-outside-toplevel
 
     for value in [c for macro, _check, values in RULE_CASES if macro == "tf_constraint" for c in values]:
@@ -227,15 +260,33 @@ def test_constraints_admit_only_what_the_validator_accepts():
     assert constraints.admits(">= v6.0, != 6.1.0", "6.25.0") and constraints.admits("6.25.0-beta1", "6.25.0")
 
 
-def test_the_rendered_tapstack_judges_the_suffix_with_the_conventions_module(tmp_path):
-    """lib/tap_stack.py asks taptools.conventions, so it accepts a suffix exactly when the questionnaire does
-    (and also the empty one); it holds no pattern of its own. The generated test_tap_stack.py checks it refuses."""
+def _suffix_rule(source: str) -> tuple[str, str, int]:
+    """(SUFFIX_RULE's pattern, SUFFIX_PROBLEM, the length bound __init__ compares with) of a rendered tap_stack.py."""
+    tree = ast.parse(source)
+    values = {node.targets[0].id: node.value for node in tree.body
+              if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)}
+    pattern = values["SUFFIX_RULE"]
+    assert isinstance(pattern, ast.Call) and ast.unparse(pattern.func) == "re.compile"
+    bounds = [node.comparators[0].value for node in ast.walk(tree) if isinstance(node, ast.Compare)
+              and ast.unparse(node.left) == "len(environment_suffix)" and isinstance(node.ops[0], ast.LtE)]
+    (bound,) = bounds
+    return pattern.args[0].value, values["SUFFIX_PROBLEM"].value, bound
+
+
+def test_the_rendered_tapstack_judges_the_suffix_with_the_conventions_rule(tmp_path):
+    """lib/tap_stack.py (which the task carries without tapkit) holds conventions.json's suffix rule, rendered
+    from it: it accepts a suffix exactly when the questionnaire does (and also the empty one), with the same
+    message. The generated test_tap_stack.py checks it refuses."""
     template = copy_template(tmp_path / "template")
     run_copy(str(template), str(tmp_path / "out"), defaults=True, unsafe=True, skip_tasks=True, quiet=True)
     source = (tmp_path / "out" / "lib" / "tap_stack.py").read_text(encoding="utf-8")
-    assert "from taptools import conventions, guardrails" in source
-    assert 'conventions.problem("environment_suffix", environment_suffix) if environment_suffix else ""' in source
-    assert "re.compile" not in source and "import re" not in source
+    pattern, message, bound = _suffix_rule(source)
+    (rule,) = DATA["rules"]["environment_suffix"]  # one check: the rendered file applies all of it
+    assert (pattern, message, bound) == (rule["match"], rule["message"], rule["max_length"])
+    values = [v for macro, _check, vs in RULE_CASES if macro == "env_suffix" for v in vs if isinstance(v, str) and v]
+    rendered = [message if not (re.search(pattern, v) and len(v) <= bound) else "" for v in values]
+    assert rendered == [conventions.problem("environment_suffix", v) for v in values]
+    assert any(rendered) and not all(rendered)
 
 
 def test_the_guardrail_judges_bucket_names_as_the_questionnaire_does(jinja):
