@@ -5,6 +5,8 @@
     python3 run.py update DEST [options]       copier update an existing repo
     python3 run.py adopt REPO [options]        give a hand-made TAP repo copier answers (docs/lifecycle.md)
     python3 run.py rollout DIR|LIST [options]  copier update many repos, each on its own branch, never pushing
+    python3 run.py check TASK_DIR [options]    the TAP pipeline's offline gates on a task, one line each
+                                               (--python PY, --json, --only GATE,...; tapkit/pipeline/)
     python3 run.py test [pytest options]       the template's whole test suite
     python3 run.py bench [speed|doctor|fleet]  the benchmarks in bench/
     python3 run.py release X.Y.Z               tag a release recorded in CHANGELOG.md
@@ -100,6 +102,7 @@ PATH_OPTIONS = {
     "update": {"--data-file"},
     "adopt": {"--template", "--json"},
     "rollout": {"--report"},
+    "check": set(),
 }
 VALUE_OPTIONS = {
     # --answers-file is relative to the destination, as copier documents it: passed as given.
@@ -108,6 +111,7 @@ VALUE_OPTIONS = {
                "-c", "--context-lines", "-o", "--conflict"},
     "adopt": {"--version", "--accept", "--framework"},
     "rollout": {"-j", "--jobs", "--to", "-d", "--data"},
+    "check": {"--python", "--only"},  # --python may name a command (python3.12): passed as given
 }
 
 
@@ -162,6 +166,7 @@ def main(argv: list[str]) -> int:
         "bench": lambda py: [str(py), str(ROOT / "bench" / "run.py"), *rest],
         "adopt": lambda py: [str(py), "-m", "tapkit.fleet", "adopt", *rest],
         "rollout": lambda py: [str(py), "-m", "tapkit.fleet", "rollout", *rest],
+        "check": lambda py: [str(py), "-m", "tapkit.pipeline", *rest],
         "release": lambda py: [str(py), "-m", "tapkit.fleet.releases", "release", *rest],
     }
     if job not in jobs:
