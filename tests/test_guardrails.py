@@ -1,10 +1,12 @@
-"""A generated project refuses the seed post-mortems' deploy-blockers at synth, naming each, and accepts the fixes.
+"""The template's synth refuses the seed post-mortems' deploy-blockers in a generated task, naming each, and
+accepts the fixes.
 
-The blockers are the seed fixtures in tests/fixtures/seeds/<case>/ that the
-guardrails catch ("guardrail_rules" in case.json): each holds a broken and a
-fixed lib/resources.py. All of them go
-into one copy of a rendered project at once, each under its own construct named
-after the case, so one `python tap.py` must name every blocker.
+A task carries no guardrails (issue 18: only tap.py, cdktf.json, metadata.json, lib/, tests/): they run from
+the template checkout, `python -m tapkit.synth_runner --guardrails` (tapkit.synth, guardrails=True), which
+the copier hook's verify and `python3 run.py check` use. The blockers are the seed fixtures in
+tests/fixtures/seeds/<case>/ that the guardrails catch ("guardrail_rules" in case.json): each holds a broken
+and a fixed lib/resources.py. All of them go into one copy of a rendered project at once, each under its own
+construct named after the case, so one synth must name every blocker.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import shutil
 import pytest
 
 from helpers import PYTHON, ROOT, run, run_unit_tests
+from tapkit import module_env, synth
 
 SEEDS = ROOT / "tests" / "fixtures" / "seeds"
 CASES = {
@@ -39,7 +42,6 @@ def write_case_resources(project, title: str, prefix: str, names, extra: str = "
     (project / "lib" / "resources.py").write_text(f'''"""{title}, one construct each."""
 from constructs import Construct
 
-from tapkit.checks import guardrails  # noqa: F401  (used by `extra`)
 {imports}
 
 
@@ -67,11 +69,18 @@ def test_every_guardrail_case_exists_both_ways():
         assert (SEEDS / name / "fixed" / "lib" / "resources.py").is_file()
 
 
+def guarded_synth(project, outdir, **env: str) -> tuple[bool, str]:
+    """The template's synth with the guardrails, pipeline variables unset but `env`: (succeeded, its output)."""
+    try:
+        return True, synth.synthesize(project, PYTHON, dict(env), guardrails=True, outdir=outdir).output
+    except synth.SynthError as error:
+        return False, error.output
+
+
 def test_synth_refuses_every_seed_blocker_naming_construct_rule_and_fix(project, tmp_path):
     install_cases(project, "broken")
-    done = run([PYTHON, "tap.py"], project, CDKTF_OUTDIR=str(tmp_path / "out"))
-    output = done.stdout + done.stderr
-    assert done.returncode != 0, output
+    ok, output = guarded_synth(project, tmp_path / "out")
+    assert not ok, output
     missing = [
         f"{name}: {rule}" for name, meta in CASES.items() for rule in meta["guardrail_rules"]
         if not re.search(rf"\[{STACK}/{name}/[^\]]+\] {rule} [^\n]+\(fix: ", output)
@@ -81,19 +90,26 @@ def test_synth_refuses_every_seed_blocker_naming_construct_rule_and_fix(project,
     assert "Traceback" not in output, "tap.py shows the findings, not jsii's traceback"
 
 
-def test_the_generated_unit_tests_fail_on_the_blockers_too(project):
-    install_cases(project, "broken")
-    done = run_unit_tests(project, "-x", "-k", "passes_every_guardrail")
-    assert done.returncode != 0
-    assert "fix these, or suppress one with a reason" in done.stdout
-    assert "/log_retention/app_log_group] TAP301 retention_in_days=2555" in done.stdout  # the tests' own suffix
+def test_the_hooks_check_fails_on_a_blocker_and_the_tasks_own_tests_do_not_run_guardrails(project):
+    """verify (the copier hook's check, from the template checkout) fails at its synth step naming the blocker;
+    the task's own unit tests (the pipeline's step) pass: the guardrails are the template's, not the task's."""
+    shutil.copy(SEEDS / "log_retention" / "broken" / "lib" / "resources.py", project / "lib" / "seed_log_retention.py")
+    write_case_resources(project, "One seed blocker", "seed", ["log_retention"])
+    done = run([PYTHON, "-m", "tapkit.checks.verify", str(project), "--python", PYTHON], project, **module_env({}))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "FAILED  synth" in done.stdout and "run.py check" in done.stdout, done.stdout
+    assert re.search(rf"\[{STACK}/log_retention/[^\]]+\] TAP301 retention_in_days=2555[^\n]+\(fix: ", done.stdout), \
+        done.stdout
+    assert not [p for p in project.rglob("*") if "guardrails" in p.name or p.name == "tapkit"], "the task carries none"
+    tests = run_unit_tests(project, "--cov-fail-under=0")
+    assert tests.returncode == 0, tests.stdout + tests.stderr
 
 
 def test_the_fixes_synthesize_without_a_guardrail_finding(project, tmp_path):
     install_cases(project, "fixed")
-    done = run([PYTHON, "tap.py"], project, CDKTF_OUTDIR=str(tmp_path / "out"))
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "guardrails warning" not in done.stderr
+    ok, output = guarded_synth(project, tmp_path / "out")
+    assert ok, output
+    assert "guardrails warning" not in output
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["stacks"][STACK]["annotations"] == []
 
@@ -103,10 +119,10 @@ def test_a_suppression_with_a_reason_lets_one_blocker_through_and_says_so(projec
     retention = Construct(stack, "legacy")
     from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup  # pylint: disable=all
     CloudwatchLogGroup(retention, "logs", name=stack.name("legacy"), retention_in_days=2555)
-    guardrails.suppress(retention, "TAP301", reason="imported from the legacy account as is")
+    stack.suppress(retention, "TAP301", reason="imported from the legacy account as is")  # TapStack.suppress
 ''')
-    done = run([PYTHON, "tap.py"], project, CDKTF_OUTDIR=str(tmp_path / "out"))
-    assert done.returncode == 0, done.stdout + done.stderr
+    ok, output = guarded_synth(project, tmp_path / "out")
+    assert ok, output
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     (note,) = manifest["stacks"][STACK]["annotations"]
     assert note["constructPath"] == f"{STACK}/legacy/logs" and note["level"] == "@cdktf/info"
@@ -118,10 +134,10 @@ def test_a_warning_is_printed_and_synth_still_succeeds(project, tmp_path):
     resources.write_text(resources.read_text(encoding="utf-8") + '''
     S3Bucket(stack, "shared", bucket="shared-artifacts", force_destroy=True)
 ''', encoding="utf-8")
-    done = run([PYTHON, "tap.py"], project, CDKTF_OUTDIR=str(tmp_path / "out"))
-    assert done.returncode == 0, done.stdout + done.stderr
+    ok, output = guarded_synth(project, tmp_path / "out")
+    assert ok, output
     assert f"guardrails warning: [{STACK}/shared] TAP321 bucket='shared-artifacts' lacks the environment suffix" in (
-        done.stderr)
+        output)
 
 
 LONGTAIL = ROOT / "tests" / "fixtures" / "longtail" / "guardrails"
@@ -152,9 +168,8 @@ def test_tap335_accepts_terraform_expressions_and_refuses_only_invalid_json(proj
     """One synth of every case: TAP335 names exactly the refused constructs; the JSON shows the accepted shapes."""
     install_policy_cases(project)
     # Synth to the end despite the refused cases, to read every annotation and the JSON they are about.
-    done = run([PYTHON, "tap.py"], project, CDKTF_OUTDIR=str(tmp_path / "out"),
-               CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS="1")
-    assert done.returncode == 0, done.stdout + done.stderr
+    ok, output = guarded_synth(project, tmp_path / "out", CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS="1")
+    assert ok, output
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     errors = {(note["constructPath"], note["message"].split()[0]) for note in manifest["stacks"][STACK]["annotations"]
               if note["level"] == "@cdktf/error"}

@@ -4,7 +4,7 @@ RULES below is the one place that names every rule: id, severity, one-line
 summary, the check that finds it and why it matters. The template's
 docs/guardrails.md rule table is generated from it (its
 tests/test_guardrail_docs.py; UPDATE_DOCS=1 rewrites it), and
-`python -m taptools.guardrails` prints it.
+`python -m tapkit.checks.guardrails` prints it.
 """
 from __future__ import annotations
 
@@ -13,11 +13,13 @@ from dataclasses import dataclass
 
 from constructs import IConstruct
 
+from tapkit import conventions
 from .document import StackDoc
 from .rules import (apigateway, cloudwatch, destroy, dynamodb, ec2, events, iam, kms, lambdas, messaging, naming, rds,
                     route53, s3, secretsmanager, tags)
 
-SUPPRESS_KEY = "tap:guardrails:suppress"
+# The node metadata TapStack.suppress() writes in the task (lib/tap_stack.py renders the same key).
+SUPPRESS_KEY: str = conventions.DATA["pipeline"]["guardrail_suppress_key"]
 ERROR, WARNING = "error", "warning"
 
 
