@@ -70,8 +70,24 @@ def got(value: Any, width: int = 18) -> str:
     return shown if len(shown) <= width else shown[: width - 3] + "..."
 
 
+def listed(name: str) -> list[str]:
+    """Every value of a list section of conventions.json (aws_regions: its partitions' codes, in order)."""
+    return [value for key, values in DATA[name].items() if not key.startswith("_") for value in values]
+
+
+def nearest(value: str, choices: list[str]) -> str:
+    """The choice sharing most dash-separated parts with `value` (the first such); the first choice if none."""
+    parts = set(value.split("-"))
+    return max(choices, key=lambda choice: len(parts & set(choice.split("-"))))
+
+
 def _check_fails(check: Mapping[str, Any], value: str) -> str:
     """The message of one check that `value` fails, else ""."""
+    if "one_of" in check:
+        choices = listed(check["one_of"])
+        if value in choices:
+            return ""
+        return check["message"].replace("{nearest}", nearest(value, choices)).replace("{got}", got(value))
     if "prefixes" in check:
         hit = next((p for p in check["prefixes"] if value.startswith(p)), None)
         return check["message"].replace("{prefix}", hit) if hit else ""

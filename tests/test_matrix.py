@@ -70,9 +70,11 @@ def test_synth_has_the_answered_backend_regions_and_list_shaped_tags(rendered, s
     for provider in providers:
         (block,) = provider["default_tags"]
         assert list(block) == ["tags"]
-        assert block["tags"]["Environment"] == given["environment_suffix"]
-        # The pipeline's variables are unset here: Team and Author fall back to the answers metadata.json holds.
-        assert block["tags"]["Team"] == given["team"] and block["tags"]["Author"] == given["author"]
+        assert block["tags"][conventions.DATA["pipeline"]["environment_tag"]] == given["environment_suffix"]
+        # The pipeline's variables are unset here: each tag falls back to its answer (team: as in metadata.json).
+        for tag in conventions.DATA["pipeline"]["tags"]:
+            assert block["tags"][tag["key"]] == (given[tag["fallback_answer"]] if "fallback_answer" in tag
+                                                 else tag["fallback"])
         assert given["extra_tags"].items() <= block["tags"].items()
     assert doc["terraform"]["required_providers"]["aws"]["version"] == given["aws_provider_constraint"]
     cdktf_json = json.loads((project / "cdktf.json").read_text(encoding="utf-8"))

@@ -18,10 +18,17 @@ REFUSED = [
     ("environment_suffix", "x" * 33, "Use 1-32 of a-z, 0-9, inner hyphens", {}),
     ("aws_region", "us-east", "Use a region code", {}),
     ("aws_region", "US-EAST-1" * 9, "Use a region code", {}),
+    # The shape of a code is not enough: the region must exist (conventions.json aws_regions), nearest offered.
+    ("aws_region", "zz-west-9", "Use an AWS region such as ca-west-1", {}),
+    ("aws_region", "us-east-9", "Use an AWS region such as us-east-1", {}),
+    ("state_bucket_region", "eu-west-7", "Use an AWS region such as eu-west-1", {}),
+    ("extra_regions", ["ap-southeast-9"], "Use an AWS region such as ap-southeast-1", {}),
     ("extra_regions", "us-west-2", "Use a YAML list of region codes", {}),
-    ("extra_regions", ["us-west-9x"], "Use region codes like us-west-2", {}),
+    ("extra_regions", ["us-west-9x"], "Use a region code like us-east-1", {}),
     ("extra_regions", ["us-east-1"], "is the primary region", {}),
     ("extra_regions", ["us-west-2", "us-west-2"], "listed twice", {}),
+    # Several problems: the first one only, as one line (issue 21: they used to run together).
+    ("extra_regions", ["us-east-1", "eu-west-1", "eu-west-1"], "List only regions besides the primary; us-east-1", {}),
     ("state_bucket", "ab", "Use 3 to 63 characters", {}),
     ("state_bucket", "My_Bucket", "Use only a-z, 0-9, dots and hyphens", {}),
     ("state_bucket", "my..bucket", "two adjacent dots", {}),
@@ -59,7 +66,12 @@ REFUSED = [
     ("aws_provider_constraint", ">= 6.30", "admitting 6.25.0: cdktf-cdktf-provider-aws 21.22.1", {}),
     ("aws_provider_constraint", "~> 5.0", "admitting 6.69.1", {"framework": "cdktn"}),
     ("author", " ", "Give an author", {}),
-    ("team", "", "Give a team", {}),
+    ("po_id", " ", "Give the task's id", {}),
+    ("po_id", "unknown", "Give the task's id", {}),
+    ("po_id", " trainr9", "Use one line without surrounding spaces", {}),
+    ("started_at", "yesterday", "Use an ISO 8601 date-time", {}),
+    ("started_at", "2026-12-07T10:00:00", "Use an ISO 8601 date-time", {}),
+    ("subject_labels", [], "Give at least one label", {}),
     ("extra_tags", ["CostCenter"], "Use a YAML mapping", {}),
     ("extra_tags", {f"Tag{n}": "x" for n in range(41)}, "at most 40 extra tags", {}),
     ("extra_tags", {"aws:owner": "me"}, "without the aws: prefix", {}),
@@ -68,11 +80,27 @@ REFUSED = [
     ("extra_tags", {"CostCenterOfTheWholeCompany": 12345678901234567890}, "Quote the value", {}),
     ("extra_tags", {"Bad<Key>" * 20: "x"}, "Use keys of 1-128", {}),
     ("extra_tags", {"Owner": "a" * 257}, "Use values of 0-256", {}),
-    ("subject_labels", "networking", "Use a YAML list of strings", {}),
+    ("extra_tags", {"aws:a": "x", "aws:b": "y"}, "without the aws: prefix, which AWS reserves: \"aws:a\"", {}),
     ("aws_services", ["S3", ""], "only non-empty strings", {}),
     ("pipeline_tags", "Repository", "Use a YAML list drawn from", {}),
     ("pipeline_tags", ["Repository", "Branch" * 9], "Use only Repository", {}),
     ("pipeline_tags", ["Team", "Team"], "listed twice", {}),
+    ("pipeline_tags", ["Foo", "Foo"], "Use only Repository", {}),
+    ("aws_services", [1, 2], "only non-empty strings in the list; 1 is not one", {}),
+]
+# Closed lists (the pipeline's): copier itself refuses a value outside the choices, before any validator.
+NOT_A_CHOICE = [
+    ("team", ""),
+    ("team", "platform"),
+    ("subtask", "Networking"),
+    ("subject_labels", ["caching"]),
+    # A label of another subtask: only the chosen subtask's labels are choices.
+    ("subject_labels", ["Web Application Deployment"]),
+    ("provider", "gcp"),
+    ("wave", "P2"),
+    ("complexity", "easy"),
+    ("turn_type", "double"),
+    ("layout", "nested"),
 ]
 # How every message starts: with what would be accepted, so the prompt's one line shows it first.
 OPENINGS = ("Use ", "Give ", "Include ", "List ", "Quote ")
@@ -92,6 +120,13 @@ ACCEPTED = [
     ("framework", "cdktn"),
     ("cdktf_package_version", "0.21.0"),  # cdktf's last release, and cdktn's first
     ("aws_provider_constraint", "~> 6.25.0"),
+    ("aws_region", "mx-central-1"),
+    ("aws_region", "cn-northwest-1"),
+    ("team", "synth-2"),
+    ("po_id", "trainr97"),
+    ("started_at", "2026-12-07T10:00:00.123+01:00"),
+    ("subject_labels", ["Environment Migration", "Cloud Environment Setup"]),
+    ("layout", "standalone"),
 ]
 
 
@@ -118,6 +153,21 @@ def test_a_bad_answer_is_refused_with_a_reason(template, tmp_path, question, val
     assert len(message) < PROMPT_WIDTH, f"{len(message)} characters: the prompt cuts it: {message!r}"
     assert message.startswith(OPENINGS) and "\n" not in message, message
     assert not (tmp_path / "out").exists(), "a refused answer must not leave a half-rendered project"
+
+
+@pytest.mark.parametrize(("question", "value"), NOT_A_CHOICE, ids=[f"{q}-{i}" for i, (q, _v) in enumerate(NOT_A_CHOICE)])
+def test_a_value_outside_a_closed_list_is_refused(template, tmp_path, question, value):
+    with pytest.raises(ValueError, match=f"Invalid choice for '{question}'"):
+        copy(template, tmp_path, {question: value})
+    assert not (tmp_path / "out").exists()
+
+
+def test_each_message_is_one_line_even_with_several_problems(template, tmp_path):
+    """Every problem of the list is wrong; the message names the first, alone, within the prompt's width."""
+    with pytest.raises(ValueError) as refused:
+        copy(template, tmp_path, {"extra_tags": {"aws:x": 1, "Environment": 2, "Bad<>": 3}})
+    message = str(refused.value).split(": ", 1)[1]
+    assert message.count("Use ") == 1 and len(message) < PROMPT_WIDTH, message
 
 
 def test_every_validated_question_has_its_refusals_checked():
