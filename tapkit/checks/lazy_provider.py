@@ -29,8 +29,9 @@ from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 
 # This file is also every task's tests/unit/lazy_provider.py (template/tests/unit links here), which its
-# conftest installs before cdktf loads; so it reads no data file: the provider packages' name prefixes and the yes-words are conventions.json's
-# ("frameworks" provider_module, "flags" true), and tests/test_conventions.py keeps them equal.
+# conftest installs before cdktf loads; so it reads no data file: the provider packages' name prefixes and the
+# yes-words are conventions.json's ("frameworks" provider_module, "flags" true), and tests/test_conventions.py
+# keeps them equal (test_kept_copies_equal_the_json).
 PROVIDER_PREFIXES = ("cdktf_cdktf_provider_", "cdktn_provider_")
 YES_WORDS = ("1", "true", "yes", "on")
 EAGER_MARKER = "# Loading modules to ensure their types are registered with the jsii runtime library"

@@ -12,7 +12,7 @@ Unit tests see the same annotations: violations(stack) after Testing.synth.
 Each rule targets a mistake that synthesizes fine but fails `terraform apply`
 or `terraform destroy` (or leaves state that breaks the next deploy). The rule
 list is RULES in core.py (docs/guardrails.md in the template explains each);
-`python -m taptools.guardrails` prints it.
+`python -m tapkit.checks.guardrails` prints it.
 
 Suppress one rule on one construct (and the constructs inside it), with a reason, in the task's code:
     stack.suppress(bucket, "TAP310", reason="holds audit logs; emptied by the cleanup job")

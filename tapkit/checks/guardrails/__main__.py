@@ -1,4 +1,4 @@
-"""`python -m taptools.guardrails`: print every rule (id, severity, title)."""
+"""`python -m tapkit.checks.guardrails`: print every rule (id, severity, title)."""
 from .core import main
 
 main()

@@ -1,5 +1,5 @@
 """KMS: key deletion window."""
-# Each check's one-line summary is its entry in taptools/guardrails/core.py RULES, not a docstring here.
+# Each check's one-line summary is its entry in tapkit/checks/guardrails/core.py RULES, not a docstring here.
 # pylint: disable=missing-function-docstring
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """S3: bucket names and force_destroy."""
-# Each check's one-line summary is its entry in taptools/guardrails/core.py RULES, not a docstring here.
+# Each check's one-line summary is its entry in tapkit/checks/guardrails/core.py RULES, not a docstring here.
 # pylint: disable=missing-function-docstring
 from __future__ import annotations
 
@@ -16,6 +16,6 @@ def force_destroy(doc: StackDoc):
 
 
 def s3_bucket_name_problem(name: str) -> str | None:
-    """Why an S3 bucket name is invalid, or None: the questionnaire's rule (taptools/conventions.json), same verdict."""
+    """Why an S3 bucket name is invalid, or None: the questionnaire's rule (tapkit/conventions.json), same verdict."""
     problem = conventions.problem("s3_bucket", name)
     return f"breaks S3 bucket naming: {problem[0].lower()}{problem[1:]}" if problem else None
