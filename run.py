@@ -46,11 +46,24 @@ try:
         result = _structure(self)
         check, prefix = result.get("validate"), f"Validation error for question '{self.var_name}': "
         if callable(check):
-            def validate(answer):
+            def validate(answer, question=self):
                 said = check(answer)
+                if said == "Invalid input" and question.type == "yaml":
+                    return _yaml_form(question)  # copier's bare words for text that is not YAML
                 return said.removeprefix(prefix) if isinstance(said, str) else said
             result["validate"] = validate
         return result
+    def _yaml_form(question):
+        import yaml
+        try:
+            default = yaml.safe_load(str(question.get_default_rendered()))
+        except Exception:
+            default = None
+        if isinstance(default, list):
+            return "Use a YAML list like [us-west-2, eu-west-1]; [] for none"
+        if isinstance(default, dict):
+            return 'Use a YAML mapping like {CostCenter: "1234"}; {} for none'
+        return "Use YAML: a list like [a, b] or a mapping like {Key: value}"
     Question.get_questionary_structure = _structure_without_prefix
 except (ImportError, AttributeError):
     pass  # another copier version: its own messages, unchanged
