@@ -1,8 +1,8 @@
-"""Moving a cdktf project to CDK Terrain with `copier update --data framework=cdktn` (hooks/framework_move.py).
+"""Moving a cdktf project to CDK Terrain: `copier update --data framework=cdktn` (tapkit/lifecycle/framework_move.py).
 
 Real copier, real synths (cdktf before, cdktn after: both are installed in the venv), real codemod. One cdktf
-project with user code is rendered per module (a template release 0.4.0 of this checkout); each test updates a
-copy of it.
+project with user code is rendered per module (a template release 0.5.0 of this checkout, layout standalone: a
+cdktn task needs a Pipfile of its own, the monorepo's root Pipfile has no cdktn); each test updates a copy of it.
 """
 from __future__ import annotations
 
@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 
 from helpers import ROOT, answers, clean_env, run, run_unit_tests
+from tapkit import conventions
 from tapkit.fleet import adopt, gitutil, sandbox
 
 FIXTURES = ROOT / "tests" / "fixtures" / "codemod" / "project"
-VERSION = "0.4.0"
+VERSION = "0.5.0"
 USER_TEST = '''"""The task's own tests of its resources."""
 import json
 
@@ -40,11 +41,11 @@ TAP_EDIT = 'LOCAL_NOTE = "kept by the move"  # a local edit in a template-owned 
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
-    """A cdktf project at 0.4.0 with the user's work committed: resources referencing each other
+    """A cdktf project at 0.5.0 with the user's work committed: resources referencing each other
     (lib/resources.py), an extra module (lib/naming.py), extra tests with mock.patch strings, an edit in tap.py."""
     root = tmp_path_factory.mktemp("move")
     template = sandbox.template_releases(ROOT, root / "template", [(VERSION, None)])
-    project = sandbox.generate(template, VERSION, root / "base")
+    project = sandbox.generate(template, VERSION, root / "base", {"layout": "standalone"})
     for rel in ("lib/resources.py", "lib/naming.py", "tests/unit/test_resources_extra.py"):
         shutil.copy(FIXTURES / rel, project / rel)
     # The user-owned test file tested the example bucket, now gone (deleted, copier update would bring it back).
@@ -61,8 +62,8 @@ def _copy(base: Path, dest: Path) -> Path:
 
 
 def _move(project: Path, status: Path, *flags: str):
-    return sandbox.copier("update", "--trust", "--defaults", f"--vcs-ref={VERSION}", "--data", "framework=cdktn",
-                          *flags, cwd=project, env=clean_env(TAP_HOOK_STATUS=str(status)))
+    return sandbox.copier("update", "--trust", "--defaults", f"--vcs-ref={VERSION}", "-a", conventions.ANSWERS_FILE,
+                          "--data", "framework=cdktn", *flags, cwd=project, env=clean_env(TAP_HOOK_STATUS=str(status)))
 
 
 def _files(project: Path) -> dict[str, bytes]:
@@ -99,7 +100,7 @@ def _check_the_identical_move(project: Path, log: str) -> None:
     assert (recorded["cdktf_package_version"], recorded["aws_provider_package_version"]) == ("0.24.0", "25.8.1")
     assert 'cdktn = "==0.24.0"' in (project / "Pipfile").read_text(encoding="utf-8")
     assert "cdktf_package_version and aws_provider_package_version now default to cdktn's pins" in log
-    assert json.loads((project / "taptools" / "framework.json").read_text())["framework"] == "cdktn"
+    assert json.loads((project / "tests" / "unit" / "expected.json").read_text())["framework"] == "cdktn"
     resources = (project / "lib" / "resources.py").read_text(encoding="utf-8")
     assert "from cdktn_provider_aws.s3_bucket import S3Bucket" in resources and "cdktn.Fn.jsonencode(" in resources
     assert "# cdktf_cdktf_provider_aws.s3_bucket.S3Bucket is the one" in resources, "comments stay as written"
@@ -123,8 +124,8 @@ def test_a_user_file_that_does_not_parse_stops_the_move_and_changes_nothing(base
     done = _move(project, status_file)
     assert done.returncode != 0, done.stdout[-3000:]
     assert "lib/half_done.py:3:" in done.stderr and "cannot parse this file" in done.stderr, done.stderr[-3000:]
-    assert "Fix the file named above, commit, then run `copier update --trust --defaults --data framework=cdktn`" \
-        in done.stderr
+    assert ("Fix the file named above, commit, then run `copier update --trust --defaults -a lib/.copier-answers.yml "
+            "--data framework=cdktn`") in done.stderr
     assert _state(project) == before, "the repo must be exactly as it was: same HEAD, clean, same bytes"
     move = json.loads(status_file.read_text(encoding="utf-8"))["framework_move"]
     assert (move["verdict"], move["restored"]) == ("refused", True)

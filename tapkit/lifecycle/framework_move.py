@@ -1,6 +1,6 @@
 """Move a project to another CDK framework (cdktf -> CDK Terrain) inside `copier update`, proven to change nothing.
 
-    copier update --trust --defaults --data framework=cdktn
+    copier update --trust --defaults -a lib/.copier-answers.yml --data framework=cdktn
 
 copier re-renders the template-owned files for the new framework; the user's
 own Python (lib/resources.py, their modules and tests, their edits in tap.py)
@@ -54,6 +54,8 @@ PREFIX = "TAP framework move:"
 OWNED_MARK = "Template-owned: rendered by the TAP"  # includes/header.jinja
 PROBE_LIBCST = "import libcst"
 LIBCST_HINT = "pip install libcst==1.9.0"
+# How the user re-runs an update (from 0.5.0 the answers are in lib/, and copier reads the root file without -a).
+UPDATE = f"copier update --trust --defaults -a {conventions.ANSWERS_FILE}"
 
 
 class MoveFailed(Exception):
@@ -262,7 +264,7 @@ def restore(project: Path) -> None:
 
 def recovery(outcome: Outcome) -> str:
     """What the user does after a failed move."""
-    command = f"copier update --trust --defaults --data framework={outcome.new}"
+    command = f"{UPDATE} --data framework={outcome.new}"
     if outcome.verdict == "refused":
         return f"Fix the file named above, commit, then run `{command}` again."
     if outcome.verdict == "different":

@@ -54,8 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         if moving:
             move = framework_move.Outcome(*moving, message=(
                 f"{report}\nA framework move needs a merged tree. Update to the new release without changing the "
-                f"framework first (`copier update --trust --defaults`), resolve and commit, then move: "
-                f"`copier update --trust --defaults --data framework={moving[1]}`."))
+                f"framework first (`{framework_move.UPDATE}`), resolve and commit, then move: "
+                f"`{framework_move.UPDATE} --data framework={moving[1]}`."))
             framework_move.fail(project, move)
             report, said["framework_move"] = move.message, move.status()
         print(f"{PREFIX} FAILED: {report}", file=sys.stderr, flush=True)
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         if code != 0:  # any failure of a move puts the project back
             move.verdict = "failed"
             move.message = (f"the hook failed on the moved project (above). Fix it on {move.old}, commit, then run "
-                            f"`copier update --trust --defaults --data framework={move.new}` again.")
+                            f"`{framework_move.UPDATE} --data framework={move.new}` again.")
             framework_move.fail(project, move)
         hook_status.amend(framework_move=move.status())
     return code
