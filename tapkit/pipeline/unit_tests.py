@@ -30,7 +30,9 @@ def command(task: Task, python: str, scratch: Path) -> list[str]:
     ini = scratch / "pytest.ini"  # a copy: the ini's folder is where its relative paths point, not the template
     shutil.copyfile(_config(task, step["config"]), ini)
     plugin = step["output_plugin"]
-    return [python, "-m", "pytest", "-c", str(ini), "--rootdir", str(task.root), *step["args"],
+    # rootdir and confcutdir the task: as at the monorepo root in CI, no conftest.py above the task is read
+    return [python, "-m", "pytest", "-c", str(ini), "--rootdir", str(task.root), "--confcutdir", str(task.root),
+            *step["args"],
             f"--cov-report=json:{scratch / 'cov.json'}", f"--cov-config={_config(task, step['coverage_config'])}",
             "-p", "no:cacheprovider", *([plugin["option"]] if task.has_modules(python, (plugin["module"],)) else [])]
 
