@@ -89,7 +89,7 @@ def run_case(fixture: Path, template: Path, work: Path, update: bool = True) -> 
         result["adopted"] = True
         result["changes"] = [d for d in outcome.differences if not d.startswith("required-providers")]
         if update:
-            done = sandbox.copier("update", "--trust", "--defaults", cwd=repo,
+            done = sandbox.update(repo, "--defaults",
                                   env={**os.environ, "TAP_HOOK_SKIP_SYNTH": "1"})
             result["updated"] = done.returncode == 0 and not gitutil.status_lines(repo)
             if not result["updated"]:

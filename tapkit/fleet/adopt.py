@@ -95,6 +95,7 @@ TEST_HOMES = {"tests/unit/test_tap_stack.py": "tests/unit/test_resources.py"}
 HAND_MADE_FRAMEWORK = "cdktf"
 # Answers that pin cdktf's packages: an adoption into another framework takes that framework's defaults.
 PINS = {"cdktf_package_version", "cdktf_version", "aws_provider_package_version"}
+LAYOUTS = ("monorepo", "standalone")  # copier.yml's layout choices
 
 
 # The template's settings with plain string values, and those the deployed JSON shows directly.
@@ -252,15 +253,20 @@ def place(rel: str, rendered: str, mine: str | None, answered_keys: set[str]) ->
                                    "into it, and may mark conflicts there")
 
 
+def answers_path(render: Path) -> str:
+    """Where a render keeps copier's answers, relative: lib/.copier-answers.yml (the root before 0.5.0)."""
+    return conventions.answers_file(render).relative_to(render).as_posix()
+
+
 # ---------------------------------------------------------------- the steps
 class Adoption:
     """One adoption, step by step; any AdoptError leaves the repo as it was."""
     # pylint: disable=too-many-public-methods,too-many-instance-attributes  # an adoption's steps share its state
 
     def __init__(self, repo: Path, source: Path, version: str | None, verify: bool, commit: bool,
-                 accept: set[str] | None = None, framework: str = HAND_MADE_FRAMEWORK):
+                 accept: set[str] | None = None, framework: str = HAND_MADE_FRAMEWORK, layout: str | None = None):
         # pylint: disable=too-many-positional-arguments  # adopt()'s options, as adopt() passes them
-        self.repo, self.source, self.wanted = repo, source, version
+        self.repo, self.source, self.wanted, self.layout = repo, source, version, layout
         self.verify, self.commit = verify, commit
         self.accept = set(accept or ())
         self.outcome = Outcome(repo=str(repo), template=str(source), accepted=sorted(self.accept),
@@ -271,6 +277,7 @@ class Adoption:
         self.tmp = Path(tempfile.mkdtemp(prefix="tap-adopt-"))
         self.head: str | None = None
         self.applied = False
+        self.answers_file = conventions.ANSWERS_FILE
 
     def run(self) -> Outcome:
         """Every step; restores the repo when one fails."""
@@ -300,9 +307,10 @@ class Adoption:
         repo = self.repo
         if not repo.is_dir():
             raise AdoptError(f"{repo} is not a directory")
-        if (repo / template.ANSWERS_FILE).exists():
-            raise AdoptError(f"{repo / template.ANSWERS_FILE} exists: this repo is already a copier project; update "
-                             f"it with `python3 run.py update {repo} --defaults` (or roll out with run.py rollout)")
+        for answers in (conventions.ANSWERS_FILE, conventions.OLD_ANSWERS_FILE):
+            if (repo / answers).exists():
+                raise AdoptError(f"{repo / answers} exists: this repo is already a copier project; update it with "
+                                 f"`python3 run.py update {repo} --defaults` (or roll out with run.py rollout)")
         for required in ("tap.py", "lib/tap_stack.py"):
             if not (repo / required).is_file():
                 raise AdoptError(f"{repo} has no {required}: adopt works on TAP repos (tap.py creating TapStack "
@@ -325,6 +333,13 @@ class Adoption:
     def read(self) -> handmade.Reading:
         """Infer the answers and the drift."""
         reading = handmade.read(self.repo, template.provider_version(), template.contract())
+        if self.layout:
+            reading.infer("layout", self.layout, "--layout")
+        elif (self.repo / "Pipfile").is_file():
+            reading.infer("layout", "standalone", "the repo has a Pipfile of its own: a repo of its own, with its own "
+                                                  "settings files (--layout monorepo for a task of the monorepo)")
+        else:
+            reading.infer("layout", "monorepo", "no Pipfile: a task of the monorepo, which holds its settings")
         for found in fields(handmade.Findings):
             mine, theirs = getattr(self.outcome, found.name), getattr(reading, found.name)
             setattr(self.outcome, found.name, mine + theirs if isinstance(mine, list) else dict(theirs))
@@ -375,8 +390,9 @@ class Adoption:
                 continue
             results[tag] = (self.similarity(dest, config), dest, config, version)
         if not results:
-            raise AdoptError("no release of the template accepts the inferred answers (see the notes above); fix "
-                             "the value named there in the repo, commit, and run adopt again")
+            refusals = [note for note in self.outcome.notes if note.startswith("release ")]
+            raise AdoptError("no release of the template accepts the inferred answers:\n  " + "\n  ".join(refusals)
+                             + "\nFix the value named there in the repo, commit, and run adopt again")
         self.outcome.scores = {tag: round(r[0], 3) for tag, r in results.items()}
         best = max(results, key=lambda tag: (results[tag][0], results[tag][3]))
         self.outcome.version = best
@@ -422,7 +438,7 @@ class Adoption:
     @staticmethod
     def template_owned(render: Path, config: dict) -> list[str]:
         """A render's files that copier update rewrites (not the user's)."""
-        user = set(template.skip_if_exists(config)) | {template.ANSWERS_FILE}
+        user = set(template.skip_if_exists(config)) | {answers_path(render)}
         return sorted(p.relative_to(render).as_posix() for p in render.rglob("*")
                       if p.is_file() and p.relative_to(render).as_posix() not in user)
 
@@ -640,8 +656,11 @@ class Adoption:
         if (repo / "Pipfile.lock").is_file() and any(a.path == "Pipfile" and a.action in {"merged", "replaced"}
                                                       for a in files):
             self.outcome.notes.append("Pipfile.lock no longer matches the Pipfile: run `pipenv lock` and commit it")
-        shutil.copy2(render / template.ANSWERS_FILE, repo / template.ANSWERS_FILE)
-        files.append(FileAction(template.ANSWERS_FILE, "added", f"the answers, pinned to {self.outcome.version}"))
+        answers = answers_path(render)
+        self.answers_file = answers
+        (repo / answers).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(render / answers, repo / answers)
+        files.append(FileAction(answers, "added", f"the answers, pinned to {self.outcome.version}"))
         kept_changed = sorted({a.path for a in files if a.action in {"kept", "merged"}} & set(self._kept_paths_changed))
         if kept_changed:
             self.outcome.first_update.append(f"may mark conflicts in {', '.join(kept_changed)}: you keep your "
@@ -696,16 +715,7 @@ class Adoption:
             call = "    adopted_settings(stack)  # added by adopt: what the repo deployed beyond the template's answers"
             at = last.lineno - 1 if isinstance(last, ast.Return) else function.end_lineno
             lines[at:at] = [call]
-            # Where guardrails live depends on the release adopted: taptools/ from 0.4.0, lib/ before.
-            package = "taptools" if (self.repo / "taptools" / "guardrails").is_dir() else "lib"
-            import_line = f"from {package} import guardrails"
-            imports = [import_line] if suppressions and import_line not in text else []
-            head = "\n".join(lines) + "\n"
-            if imports:
-                first_def = next(i for i, line in enumerate(lines) if line.startswith(("def ", "if TYPE_CHECKING")))
-                lines[first_def:first_def] = imports + [""]
-                head = "\n".join(lines) + "\n"
-            text = head + "\n\ndef adopted_settings(stack: TapStack) -> None:\n" + (
+            text = "\n".join(lines) + "\n" + "\n\ndef adopted_settings(stack: TapStack) -> None:\n" + (
                 '    """Kept by adopt: provider settings and guardrail exceptions the repo deployed with."""\n'
                 + "\n".join(body) + "\n")
         self.write(str(transplant.RESOURCES), text)
@@ -718,7 +728,7 @@ class Adoption:
                              + "\n  ".join(map(str, errors)))
         if not self.verify:
             self.outcome.notes.append("--no-verify: the adopted repo was not synthesized; nothing proves it deploys "
-                                      "what it did; run `python -m taptools.verify` in it")
+                                      f"what it did; run `python3 run.py check {self.repo}` from the template")
             return
         after = self.synthesize_adopted(before)
         self.outcome.resources_after = sorted(deployed.addresses(after))
@@ -772,7 +782,7 @@ class Adoption:
             return
         message = (f"Adopt the TAP copier template {self.outcome.version}\n\n"
                    "Made by `python3 run.py adopt`: resources moved to lib/resources.py, template files from "
-                   f"release {self.outcome.version}, answers in {template.ANSWERS_FILE}.")
+                   f"release {self.outcome.version}, answers in {self.answers_file}.")
         self.outcome.commit = gitutil.commit_all(self.repo, message)
 
     def restore(self) -> None:
@@ -782,7 +792,8 @@ class Adoption:
 
 
 def adopt(repo: Path, source: Path = template.ROOT, version: str | None = None, verify: bool = True,
-          commit: bool = True, accept: set[str] | None = None, framework: str = HAND_MADE_FRAMEWORK) -> Outcome:
+          commit: bool = True, accept: set[str] | None = None, framework: str = HAND_MADE_FRAMEWORK,
+          layout: str | None = None) -> Outcome:
     """Adopt the repo; raises AdoptError (repo left as it was) when it cannot, or when what it deploys would
     change in a category (stackdiff.CATEGORIES) not in `accept`."""
     # pylint: disable=too-many-positional-arguments  # adopt()'s options in the CLI's order; callers name them
@@ -792,7 +803,9 @@ def adopt(repo: Path, source: Path = template.ROOT, version: str | None = None, 
                          f"{', '.join(stackdiff.CATEGORIES)}")
     if framework not in conventions.FRAMEWORKS:
         raise AdoptError(f"--framework {framework}: one of {', '.join(conventions.FRAMEWORKS)}")
-    return Adoption(repo.resolve(), source.resolve(), version, verify, commit, accept, framework).run()
+    if layout not in (None, *LAYOUTS):
+        raise AdoptError(f"--layout {layout}: one of {', '.join(LAYOUTS)}")
+    return Adoption(repo.resolve(), source.resolve(), version, verify, commit, accept, framework, layout).run()
 
 
 # ---------------------------------------------------------------- report
@@ -869,11 +882,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--framework", default=HAND_MADE_FRAMEWORK, choices=sorted(conventions.FRAMEWORKS),
                         help="the framework to adopt into (default cdktf, what hand-made repos use); cdktn moves the "
                              "repo to CDK Terrain in the same step, verified")
+    parser.add_argument("--layout", choices=LAYOUTS,
+                        help="the task's layout (default: standalone when the repo has its own Pipfile, else "
+                             "monorepo)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the findings as JSON")
     args = parser.parse_args(argv)
     try:
         outcome = adopt(args.repo, args.template, args.version, args.verify, args.commit, set(args.accept),
-                        args.framework)
+                        args.framework, args.layout)
     except AdoptError as error:
         print(f"adopt: FAILED for {args.repo.resolve()}: {error}", file=sys.stderr)
         return 1

@@ -39,7 +39,7 @@ class SynthFailed(Exception):
         self.output = output
 
 
-def synthesize(project: Path, outdir: Path | None = None, *flags: str, mode: str | Mapping[str, str] = "probe",
+def synthesize(project: Path, outdir: Path | None, *flags: str, mode: str | Mapping[str, str] = "probe",
                python: str | None = None) -> dict[str, dict]:
     """{stack name: cdk.tf.json} from `python tap.py` (tapkit.synth, with the lazy provider import a hand-made
     repo lacks) under `mode`: the probe environment by default; raises SynthFailed. Paths under the project are
@@ -166,15 +166,26 @@ class Inferred:
             self.infer("s3_locking", "none", "terraform.backend.s3 without locking")
 
 
-def settings_code(overrides: dict[str, object], suppressions: list[tuple[str, str]]) -> list[str]:
-    """The body of lib/resources.py's adopted_settings(stack): provider settings and guardrail suppressions."""
+def settings_code(overrides: dict[str, object], suppressions: list[tuple[str, str]],
+                  suffix: str = conventions.PROBE_SUFFIX) -> list[str]:
+    """The body of lib/resources.py's adopted_settings(stack): provider settings and guardrail suppressions
+    (TapStack.suppress). A construct id that holds the suffix the synth ran with (`suffix`, the probe's) is
+    written as an f-string of stack.environment_suffix, so the code finds the construct under any suffix."""
     lines = []
     for key, value in overrides.items():
         lines.append(f"    stack.provider.add_override({key!r}, {value!r})")
     for path, rule in suppressions:
         parts = path.split("/")[1:]  # construct paths start with the stack's id
-        target = "stack" + "".join(f".node.find_child({part!r})" for part in parts)
-        lines.append(f"    guardrails.suppress({target}, {rule!r},")
-        lines.append('                        reason="deployed like this before adoption (python3 run.py adopt); '
+        target = "stack" + "".join(f".node.find_child({construct_id(part, suffix)})" for part in parts)
+        lines.append(f"    stack.suppress({target}, {rule!r},")
+        lines.append('                   reason="deployed like this before adoption (python3 run.py adopt); '
                      'fix it or keep it on purpose")')
     return lines
+
+
+def construct_id(part: str, suffix: str) -> str:
+    """Python source for a construct id read off a synth under `suffix`: the suffix becomes the stack's."""
+    if not suffix or suffix not in part:
+        return repr(part)
+    pieces = [piece.replace("{", "{{").replace("}", "}}") for piece in part.split(suffix)]
+    return "f" + repr("{stack.environment_suffix}".join(pieces))

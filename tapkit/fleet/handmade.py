@@ -29,6 +29,8 @@ ENV_SETTINGS = {variable: setting for setting, variable in conventions.STACK_VAR
 RESERVED_TAGS = conventions.RESERVED_TAGS
 BACKENDS = {"S3Backend", "LocalBackend", "RemoteBackend", "CloudBackend", "GcsBackend", "AzurermBackend"}
 STACK_FILE = Path("lib") / "tap_stack.py"
+# metadata.json startedAt as copier.yml's started_at validator accepts it
+STARTED_AT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})")
 
 
 class NotATapRepo(Exception):
@@ -345,7 +347,26 @@ class Reader:
         self.read_pipfile()
         self.read_project()
         self.read_drift()
+        self.refuse_closed_values()
         return self.reading
+
+    def refuse_closed_values(self) -> None:
+        """An answer outside its closed list (team from a tag's fallback in tap.py, say) is not one copier takes:
+        dropped, and reported with what the task gets instead."""
+        reading = self.reading
+        for question in ("team", "provider", "wave", "complexity", "turn_type"):
+            choices = conventions.DATA["metadata"][question]
+            value = reading.answers.get(question)
+            if question in reading.answers and value not in choices:
+                source = reading.sources.pop(question, "?")
+                del reading.answers[question]
+                if any(line.startswith(f"{question}:") and repr(value) in line for line in reading.could_not):
+                    continue  # metadata.json said the same, reported already
+                reading.could_not.append(
+                    f"{question}: {value!r} (from {source}) is not one of the pipeline's {', '.join(choices)}; kept "
+                    f"the template's default" + (", which is also the Team tag's fallback when TEAM is unset"
+                                                  if question == "team" else "")
+                    + f": choose one (copier update --data {question}=...)")
 
     def read_stack_name(self) -> None:
         """The stack name tap.py gives: the template always uses TapStack{suffix}."""
@@ -590,27 +611,92 @@ class Reader:
             reading.infer("aws_provider_constraint", constraint, f"cdktf.json terraformProviders {aws[0]}")
 
     def read_metadata(self) -> None:
-        """author, team, po_id, complexity, subject_labels, aws_services."""
+        """The metadata answers (team, po_id, subtask, subject_labels, provider, wave, complexity, turn_type,
+        aws_services, started_at, migrated_from; author where tap.py has no fallback of its own) from metadata.json.
+        A value outside the pipeline's closed lists (conventions.json "metadata") is not an answer copier takes:
+        it is reported in could_not, with the default the answers keep and the --data that would choose another."""
         reading = self.reading
         meta = self.load("metadata.json", json.loads, "the template adds one; check complexity, team, aws_services")
-        if meta is None:
+        if not isinstance(meta, dict):
             return
-        for question in ("author", "team", "po_id"):
-            value = meta.get(question)
-            if isinstance(value, str) and (value.strip() or question == "po_id"):
-                reading.infer(question, value, f"metadata.json {question}")
-        if meta.get("complexity") in {"medium", "hard", "expert"}:
-            reading.infer("complexity", meta["complexity"], "metadata.json complexity")
-        elif "complexity" in meta:
-            reading.could_not.append(f"complexity: metadata.json says {meta['complexity']!r}, which is not one of "
-                                     "medium, hard, expert; kept medium")
-        for question in ("subject_labels", "aws_services"):
-            value = meta.get(question)
-            if isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value):
-                reading.infer(question, value, f"metadata.json {question}")
-        for key, wanted in (("platform", "cdktf"), ("language", "py")):
+        closed = conventions.DATA["metadata"]
+        if isinstance(meta.get("author"), str) and meta["author"].strip() and "author" not in reading.answers:
+            reading.infer("author", meta["author"], "metadata.json author")
+        po_id = meta.get("po_id")
+        if isinstance(po_id, str) and po_id.strip() and po_id.strip().lower() not in {"unknown", "null"}:
+            reading.infer("po_id", po_id.strip(), "metadata.json po_id")
+        elif "po_id" in meta:
+            reading.could_not.append(f"po_id: metadata.json says {po_id!r}, which the pipeline refuses (empty, "
+                                     "unknown, null); kept the project name as a placeholder: give the ticket's id")
+        for question in ("team", "provider", "wave", "complexity", "turn_type"):
+            self.closed_answer(meta, question, question, closed[question])
+        self.read_subtask(meta, closed["subtasks"])
+        services = meta.get("aws_services")
+        if isinstance(services, list) and services and all(isinstance(v, str) and v.strip() for v in services):
+            reading.infer("aws_services", services, "metadata.json aws_services")
+        started = meta.get("startedAt")
+        if isinstance(started, str) and STARTED_AT.fullmatch(started):
+            reading.infer("started_at", started, "metadata.json startedAt")
+        elif started is not None:
+            reading.could_not.append(f"started_at: metadata.json startedAt is {started!r}, not an ISO 8601 date-time "
+                                     "like 2026-12-07T10:00:00Z; kept the time of adoption")
+        if isinstance(meta.get("migrated_from"), dict) and meta["migrated_from"]:
+            reading.infer("migrated_from", meta["migrated_from"], "metadata.json migrated_from")
+        for key, wanted in (("platform", closed["platform"]), ("language", closed["language"])):
             if key in meta and meta[key] != wanted:
                 reading.mismatches.append(f"metadata.json: {key} is {meta[key]!r}; the pipeline expects {wanted!r}")
+
+    def closed_answer(self, meta: dict, key: str, question: str, choices: list[str]) -> None:
+        """metadata.json's `key` as the answer `question` when it is one of the choices; reported otherwise."""
+        if key not in meta:
+            return
+        value = meta[key]
+        if value in choices:
+            self.reading.infer(question, value, f"metadata.json {key}")
+            return
+        spelled = next((c for c in choices if isinstance(value, str) and c.lower() == value.strip().lower()), None)
+        if spelled is not None:
+            self.reading.infer(question, spelled, f"metadata.json {key} {value!r}, as the pipeline spells it")
+            return
+        self.reading.could_not.append(
+            f"{question}: metadata.json says {value!r}, which is not one of the pipeline's {', '.join(choices)}; "
+            f"kept the template's default: choose one (copier update --data {question}=...)")
+
+    def read_subtask(self, meta: dict, subtasks: dict[str, list[str]]) -> None:
+        """subtask and subject_labels: the labels must be the subtask's (the pipeline checks both lists). Without
+        a subtask, the one subtask every label belongs to."""
+        reading = self.reading
+        labels = meta.get("subject_labels")
+        labels = labels if isinstance(labels, list) and all(isinstance(v, str) for v in labels) else None
+        subtask = meta.get("subtask")
+        offered = {name for name, allowed in subtasks.items() if allowed}
+        if subtask is not None and subtask not in offered:
+            reading.could_not.append(f"subtask: metadata.json says {subtask!r}, which is not one of the subtasks "
+                                     f"a cdktf task can have ({', '.join(sorted(offered))}); kept the template's "
+                                     "default: choose one (copier update --data subtask=...)")
+            subtask = None
+        if subtask is None and labels:
+            owners = {name for name in offered if set(labels) <= set(subtasks[name])}
+            if len(owners) == 1:
+                subtask = owners.pop()
+                reading.infer("subtask", subtask, "the one subtask whose labels include metadata.json's "
+                                                  "subject_labels")
+        elif subtask is not None:
+            reading.infer("subtask", subtask, "metadata.json subtask")
+        if not labels:
+            if "subject_labels" in meta:
+                reading.could_not.append(f"subject_labels: metadata.json has {meta['subject_labels']!r}; the "
+                                         "pipeline needs at least one label: kept the subtask's first")
+            return
+        allowed = subtasks.get(subtask or "", [])
+        wrong = [label for label in labels if label not in allowed]
+        if wrong:
+            reading.could_not.append(
+                f"subject_labels: metadata.json has {', '.join(map(repr, wrong))}, not a label of the subtask "
+                f"{subtask or '(none given)'!r} ({', '.join(allowed) or 'no label'}); kept the subtask's first "
+                "label: choose them (copier update --data subject_labels=[...])")
+            return
+        reading.infer("subject_labels", labels, "metadata.json subject_labels")
 
     def read_pipfile(self) -> None:
         """Exact cdktf and provider pins, python_version."""

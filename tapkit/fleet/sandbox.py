@@ -90,7 +90,8 @@ def sample_fixes(root: Path) -> None:
     # Backend: a workspace key prefix, and its test.
     replace_once(template / "lib" / "tap_stack.py.jinja", "            encrypt=True,\n",
                  "            encrypt=True,\n            workspace_key_prefix=\"tap\",\n")
-    replace_once(template / "tests" / "unit" / "expected.json.jinja", "{%- set backend_settings = {'encrypt': true} -%}",
+    replace_once(template / "tests" / "unit" / "expected.json.jinja",
+                 "{%- set backend_settings = {'encrypt': true} -%}",
                  "{%- set backend_settings = {'encrypt': true, 'workspace_key_prefix': 'tap'} -%}")
     # Provider tags: a ManagedBy tag, from TAP_MANAGED_BY or "tap-template".
     replace_once(root / "includes" / "stack_params.jinja", "selectattr(0, 'in', _chosen) | list -%}",

@@ -60,7 +60,8 @@ def config_at(source: Path, tag: str) -> dict:
 
 
 def renames(source: Path | str, tag: str) -> list[tuple[Version, str, str]]:
-    """(version, old, new) of every question renamed up to release `tag`, from its tapkit/lifecycle/renames.json (hooks/renames.json before 0.5.0).
+    """(version, old, new) of every question renamed up to release `tag`, from its renames.json (tapkit/lifecycle/;
+    hooks/ before 0.5.0).
 
     Renames only accumulate, so a release before 0.4.0 (which had no renames.json) gets this checkout's list,
     cut at its own version.
