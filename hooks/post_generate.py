@@ -1,4 +1,6 @@
-"""copier's entry point for the post-generation task (_tasks in copier.yml): it only imports tapkit.lifecycle.hook, which does the work."""
+"""copier's entry point for the post-generation task (_tasks in copier.yml).
+
+It only imports tapkit.lifecycle.hook, which does the work."""
 import sys
 from pathlib import Path
 

@@ -122,6 +122,7 @@ def constraint_pattern() -> str:
 
 
 def constraint_problem(value: Any) -> str:
+    """Why a Terraform version constraint does not parse (the validator's message), or ""."""
     if isinstance(value, str) and _search(constraint_pattern(), value):
         return ""
     return DATA["terraform_constraint"]["message"]
@@ -147,6 +148,7 @@ def state_key_problem(value: Any) -> str:
 
 def extra_tags_problem(tags: Any, reserved: Iterable[str]) -> str:
     """Why an extra_tags answer is refused (the validator's message), or ""."""
+    # pylint: disable=too-many-return-statements  # one per message of conventions.json "tags", in order
     spec = DATA["tags"]
     messages = spec["messages"]
     reserved = list(reserved)

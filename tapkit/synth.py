@@ -174,6 +174,7 @@ def synthesize(project: Path, python: str | None = None, mode: str | Mapping[str
     flags: further synth_runner options (--drop-refused-keywords); outdir: keep the output there.
     Raises SynthError with the program's output.
     """
+    # pylint: disable=too-many-locals  # one run, start to finish: command, environment, output, result
     project = Path(project).resolve()
     python = python or python_for(project)
     keep = outdir is not None

@@ -1,7 +1,6 @@
 """Shared helpers for the template's tests: answer sets, rendering, subprocess runs."""
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess

@@ -59,7 +59,8 @@ def test_without_the_bundled_node_jsii_needs_a_node_on_path(rendered, tmp_path):
                          outdir=tmp_path / "out")
 
 
-SHOW_NODE = "from tests.unit import lazy_provider; import os; lazy_provider.install(); print(os.environ.get('JSII_NODE', 'system'))"
+SHOW_NODE = ("from tests.unit import lazy_provider; import os; lazy_provider.install(); "
+             "print(os.environ.get('JSII_NODE', 'system'))")
 
 
 @pytest.mark.skipif(not shutil.which("node"), reason="no system node on this machine to compare with")

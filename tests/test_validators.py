@@ -155,7 +155,8 @@ def test_a_bad_answer_is_refused_with_a_reason(template, tmp_path, question, val
     assert not (tmp_path / "out").exists(), "a refused answer must not leave a half-rendered project"
 
 
-@pytest.mark.parametrize(("question", "value"), NOT_A_CHOICE, ids=[f"{q}-{i}" for i, (q, _v) in enumerate(NOT_A_CHOICE)])
+@pytest.mark.parametrize(("question", "value"), NOT_A_CHOICE,
+                         ids=[f"{q}-{i}" for i, (q, _v) in enumerate(NOT_A_CHOICE)])
 def test_a_value_outside_a_closed_list_is_refused(template, tmp_path, question, value):
     with pytest.raises(ValueError, match=f"Invalid choice for '{question}'"):
         copy(template, tmp_path, {question: value})

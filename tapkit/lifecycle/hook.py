@@ -205,7 +205,8 @@ def explain_failure(project: Path, operation: str, what: str, cleanup: bool = Tr
         f"  {rerun_command(project, where)}",
         f"  (the synth alone: cd {where} && python tap.py)",
         "Skip the hook (nothing is checked; say so in review):",
-        f"  copier {operation} --skip-tasks ...      or static checks only: TAP_HOOK_SKIP_SYNTH=1 copier {operation} ...",
+        f"  copier {operation} --skip-tasks ...",
+        f"  (static checks only: TAP_HOOK_SKIP_SYNTH=1 copier {operation} ...)",
         *after,
     ]
     print("\n".join(lines), file=sys.stderr, flush=True)
