@@ -16,7 +16,8 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+# A script (bench/run.py runs it by path): the checkout, for tapkit, and tests/, for longtail and helpers.
+sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parents[1] / "tests")]
 import longtail  # noqa: E402  pylint: disable=wrong-import-position  # tests/longtail.py
 
 

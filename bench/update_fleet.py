@@ -3,8 +3,8 @@
     python3 run.py bench fleet [--sizes 20 100] [--modes no-synth,synth,synth-once] [--jobs 2] [--quick]
 
 For each size N it builds a template repository with two releases (0.2.0 = this
-checkout, 0.3.0 = tapctl.sandbox.sample_fixes), renders 0.2.0 once and copies
-it into N git repos, then times `tapctl.rollout` updating all N to 0.3.0 with
+checkout, 0.3.0 = tapkit.fleet.sandbox.sample_fixes), renders 0.2.0 once and copies
+it into N git repos, then times `tapkit.fleet.rollout` updating all N to 0.3.0 with
 --jobs workers. Modes:
 
   no-synth    rollout --skip-hook: copier --skip-tasks; the post-update check

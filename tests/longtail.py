@@ -19,14 +19,9 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-# tests/ is on the path (pytest's rootdir, or bench/longtail.py); ROOT, for tapctl, is put there above.
-# pylint: disable=wrong-import-position
-from helpers import clean_env  # noqa: E402
-from tapkit.fleet import adopt, gitutil, sandbox  # noqa: E402
-# pylint: enable=wrong-import-position
+from helpers import clean_env  # tests/ and the checkout are on the path (pytest.ini; bench/longtail.py)
+from tapkit import ROOT
+from tapkit.fleet import adopt, gitutil, sandbox
 
 FIXTURES = ROOT / "tests" / "fixtures" / "longtail" / "adopt"
 

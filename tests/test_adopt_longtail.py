@@ -67,8 +67,8 @@ def test_the_doctor_finds_no_error_and_never_crashes_on_the_long_tail_as_it_is()
 
     bad = {}
     for fixture in longtail.cases():
-        done = subprocess.run([sys.executable, "-m", "taptools.doctor", str(fixture), "--json"],
-                              cwd=longtail.ROOT / "template", capture_output=True, text=True, check=False)
+        done = subprocess.run([sys.executable, "-m", "tapkit.checks.doctor", str(fixture), "--json"],
+                              cwd=longtail.ROOT, capture_output=True, text=True, check=False)
         findings = json.loads(done.stdout) if done.stdout.strip().startswith("[") else None
         if findings is None:
             bad[fixture.name] = done.stdout[-500:] + done.stderr[-500:]

@@ -18,19 +18,14 @@ import ast
 import json
 import re
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
 from helpers import PYTHON, ROOT, run
 
-sys.path.insert(0, str(ROOT / "template"))
-# template/taptools is not installed: imported from the path put on sys.path above.
-# pylint: disable=wrong-import-position
-from tapkit.checks import doctor  # noqa: E402
-from tapkit.checks.provider_api import ApiIndex, parse_module  # noqa: E402
-# pylint: enable=wrong-import-position
+from tapkit.checks import doctor
+from tapkit.checks.provider_api import ApiIndex, parse_module
 
 FIXTURES = ROOT / "tests" / "fixtures" / "longtail" / "doctor"
 CASES = {p.name: json.loads((p / "case.json").read_text(encoding="utf-8"))
@@ -46,10 +41,8 @@ base, jobs = sys.argv[1], json.loads(sys.argv[2])
 root = os.path.dirname(base)
 # jsii's Node process reads CDKTF_OUTDIR once, when it starts: every app writes here, then it moves.
 shared = os.environ["CDKTF_OUTDIR"] = os.path.join(root, "_synth_out")
-sys.path.insert(0, base)
-import tapkit.checks.lazy_provider  # bundled Node, lazy provider import: once, as the rendered project would
-taptools.toolchain.install()
-sys.path.remove(base)
+import tapkit.checks.lazy_provider  # bundled Node, lazy provider import: once, as a generated task's lib/ does
+tapkit.checks.lazy_provider.install()
 # The JSON is the proof: write it even where a guardrail refuses the stack (a dropped route is TAP347).
 os.environ["CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS"] = "1"
 results = {}
@@ -113,7 +106,7 @@ def synthesized(rendered, tmp_path_factory):
     projects = {case: materialize(case, base, root) for case in CASES}
     jobs = [[case, str(project), doctor.app_scripts(json.loads(
         (project / "cdktf.json").read_text(encoding="utf-8"))["app"])[0]] for case, project in projects.items()]
-    done = run([PYTHON, "-c", SYNTH_ALL, str(base), json.dumps(jobs)], root, timeout=300)
+    done = run([PYTHON, "-c", SYNTH_ALL, str(base), json.dumps(jobs)], root, timeout=300, PYTHONPATH=str(ROOT))
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     results = json.loads(done.stdout.strip().splitlines()[-1])
     return {case: (projects[case], results[case]) for case in CASES}
@@ -179,7 +172,7 @@ def test_the_synthesized_json_shows_what_the_doctor_says(case, synthesized):
 
 def test_the_command_runs_on_a_foreign_layout_with_warnings_only(synthesized):
     project, _ = synthesized["layout_app_in_bin"]
-    done = run([PYTHON, "-m", "taptools.doctor", "--json"], project)
+    done = run([PYTHON, "-m", "tapkit.checks.doctor", "--json", str(project)], project, PYTHONPATH=str(ROOT))
     listed = json.loads(done.stdout)
     assert done.returncode == 0 and listed, done.stdout + done.stderr
     assert {f["severity"] for f in listed} == {"warning"}
