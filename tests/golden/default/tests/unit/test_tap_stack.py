@@ -6,6 +6,8 @@ the static contract between tap.py, the tests and TapStack.__init__.
 # Template-owned: rendered by the TAP cdktf copier template. Change it through the
 # template and `copier update`; local edits are merged on update and may conflict.
 # pylint: disable=missing-function-docstring
+import ast
+import inspect
 import json
 from pathlib import Path
 
@@ -13,13 +15,14 @@ import pytest
 from cdktf import Testing
 
 import tap
-from taptools import contract
-from taptools.expected import expected
+from lib.tap_stack import TapStack
 
 from .conftest import TEST_ENV
+from .expected import expected
 
 ROOT = Path(__file__).resolve().parents[2]
-# What the answers promise (taptools/expected.json, which verify checks too), applied to TEST_ENV and to no variables.
+# What the answers promise (expected.json beside this file, which the template's checks read too), applied to
+# TEST_ENV and to no variables.
 EXPECTED = expected(TEST_ENV)
 DEFAULTS = expected({})
 EXPECTED_TAGS = EXPECTED["tags"]
@@ -35,8 +38,20 @@ def synth(environ) -> dict:
 
 
 def test_tap_py_calls_match_tap_stack_signature():
-    findings = [f for f in contract.check(ROOT) if f.severity == "error"]
-    assert not findings, "tap.py, the tests and TapStack.__init__ disagree:\n" + "\n".join(map(str, findings))
+    declared = {name for name, p in inspect.signature(TapStack.__init__).parameters.items() if p.kind == p.KEYWORD_ONLY}
+    passed = {keyword.arg for node in ast.walk(ast.parse((ROOT / "tap.py").read_text(encoding="utf-8")))
+              if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "TapStack" for keyword in node.keywords}
+    assert passed == declared, (
+        f"tap.py passes {sorted(passed - declared) or 'nothing'} that TapStack.__init__ does not declare and leaves out "
+        f"{sorted(declared - passed) or 'nothing'}: both render from the template's one parameter list, so change them "
+        "through the template (copier update), not by hand")
+
+
+def test_suppress_records_the_reason_for_the_guardrails(stack):
+    marked = TapStack.suppress(stack.provider, "TAP310", reason=" why ")
+    assert marked.node.metadata[-1].data == {"rule": "TAP310", "reason": "why"}
+    with pytest.raises(ValueError, match="needs a reason"):
+        TapStack.suppress(stack.provider, "TAP310", reason=" ")
 
 
 def test_stack_is_named_from_the_suffix(stack):
@@ -54,7 +69,10 @@ def template_providers(stack_json) -> list[dict]:
 
 def test_every_provider_has_default_tags_as_one_tags_block(stack_json):
     for provider in template_providers(stack_json):
-        assert provider["default_tags"] == [{"tags": EXPECTED_TAGS}], provider
+        assert provider["default_tags"] == [{"tags": EXPECTED_TAGS}], (
+            f"provider {provider.get('alias') or 'aws'} has default tags {provider['default_tags']}, the answers "
+            f"promise the tags {EXPECTED_TAGS}. Tags come from the answers (pipeline_tags, extra_tags) through tap.py: "
+            "change them with `copier update --data 'extra_tags=<YAML mapping>'`, not by editing tap.py")
     for provider in stack_json["provider"]["aws"]:  # yours too, where they set tags: the shape AwsProvider needs
         tags = provider.get("default_tags", [{"tags": {}}])
         assert isinstance(tags, list) and len(tags) == 1 and list(tags[0]) == ["tags"], provider

@@ -1,9 +1,11 @@
-"""What the synthesized stack must look like for a given environment, from taptools/expected.json.
+"""What the synthesized stack must look like for a given environment, from tests/unit/expected.json.
 
-copier renders the answers into expected.json as data only; this module applies
-them to the pipeline variables tap.py reads. verify calls it with no variables
-(the answers' defaults), the generated unit tests with their TEST_ENV, so both
-check against one source.
+copier renders the answers into the task's tests/unit/expected.json as data only;
+this module applies them to the pipeline variables tap.py reads. The template's
+verify (the copier hook, `python3 run.py check`) calls it with no variables (the
+answers' defaults), the task's unit tests with their TEST_ENV, so both check
+against one source. It is the same file in both places: template/tests/unit/expected.py
+links here, so every task carries this module (standard library only).
 """
 # Template-owned: rendered by the TAP cdktf copier template. Change it through the
 # template and `copier update`; local edits are merged on update and may conflict.
@@ -45,7 +47,7 @@ def expected(environ: Mapping[str, str] | None = None, data: dict | None = None)
     else:
         config = {"path": _fill(data["local_state_path"], suffix, stack)}
     config.update(data["backend_settings"])
-    tags = {"Environment": suffix}
+    tags = {data.get("environment_tag", "Environment"): suffix}
     tags.update({key: _setting(data, environ, name) for key, name in data["pipeline_tags"].items()})
     tags.update(data["extra_tags"])
     return {

@@ -16,24 +16,24 @@ CDK Terrain's provider packages (cdktn_provider_*) already import submodules on
 first access themselves: they have no eager block, and are imported normally
 (with their bytecode cache), as is any package whose __init__ has none.
 """
+# In a task (tests/unit/, a copy of tapkit/checks/lazy_provider.py):
 # Template-owned: rendered by the TAP cdktf copier template. Change it through the
 # template and `copier update`; local edits are merged on update and may conflict.
 import importlib.abc
 import importlib.machinery
 import importlib.util
-import json
 import os
 import re
 import sys
 from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 
-# The provider packages' name prefixes (cdktf_cdktf_provider_, cdktn_provider_), from conventions.json
-# "frameworks": its provider_module names the AWS one.
-PROVIDER_PREFIXES = tuple(
-    framework["provider_module"].removesuffix("aws")
-    for framework in json.loads(Path(__file__).with_name("conventions.json").read_text(encoding="utf-8"))[
-        "frameworks"].values())
+# This file is also every task's tests/unit/lazy_provider.py (template/tests/unit links here), which its
+# conftest installs before cdktf loads; so it reads no data file: the provider packages' name prefixes and the
+# yes-words are conventions.json's ("frameworks" provider_module, "flags" true), and tests/test_conventions.py
+# keeps them equal (test_kept_copies_equal_the_json).
+PROVIDER_PREFIXES = ("cdktf_cdktf_provider_", "cdktn_provider_")
+YES_WORDS = ("1", "true", "yes", "on")
 EAGER_MARKER = "# Loading modules to ensure their types are registered with the jsii runtime library"
 _EAGER_LINE = re.compile(r"from \. import [A-Za-z_][A-Za-z0-9_]*")
 
@@ -129,7 +129,4 @@ def install(environ: MutableMapping[str, str] | None = None, meta_path: list | N
 
 
 def _flag(environ: Mapping[str, str], name: str) -> bool:
-    # The yes-words of taptools.conventions.flag(), read from its data file: this module is also loaded as a
-    # single file, outside the taptools package (adopt's synth runner in a hand-made repo), so it cannot import it.
-    words = json.loads(Path(__file__).with_name("conventions.json").read_text(encoding="utf-8"))["flags"]["true"]
-    return environ.get(name, "").strip().lower() in words
+    return environ.get(name, "").strip().lower() in YES_WORDS

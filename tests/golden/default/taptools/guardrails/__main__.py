@@ -1,6 +1,0 @@
-"""`python -m taptools.guardrails`: print every rule (id, severity, title)."""
-# Template-owned: rendered by the TAP cdktf copier template. Change it through the
-# template and `copier update`; local edits are merged on update and may conflict.
-from .core import main
-
-main()
