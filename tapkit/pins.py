@@ -7,7 +7,10 @@ package and its range, constructs) and the hashicorp/aws version it was generate
 
     problems(framework, package_version, provider_version, constraint, constructs=None) -> list[str]
         every problem with the set, each one line: what would be accepted, then why (the style of
-        includes/validators.jinja). includes/pins.jinja's pins_problem() prints the first, the same text.
+        includes/validators.jinja). includes/pins.jinja's pins_problem() prints the first, the same text:
+        copier.yml's aws_provider_package_version and aws_provider_constraint validators print it.
+    package_problem(framework, package_version) -> str: the framework package alone (its question comes
+        first; pins.jinja package_problem() is the same).
     lock_pins(pipfile_lock) -> dict: the versions a Pipfile.lock pins (the packages in LOCKED, and python).
     find_monorepo(path) -> Path | None: the checkout of the task monorepo at or above path.
 
@@ -120,6 +123,15 @@ def _release_problem(framework: str, kind: str, version: str, first: str) -> str
             + (f"a {owner} release" if owner else "not a release"))
 
 
+def package_problem(framework: str, package_version: str) -> str:
+    """The framework package alone, as its question checks it before the provider is asked: "" when it is one of
+    the framework's releases (or the framework is unknown: problems() says so), else what to use and why."""
+    fw = FRAMEWORKS.get(framework)
+    if fw is None or package_version in fw["package_releases"]:
+        return ""
+    return _release_problem(framework, "package_releases", package_version, fw["package_releases"][0])
+
+
 def _provider_major(framework: str, provider_version: str) -> tuple[str | None, dict[str, Any] | None]:
     """(the problem with the provider release, or None; its major in provider_majors, or None)."""
     fw = FRAMEWORKS[framework]
@@ -197,10 +209,7 @@ def problems(framework: str, package_version: str, provider_version: str, constr
     ranges."""
     if framework not in FRAMEWORKS:
         return [f"Use framework {' or '.join(FRAMEWORKS)}; {_shown(framework)} is not one"]
-    fw = FRAMEWORKS[framework]
-    found: list[str | None] = []
-    if package_version not in fw["package_releases"]:
-        found.append(_release_problem(framework, "package_releases", package_version, fw["package_releases"][0]))
+    found: list[str | None] = [package_problem(framework, package_version)]
     problem, major = _provider_major(framework, provider_version)
     found.append(problem)
     if major is not None:

@@ -109,16 +109,26 @@ CONSTRAINTS = ["~> 6.0", "~> 6.25", "~> 6.25.0", "~> 6.69.0", ">= 6.30", ">= 5.8
 
 @pytest.mark.parametrize("name", sorted(conventions.FRAMEWORKS))
 def test_jinja_and_python_agree_on_what_a_constraint_admits(jinja, name):
-    """The validator's admits (includes/validators.jinja) and taptools.constraints.admits: same verdicts."""
+    """The constraint's validator (includes/validators.jinja, on pins.jinja) and tapkit.constraints.admits: same
+    verdicts on the default pins."""
     names = conventions.FRAMEWORKS[name]
     source = ("{% from pathjoin('includes', 'validators.jinja') import provider_constraint %}"
-              "{{ provider_constraint(value, name, pin) }}")
-    verdicts = [(value, not jinja(source, value=value, name=name, pin=names["provider_package_version"]),
+              "{{ provider_constraint(value, name, pin, package) }}")
+    verdicts = [(value, not jinja(source, value=value, name=name, pin=names["provider_package_version"],
+                                  package=names["package_version"]),
                  constraints.admits(value, names["provider_terraform_version"])) for value in CONSTRAINTS]
     assert [v for v in verdicts if v[1] != v[2]] == []
     assert {v[1] for v in verdicts} == {True, False}, "the cases must include both verdicts"
-    # Another provider pin: its hashicorp/aws version is not known, so only the syntax is checked.
-    assert not jinja(source, value="~> 5.0", name=name, pin="1.0.0")
+    # An older pair of the framework's: the constraint is judged by what that provider release binds
+    # (tapkit/pins.json), not by the default pin's version.
+    package, pin, admitted, excluded = OLDER_PAIRS[name]
+    assert not jinja(source, value=admitted, name=name, pin=pin, package=package)
+    assert jinja(source, value=excluded, name=name, pin=pin, package=package).startswith("Use a constraint admitting")
+
+
+# (framework package, provider release, a constraint it binds, one it does not): tapkit/pins.json samples.
+OLDER_PAIRS = {"cdktf": ("0.20.0", "19.40.0", "~> 5.0", "~> 6.0"),  # built for aws 5.74.0
+               "cdktn": ("0.23.0", "24.0.0", "~> 6.44.0", "~> 6.69.0")}  # built for aws 6.44.0
 
 
 def _project(root: Path, expected: str | None = None, answers: str | None = None,

@@ -288,3 +288,106 @@ def test_find_monorepo_nearest(tmp_path):
     for repo in (outer, inner):
         _write(repo / "scripts" / "check-project-files.sh", "")
     assert pins.find_monorepo(inner / "x") == inner.resolve()
+
+
+# ---------------------------------------------------------------- the package question alone
+
+
+@pytest.mark.parametrize(("framework", "version", "expected"), [
+    ("cdktf", "0.21.0", ""),
+    ("cdktf", "0.20.13", "Use cdktf 0.0.3 to 0.21.0; 0.20.13 is not a release"),
+    ("cdktn", "0.23.4", ""),
+    ("cdktn", "0.20.12", "Use cdktn 0.0.1 to 0.24.0; 0.20.12 is a cdktf release"),
+    ("pulumi", "1.0.0", ""),  # the framework question refuses it first; problems() names it
+])
+def test_package_problem(jinja, framework, version, expected):
+    assert pins.package_problem(framework, version) == expected
+    assert jinja("{% from pathjoin('includes', 'pins.jinja') import package_problem %}"
+                 "{{ package_problem(a, b) }}", a=framework, b=version) == expected
+    if expected:
+        assert pins.problems(framework, version, "21.22.1", None)[0] == expected
+
+
+# ---------------------------------------------------------------- at the prompt (issue 18.4)
+# copier's own questions (copier.yml's validators through includes/validators.jinja and pins.jinja), rendered
+# without the hook: a refused answer raises before anything is written, with the question and the reason.
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """The template's files without git (copier reads them in place)."""
+    from helpers import copy_template  # pylint: disable=import-outside-toplevel
+
+    return copy_template(tmp_path_factory.mktemp("pins-prompt") / "template")
+
+
+def _copy(template, dest: Path, **data):
+    import copier  # pylint: disable=import-outside-toplevel
+
+    copier.run_copy(str(template), str(dest), data=data, defaults=True, unsafe=True, skip_tasks=True, quiet=True)
+    return dest
+
+
+@pytest.mark.parametrize(("data", "question", "reason"), [
+    # uninstallable: cdktf-cdktf-provider-aws 21.x requires cdktf 0.21 (pip: ResolutionImpossible)
+    ({"cdktf_package_version": "0.20.0", "aws_provider_package_version": "21.22.1"}, "aws_provider_package_version",
+     "Use cdktf 0.21.0 or provider 19.x: 21.22.1 needs cdktf>=0.21.0,<0.22.0"),
+    ({"cdktf_package_version": "0.21.0", "aws_provider_package_version": "19.65.1", "aws_provider_constraint": "~> 5.0"},
+     "aws_provider_package_version", "Use cdktf 0.20.x or provider 20.x/21.x: 19.65.1 needs cdktf>=0.20.0,<0.21.0"),
+    ({"framework": "cdktn", "cdktf_package_version": "0.24.0", "aws_provider_package_version": "24.12.0"},
+     "aws_provider_package_version", "Use cdktn 0.23.x or provider 25.x: 24.12.0 needs cdktn>=0.23.0,<0.24.0"),
+    # a release that does not exist, inside the framework's range
+    ({"cdktf_package_version": "0.20.13"}, "cdktf_package_version", "Use cdktf 0.0.3 to 0.21.0; 0.20.13 is not a release"),
+    ({"aws_provider_package_version": "21.21.5"}, "aws_provider_package_version",
+     "Use cdktf-cdktf-provider-aws 19.0.0 to 21.22.1; 21.21.5 is not a release"),
+    ({"aws_provider_package_version": "18.2.0", "aws_provider_constraint": "~> 5.0"}, "aws_provider_package_version",
+     "Use cdktf-cdktf-provider-aws 19.0.0 or later; 18.2.0 predates the recorded data"),
+    # a constraint the chosen (not only the default) provider release does not bind
+    ({"cdktf_package_version": "0.20.0", "aws_provider_package_version": "19.40.0", "aws_provider_constraint": "~> 6.0"},
+     "aws_provider_constraint", "Use a constraint admitting 5.74.0: cdktf-cdktf-provider-aws 19.40.0 binds it"),
+    ({"cdktf_package_version": "0.21.0", "aws_provider_package_version": "20.1.0", "aws_provider_constraint": "~> 6.0"},
+     "aws_provider_constraint", "Use a constraint admitting 5.100.0: cdktf-cdktf-provider-aws 20.1.0 binds it"),
+    ({"aws_provider_constraint": "~> 5.0"}, "aws_provider_constraint",
+     "Use a constraint admitting 6.25.0: cdktf-cdktf-provider-aws 21.22.1 binds it"),
+], ids=["provider-needs-newer-cdktf", "provider-needs-older-cdktf", "cdktn-provider-needs-older", "no-such-cdktf",
+        "no-such-provider", "unrecorded-provider", "19x-under-6x", "20x-under-6x", "default-under-5x"])
+def test_pins_that_do_not_fit_are_refused_at_the_prompt(template, tmp_path, data, question, reason):
+    with pytest.raises(ValueError) as refused:
+        _copy(template, tmp_path / "task", **data)
+    assert str(refused.value) == f"Validation error for question '{question}': {reason}"
+    assert not (tmp_path / "task").exists(), "nothing is written"
+
+
+@pytest.mark.parametrize(("package", "provider", "constraint", "aws"), [
+    ("0.20.12", "19.65.1", "~> 5.0", "5.99.1"),  # the last 5.x pair of cdktf 0.20
+    ("0.21.0", "20.1.0", "~> 5.0", "5.100.0"),   # cdktf 0.21's 5.x provider (issue 18: this pair was refused)
+    ("0.20.0", "19.15.0", "~> 5.45", "5.41.0 to 5.51.0"),  # not looked up: between two samples, not known wrong
+    ("0.21.0", "21.20.0", "~> 6.0", "6.23.0"),   # the task monorepo's Pipfile.lock
+], ids=["cdktf-0.20-5x", "cdktf-0.21-5x", "unsampled-5x", "monorepo-lock"])
+def test_a_consistent_older_pair_is_accepted(template, tmp_path, package, provider, constraint, aws):
+    project = _copy(template, tmp_path / "task", cdktf_package_version=package, aws_provider_package_version=provider,
+                    aws_provider_constraint=constraint, layout="standalone")
+    answers = (project / conventions.ANSWERS_FILE).read_text(encoding="utf-8")
+    for line in (f"cdktf_package_version: {package}", f"aws_provider_package_version: {provider}",
+                 f"aws_provider_constraint: {constraint}"):
+        assert line in answers, answers
+    pipfile = (project / "Pipfile").read_text(encoding="utf-8")
+    assert f'cdktf = "=={package}"' in pipfile and f'cdktf-cdktf-provider-aws = "=={provider}"' in pipfile
+    assert json.loads((project / "cdktf.json").read_text(encoding="utf-8"))["terraformProviders"] == [
+        f"aws@{constraint}"]
+    low, _, high = aws.partition(" to ")
+    assert pins.aws_span("cdktf", provider) == (low, high or low)
+
+
+def test_the_refusal_reads_as_one_line_through_run_py(tmp_path):
+    """`python3 run.py new` (the README's way in): the question, the value and the reason, no traceback."""
+    from helpers import run  # pylint: disable=import-outside-toplevel
+
+    done = run(["python3", str(ROOT / "run.py"), "new", str(tmp_path / "task"), "--defaults",
+                "--data", "cdktf_package_version=0.20.0", "--data", "aws_provider_package_version=21.22.1"], tmp_path)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1 and "Traceback" not in output, output
+    assert "the answer to aws_provider_package_version was refused" in output
+    assert "value:  21.22.1" in output
+    assert "reason: Use cdktf 0.21.0 or provider 19.x: 21.22.1 needs cdktf>=0.21.0,<0.22.0" in output
+    assert not (tmp_path / "task").exists()
