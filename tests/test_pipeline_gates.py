@@ -28,19 +28,23 @@ STATIC = ["allowed-paths", "metadata-schema", "metadata-rules", "required-docs",
 
 
 def fixture(name: str) -> Task:
+    """The hand-made task tests/fixtures/pipeline/<name>."""
     return Task(FIXTURES / name)
 
 
 def said(result) -> str:
+    """A result's problems as its line shows them."""
     return "; ".join(str(problem) for problem in result.problems)
 
 
 def copy_of(name: str, dest: Path) -> Path:
+    """A copy of a hand-made task to change."""
     shutil.copytree(FIXTURES / name, dest)
     return dest
 
 
 def write_metadata(dest: Path, **changes) -> Path:
+    """`dest` with the good task's metadata.json, changed (None drops a field), team 3 unless given."""
     meta = json.loads((GOOD / "metadata.json").read_text(encoding="utf-8"))
     meta.update({"team": "3", **changes})  # not a synth team: no documents needed
     meta = {k: v for k, v in meta.items() if v is not None}
@@ -50,6 +54,7 @@ def write_metadata(dest: Path, **changes) -> Path:
 
 
 def git(cwd: Path, *args: str) -> str:
+    """Run git with an identity; its output."""
     done = subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=cwd,
                           capture_output=True, text=True, check=True)
     return done.stdout
@@ -288,7 +293,8 @@ def test_lint_uses_the_rules_of_the_monorepo_checkout_it_sits_in(tmp_path):
     (root / "scripts" / "check-project-files.sh").write_text("#!/bin/bash\n", encoding="utf-8")
     (root / ".pylintrc").write_text("[MESSAGES CONTROL]\ndisable=E,C,W,R\n", encoding="utf-8")  # all but fatal
     result = lint.check(Task(root))
-    assert result.status == PASSED and result.detail == "score 10.00/10, at least 7.0, .pylintrc of the monorepo checkout"
+    assert result.status == PASSED
+    assert result.detail == "score 10.00/10, at least 7.0, .pylintrc of the monorepo checkout"
 
 
 def test_failing_tests_and_low_coverage_fail_the_unit_tests():
@@ -296,6 +302,18 @@ def test_failing_tests_and_low_coverage_fail_the_unit_tests():
     assert [p.what.split(":")[0] for p in result.problems] == ["1 failed, 1 passed", "coverage 37.50% is under 90%"]
     assert not (FIXTURES / "failing-tests" / "cov.json").exists()
     assert not (FIXTURES / "failing-tests" / ".coverage").exists()
+
+
+def test_unit_tests_use_the_coverage_settings_of_the_monorepo_checkout(tmp_path):
+    root = copy_of("failing-tests", tmp_path / "monorepo")
+    (root / "scripts").mkdir()
+    (root / "scripts" / "check-project-files.sh").write_text("#!/bin/bash\n", encoding="utf-8")
+    (root / "pyproject.toml").write_text('[tool.coverage.run]\nomit = ["lib/calc.py"]\n', encoding="utf-8")
+    (root / "lib" / "covered.py").write_text('"""Covered."""\nVALUE = 1\n', encoding="utf-8")
+    (root / "tests" / "unit" / "test_calc.py").write_text(
+        "from lib.covered import VALUE\n\n\ndef test_value():\n    assert VALUE == 1\n", encoding="utf-8")
+    result = unit_tests.check(Task(root))
+    assert result.status == PASSED and result.detail == "1 passed; coverage 100.00% of lib/ (lines and branches)"
 
 
 def test_synth_names_the_error_and_the_code_maker_output(tmp_path):
