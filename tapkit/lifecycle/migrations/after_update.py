@@ -7,13 +7,16 @@ which copier executes at the very end of every update, in the project:
 
   1. any conflict marker or .rej file fails the update, listing every file and
      how to resolve it (nothing is discarded: both sides are in the file);
-  2. when the update changes the framework answer (--data framework=cdktn), the
+  2. metadata.json loses the fields the pipeline's archive step adds (author,
+     coverage, dockerS3Location: migrations/archived.py), which its schema refuses
+     and an update of an archived task would otherwise carry over;
+  3. when the update changes the framework answer (--data framework=cdktn), the
      move (tapkit/lifecycle/framework_move.py): before/after synth, the codemod over the
      project's Python, the comparison; a difference or failure restores the
      project as it was before the update and fails it (also with --skip-tasks:
      the move is what proves nothing changed); conflicts during a move restore
      it too, since the move must start from a merged tree;
-  3. unless the update ran with --skip-tasks, the post-generation hook
+  4. unless the update ran with --skip-tasks, the post-generation hook
      (python -m tapkit.lifecycle.hook --operation update) re-checks the merged project:
      contract, synth and the synthesized JSON (a failure after a move restores
      the project as well).
@@ -33,6 +36,7 @@ from tapkit import module_env
 from tapkit.lifecycle.conflicts import conflict_report, find_conflicts
 from tapkit.lifecycle import framework_move
 from tapkit.lifecycle import hook_status
+from tapkit.lifecycle.migrations import archived
 from tapkit.conventions import flag
 
 PREFIX = "TAP update check:"
@@ -61,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PREFIX} FAILED: {report}", file=sys.stderr, flush=True)
         hook_status.write(ok=False, step="conflicts", message=report, **said)
         return 1
+    for line in archived.drop_archive_fields(project):
+        print(f"{PREFIX} {line}", flush=True)
     move = framework_move.run(project) if moving else None
     if move is not None:
         said["framework_move"] = move.status()
