@@ -189,6 +189,8 @@ def check_0_5_0(project: Path, mine: dict[str, str]) -> dict:
     assert {rel: sha(project / rel) for rel in mine} == mine, "the user's files are untouched"
     metadata = json.loads((project / "metadata.json").read_text(encoding="utf-8"))
     assert "author" not in metadata and metadata["startedAt"] == recorded["started_at"]
+    first = gitutil.git(project, "log", "--reverse", "--format=%aI", "HEAD").stdout.split()[0]
+    assert recorded["started_at"] == first, "a project made before 0.5.0 started with its first commit"
     return recorded
 
 

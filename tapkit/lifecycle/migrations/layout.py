@@ -219,6 +219,14 @@ def _load(text: str) -> dict:
     return answers if isinstance(answers, dict) else {}
 
 
+def first_commit_time(project: Path) -> str | None:
+    """When the project's first commit was made (ISO 8601 with its offset), or None outside git."""
+    done = subprocess.run(["git", "log", "--reverse", "--format=%aI", "HEAD"], cwd=project, capture_output=True,
+                          text=True, check=False)
+    lines = done.stdout.split() if done.returncode == 0 else []
+    return lines[0] if lines and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d([+-]\d\d:\d\d|Z)", lines[0]) else None
+
+
 def before(given: str, data_json: str) -> int:
     """Record the layout in the answers file this update reads; 1 when a recorded answer would be lost."""
     data = json.loads(data_json or "{}")
@@ -239,6 +247,11 @@ def before(given: str, data_json: str) -> int:
                           message=message, project=Path.cwd())
         return 1
     new, said = record_layout(text, data)
+    started = first_commit_time(Path.cwd()) if "started_at" not in data and "started_at" not in _load(text) else None
+    if started:
+        review.edits["started_at"] = started
+        review.notes.append(f"recorded started_at {started} (metadata.json startedAt), the time of the project's "
+                            "first commit: releases before 0.5.0 recorded none; give --data started_at=... to choose")
     for name, value in review.edits.items():
         new = set_entry(new, name, value)
     if new != text:
