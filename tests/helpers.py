@@ -62,10 +62,12 @@ SCENARIOS: dict[str, dict] = {
     "cdktn-lockfile": {
         "project_name": "terrain-lock",
         "framework": "cdktn",
+        "layout": "standalone",  # the monorepo installs cdktf only: copier.yml refuses cdktn there
     },
     "cdktn-multi-region": {
         "project_name": "terrain-dr",
         "framework": "cdktn",
+        "layout": "standalone",
         "aws_region": "eu-west-1",
         "extra_regions": ["us-west-2", "ap-southeast-2"],
         "s3_locking": "dynamodb",

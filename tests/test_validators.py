@@ -65,6 +65,7 @@ REFUSED = [
     ("aws_provider_constraint", "~> 6.25.0", "admitting 6.69.1: cdktn-provider-aws 25.8.1", {"framework": "cdktn"}),
     ("aws_provider_constraint", ">= 6.30", "admitting 6.25.0: cdktf-cdktf-provider-aws 21.22.1", {}),
     ("aws_provider_constraint", "~> 5.0", "admitting 6.69.1", {"framework": "cdktn"}),
+    ("framework", "cdktn", "Use layout standalone for cdktn", {"layout": "monorepo"}),
     ("author", " ", "Give an author", {}),
     ("po_id", " ", "Give the task's id", {}),
     ("po_id", "unknown", "Give the task's id", {}),
@@ -117,7 +118,7 @@ ACCEPTED = [
     ("state_key_pattern", "tap/{environment_suffix}/{stack_id}/terraform.tfstate"),
     ("aws_provider_constraint", ">= 5.80, < 7.0"),
     ("extra_tags", {"CostCenter": "1234", "Owner": "team@example.org"}),
-    ("framework", "cdktn"),
+    ("framework", "cdktn"),  # standalone (copy() adds it): the monorepo layout refuses cdktn
     ("cdktf_package_version", "0.21.0"),  # cdktf's last release, and cdktn's first
     ("aws_provider_constraint", "~> 6.25.0"),
     ("aws_region", "mx-central-1"),
@@ -137,7 +138,11 @@ def template(tmp_path_factory):
 
 
 def copy(template, tmp_path, data):
-    """Answer with `data` and defaults; render into tmp_path without running the hook."""
+    """Answer with `data` and defaults; render into tmp_path without running the hook.
+
+    A cdktn answer set is standalone unless it says otherwise (the monorepo layout refuses cdktn)."""
+    if data.get("framework") == "cdktn":
+        data = {"layout": "standalone", **data}
     return run_copy(str(template), str(tmp_path / "out"), data=data, defaults=True, unsafe=True,
                     skip_tasks=True, quiet=True)
 
