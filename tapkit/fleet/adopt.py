@@ -65,6 +65,7 @@ import shutil
 import sys
 import tempfile
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -96,6 +97,12 @@ HAND_MADE_FRAMEWORK = "cdktf"
 # Answers that pin cdktf's packages: an adoption into another framework takes that framework's defaults.
 PINS = {"cdktf_package_version", "cdktf_version", "aws_provider_package_version"}
 LAYOUTS = ("monorepo", "standalone")  # copier.yml's layout choices
+# The environments adopt's proof synthesizes in (tapkit.synth): the pipeline's per-deploy variables set to probe
+# values, and all of them unset (the repo's own defaults: another suffix, the tags' fallbacks).
+MODES = ("probe", "unset")
+MODE_TEXT = {"probe": f"the pipeline's variables set (suffix {conventions.PROBE_SUFFIX})",
+             "unset": "the pipeline's variables unset"}
+DROP_REFUSED = ("--drop-refused-keywords",)
 
 
 # The template's settings with plain string values, and those the deployed JSON shows directly.
@@ -132,6 +139,9 @@ class Outcome(handmade.Findings):
     differences: list[str] = field(default_factory=list)  # every change in the deployed JSON (stackdiff)
     accepted: list[str] = field(default_factory=list)  # categories the user accepted (--accept)
     compared: bool = False  # the whole synthesized JSON was compared before and after
+    compared_modes: list[str] = field(default_factory=list)  # the environments it was compared in
+    # values that differ between two synths of the untouched repo: its own nondeterminism, not counted
+    nondeterministic: list[str] = field(default_factory=list)
     synth_before_error: str | None = None
     first_update: list[str] = field(default_factory=list)
     commit: str | None = None
@@ -147,6 +157,18 @@ def synthesize(project: Path, outdir: Path, *flags: str) -> tuple[set[str] | Non
         return deployed.addresses(deployed.synthesize(project, outdir, *flags)), None
     except deployed.SynthFailed as error:
         return None, str(error)
+
+
+def synthesize_modes(project: Path, modes: tuple[str, ...], flags: tuple[str, ...] = ()
+                     ) -> dict[str, tuple[dict[str, dict] | None, str | None]]:
+    """{mode: (its synth, None) or (None, the error)}, the modes synthesized side by side (subprocesses)."""
+    def one(mode: str) -> tuple[dict[str, dict] | None, str | None]:
+        try:
+            return deployed.synthesize(project, None, *flags, mode=mode), None
+        except deployed.SynthFailed as error:
+            return None, str(error)
+    with ThreadPoolExecutor(max_workers=len(modes)) as pool:
+        return dict(zip(modes, pool.map(one, modes)))
 
 
 # ---------------------------------------------------------------- file policies
@@ -278,6 +300,10 @@ class Adoption:
         self.head: str | None = None
         self.applied = False
         self.answers_file = conventions.ANSWERS_FILE
+        self.before: dict[str, dict[str, dict]] = {}  # environment -> the untouched repo's synth
+        self.before_copy: Path = self.tmp / "before" / repo.name
+        self.before_flags: tuple[str, ...] = ()
+        self.kept_paths_changed: list[str] = []  # template-owned paths the first update changes (preview())
 
     def run(self) -> Outcome:
         """Every step; restores the repo when one fails."""
@@ -340,9 +366,13 @@ class Adoption:
                                                   "settings files (--layout monorepo for a task of the monorepo)")
         else:
             reading.infer("layout", "monorepo", "no Pipfile: a task of the monorepo, which holds its settings")
+        # One findings object: the outcome's findings ARE the reading's (the same lists and dicts), so every later
+        # step records an answer, a note or a refusal once and the report and the render see the same.
         for found in fields(handmade.Findings):
             mine, theirs = getattr(self.outcome, found.name), getattr(reading, found.name)
-            setattr(self.outcome, found.name, mine + theirs if isinstance(mine, list) else dict(theirs))
+            if isinstance(theirs, list):
+                theirs[:0] = mine  # what adopt noted before reading (a git repository made)
+            setattr(self.outcome, found.name, theirs)
         return reading
 
     def choose(self, reading: handmade.Reading) -> tuple[Path, dict]:
@@ -415,8 +445,7 @@ class Adoption:
             shutil.rmtree(dest, ignore_errors=True)
             question = refused.group(1)
             answers.pop(question)
-            for mine in (reading.answers, self.outcome.answers):
-                mine.pop(question, None)
+            reading.answers.pop(question, None)
             self.outcome.could_not.append(f"{question}: the repo says {reading.sources.get(question, '?')}, which the "
                                           f"template refuses ({refused.group(2).strip()}); kept its default")
         return done
@@ -470,33 +499,37 @@ class Adoption:
                 self.outcome.first_update.append(f"migration {since}: renames the answer {old_name} to {new_name}")
         for heading in template.changelog_between(self.source, newest, version, newest_version):
             self.outcome.first_update.append(f"CHANGELOG {heading}")
-        self._kept_paths_changed = changed
-
-    _kept_paths_changed: list[str] = []
+        self.kept_paths_changed = changed
 
     def snapshot(self) -> dict[str, dict] | None:
-        """What the repo synthesizes as it is, {stack: cdk.tf.json} (from a copy, so nothing in it changes)."""
+        """What the repo synthesizes as it is, {stack: cdk.tf.json}, under the probe values (from a copy, so
+        nothing in it changes); the same with the pipeline's variables unset is kept for the proof."""
         copy = self.tmp / "before" / self.repo.name
         shutil.copytree(self.repo, copy, ignore=shutil.ignore_patterns(".git", "cdktf.out", "__pycache__", ".venv"))
-        docs, error = None, None
-        try:
-            docs = deployed.synthesize(copy, self.tmp / "before-out")
-        except deployed.SynthFailed as failed:
-            error = str(failed)
+        self.before_copy = copy
+        synths = synthesize_modes(copy, MODES)
+        docs, error = synths["probe"]
+        if docs is None:
             self.outcome.synth_before_error = error
             if "TypeError" in error and "TapStack" in error:
-                try:
-                    docs = deployed.synthesize(copy, self.tmp / "before-out-2", "--drop-refused-keywords")
+                retried = synthesize_modes(copy, MODES, DROP_REFUSED)
+                if retried["probe"][0] is not None:
+                    self.before_flags, synths, docs = DROP_REFUSED, retried, retried["probe"][0]
                     self.outcome.notes.append(
                         f"the repo did not synthesize before adoption ({error}); its infrastructure was read from a "
                         "synth where tap.py's keywords TapStack refuses were dropped, and compared with that")
-                except deployed.SynthFailed as again:
-                    error = str(again)
+                else:
+                    error = retried["probe"][1]
         if docs is None:
             self.outcome.notes.append(f"the repo did not synthesize before adoption ({error}), so nothing proves "
                                       "what it deploys; answers come from its source, and the adopted repo's "
                                       "resources are shown")
             return None
+        self.before = {mode: found for mode, (found, _) in synths.items() if found is not None}
+        for mode, (found, failed) in synths.items():
+            if found is None:
+                self.outcome.notes.append(f"the repo as it was does not synthesize with {MODE_TEXT[mode]} ({failed});"
+                                          " the adopted repo is compared with it under the probe values only")
         self.outcome.resources_before = sorted(deployed.addresses(docs))
         return docs
 
@@ -504,9 +537,7 @@ class Adoption:
         """A repo's own README stays the user's: the template renders none over it (answer own_readme)."""
         readme = self.repo / "README.md"
         if readme.is_file() and readme.read_text(encoding="utf-8", errors="replace").strip():
-            for findings in (reading, self.outcome):
-                findings.answers["own_readme"] = True
-                findings.sources["own_readme"] = "README.md exists: yours, the template writes none"
+            reading.infer("own_readme", True, "README.md exists: yours, the template writes none")
 
     def use_deployed(self, reading: handmade.Reading, inferred: deployed.Inferred) -> None:
         """Answers read off the synthesized JSON win over those read from the source: they are what deploys."""
@@ -517,10 +548,8 @@ class Adoption:
                 self.outcome.notes.append(f"{question}: the source suggested {json.dumps(old)} "
                                           f"({reading.sources.get(question, '?')}); the repo deploys "
                                           f"{json.dumps(value)}, which adopt keeps")
-            for findings in (reading, self.outcome):
-                findings.answers[question] = value
-                findings.sources[question] = inferred.sources[question]
-                findings.could_not[:] = [c for c in findings.could_not if not c.startswith(f"{question}:")]
+            reading.infer(question, value, inferred.sources[question])
+            reading.could_not[:] = [c for c in reading.could_not if not c.startswith(f"{question}:")]
         self.keep_variable_tags(reading)
         self.deployed_answers = dict(inferred.answers)
         self.overrides = inferred.provider_overrides
@@ -592,8 +621,7 @@ class Adoption:
                 self.outcome.notes.append(
                     f"tag {key}={value!r} is the default of {', '.join(variables)}, which the repo reads and the "
                     "template does not: not kept as a fixed tag (adopt refuses unless you --accept default-tags)")
-        for findings in (reading, self.outcome):
-            findings.answers["extra_tags"] = tags
+        reading.answers["extra_tags"] = tags
 
     def write(self, rel: str, text: str) -> None:
         """Write a file of the repo."""
@@ -661,7 +689,7 @@ class Adoption:
         (repo / answers).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(render / answers, repo / answers)
         files.append(FileAction(answers, "added", f"the answers, pinned to {self.outcome.version}"))
-        kept_changed = sorted({a.path for a in files if a.action in {"kept", "merged"}} & set(self._kept_paths_changed))
+        kept_changed = sorted({a.path for a in files if a.action in {"kept", "merged"}} & set(self.kept_paths_changed))
         if kept_changed:
             self.outcome.first_update.append(f"may mark conflicts in {', '.join(kept_changed)}: you keep your "
                                              "version and the update changes the template's")
@@ -721,7 +749,8 @@ class Adoption:
         self.write(str(transplant.RESOURCES), text)
 
     def check(self, before: dict[str, dict] | None) -> None:
-        """The adopted repo must pass the contract check, and deploy exactly what it did (or what was accepted)."""
+        """The adopted repo must pass the contract check, and deploy exactly what it did (or what was accepted),
+        under the probe values and with the pipeline's variables unset (another suffix: the repo's default)."""
         errors = [f for f in template.contract().check(self.repo) if f.severity == "error"]
         if errors:
             raise AdoptError("after the conversion, TapStack calls do not match its signature:\n  "
@@ -730,14 +759,20 @@ class Adoption:
             self.outcome.notes.append("--no-verify: the adopted repo was not synthesized; nothing proves it deploys "
                                       f"what it did; run `python3 run.py check {self.repo}` from the template")
             return
-        after = self.synthesize_adopted(before)
-        self.outcome.resources_after = sorted(deployed.addresses(after))
+        after = {"probe": self.synthesize_adopted(before)}
+        self.outcome.resources_after = sorted(deployed.addresses(after["probe"]))
         if before is None:
             return
-        bindings = template.provider_version()
-        differences = stackdiff.diff(before, after, admits=(
-            (lambda constraint: handmade.admits(constraint, bindings)) if bindings else None))
+        for mode in self.before:
+            if mode not in after:
+                try:
+                    after[mode] = deployed.synthesize(self.repo, None, mode=mode)
+                except deployed.SynthFailed as failed:
+                    raise AdoptError(f"the adopted repo does not synthesize with {MODE_TEXT[mode]}: {failed}. "
+                                     "Nothing was changed") from failed
+        differences = self.compare(after)
         self.outcome.compared = True
+        self.outcome.compared_modes = [MODE_TEXT[mode] for mode in self.before]
         if self.outcome.framework != HAND_MADE_FRAMEWORK:  # what the framework change makes by itself: not a change
             moved = [d for d in differences if stackdiff.framework_only(d)]
             self.outcome.framework_only = [str(d) for d in moved]
@@ -748,11 +783,50 @@ class Adoption:
             shown = [f"  - {d}" for d in blocking[:25]] + (
                 [f"  - ... and {len(blocking) - 25} more"] if len(blocking) > 25 else [])
             names = sorted({d.category for d in blocking})
+            unstable = ([f"\nNot counted: the repo's own nondeterminism ({len(self.outcome.nondeterministic)} "
+                         "value(s) that differ between two synths of the untouched repo; see the report)"]
+                        if self.outcome.nondeterministic else [])
             raise AdoptError(
                 f"the adopted repo would deploy something else ({len(blocking)} difference(s) in the synthesized "
-                "JSON):\n" + "\n".join(shown) + "\nNothing was changed. If these changes are what you want, accept "
-                "them by name: " + " ".join(f"--accept {n}" for n in names) + " ("
+                "JSON):\n" + "\n".join(shown) + "".join(unstable) + "\nNothing was changed. If these changes are "
+                "what you want, accept them by name: " + " ".join(f"--accept {n}" for n in names) + " ("
                 + "; ".join(f"{n}: {stackdiff.CATEGORIES[n]}" for n in names) + ")")
+
+    def compare(self, after: dict[str, dict[str, dict]]) -> list[stackdiff.Difference]:
+        """The differences between the repo as it was and as adopted, in every environment compared. Where some
+        need accepting, the untouched repo is synthesized once more in that environment: what differs between its
+        two synths is its own nondeterminism, left out of the comparison and listed in the report."""
+        bindings = template.provider_version()
+        admits = (lambda constraint: handmade.admits(constraint, bindings)) if bindings else None
+        found: list[stackdiff.Difference] = []
+        for mode, before in self.before.items():
+            differences = stackdiff.diff(before, after[mode], admits=admits)
+            if stackdiff.needing_acceptance(differences, self.accept):
+                unstable = self.unstable(mode, before)
+                if unstable:
+                    differences = stackdiff.diff(deployed.masked(before, unstable),
+                                                 deployed.masked(after[mode], unstable), admits=admits)
+            label = "" if mode == "probe" else f" ({MODE_TEXT[mode]})"
+            for difference in differences:
+                if label and any(d.category == difference.category and d.where == difference.where and
+                                 d.before == difference.before and d.after == difference.after for d in found):
+                    continue
+                found.append(stackdiff.Difference(difference.category, difference.where + label, difference.before,
+                                                  difference.after) if label else difference)
+        return found
+
+    def unstable(self, mode: str, before: dict[str, dict]) -> list[tuple]:
+        """JSON paths where a second synth of the untouched repo (same directory, same environment) differs."""
+        try:
+            again = deployed.synthesize(self.before_copy, None, *self.before_flags, mode=mode)
+        except deployed.SynthFailed:
+            return []
+        paths = deployed.unstable_paths(before, again)
+        for path in paths:
+            shown = f"{deployed.describe_path(path)} ({MODE_TEXT[mode]})"
+            if shown not in self.outcome.nondeterministic:
+                self.outcome.nondeterministic.append(shown)
+        return paths
 
     def synthesize_adopted(self, before: dict[str, dict] | None) -> dict[str, dict]:
         """Synth the adopted repo; guardrail findings the repo already deployed with become suppressions, said so."""
@@ -845,8 +919,14 @@ def report(outcome: Outcome) -> str:
         else:
             out.append("Deployed infrastructure: unchanged. The whole synthesized JSON was compared before and after "
                        "(every resource's and data source's arguments and provider, provider blocks with their tags "
-                       "and settings, backend, outputs, stack names), under the pipeline's variables.")
+                       "and settings, backend, outputs, stack names), with "
+                       + " and with ".join(outcome.compared_modes or ["the pipeline's variables set"]) + ".")
         out.extend(f"  (not infrastructure) {d}" for d in info)
+        if outcome.nondeterministic:
+            out.append(f"The repo's own nondeterminism ({len(outcome.nondeterministic)}: these differ between two "
+                       "synths of the untouched repo, so they are not counted; make them fixed values, or every "
+                       "deploy changes them):")
+            out.extend(f"  - {where}" for where in outcome.nondeterministic)
     if outcome.resources_after is not None:
         before = outcome.resources_before
         kept = "every one kept" if before is not None and set(before) <= set(outcome.resources_after) else (

@@ -189,3 +189,41 @@ def construct_id(part: str, suffix: str) -> str:
         return repr(part)
     pieces = [piece.replace("{", "{{").replace("}", "}}") for piece in part.split(suffix)]
     return "f" + repr("{stack.environment_suffix}".join(pieces))
+
+
+# ---------------------------------------------------------------- the repo's own nondeterminism
+UNSTABLE = "<differs between two synths of the untouched repo>"
+
+
+def unstable_paths(first: object, second: object, path: tuple = ()) -> list[tuple]:
+    """Where two synths of the same code in the same environment differ: JSON paths (keys and list indexes) of
+    the leaves that differ, or of the mapping whose keys differ (a construct id with a random part)."""
+    if isinstance(first, dict) and isinstance(second, dict):
+        if set(first) != set(second):
+            return [path]
+        return [found for key in first for found in unstable_paths(first[key], second[key], (*path, key))]
+    if isinstance(first, list) and isinstance(second, list) and len(first) == len(second):
+        return [found for index, (a, b) in enumerate(zip(first, second))
+                for found in unstable_paths(a, b, (*path, index))]
+    return [] if first == second else [path]
+
+
+def masked(doc: object, paths: list[tuple]) -> object:
+    """A copy of doc with the value at each path (where it exists) replaced by UNSTABLE."""
+    def walk(value: object, here: tuple) -> object:
+        if here in wanted:
+            return UNSTABLE
+        if isinstance(value, dict):
+            return {k: walk(v, (*here, k)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, (*here, i)) for i, v in enumerate(value)]
+        return value
+    wanted = set(paths)
+    return walk(doc, ())
+
+
+def describe_path(path: tuple) -> str:
+    """A JSON path as the report shows it: stack: a.b[0].c."""
+    stack, *rest = path or ("?",)
+    shown = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in rest).lstrip(".")
+    return f"{stack}: {shown or '(the whole stack)'}"
