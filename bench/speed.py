@@ -26,8 +26,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-# tapctl puts template/ on sys.path, so taptools.conventions is the one generated repos get.
+# run.py bench puts the checkout on PYTHONPATH (as for every job): tapkit imports like any package.
 from tapkit import conventions  # noqa: E402  pylint: disable=wrong-import-position,wrong-import-order
 PYTHON = sys.executable
 MODES = {

@@ -33,8 +33,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
+# run.py bench puts the checkout on PYTHONPATH (as for every job).
 from tapkit.fleet import rollout, sandbox  # noqa: E402  pylint: disable=wrong-import-position
 
 MODES = ("no-synth", "synth", "synth-once")
