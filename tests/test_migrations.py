@@ -19,6 +19,9 @@ from tapkit.lifecycle.migrations import rename_answer
 from tapkit.fleet import sandbox, template
 
 RENAMES = ROOT / "tapkit" / "lifecycle" / "renames.json"
+# What installs with cdktf 0.20.0 (the prompt refuses 0.20.0 with the default provider, built for cdktf 0.21), in a
+# layout with a Pipfile, where the pin shows.
+PAIR = {"aws_provider_package_version": "19.65.1", "aws_provider_constraint": "~> 5.0", "layout": "standalone"}
 
 ANSWERS = "# header\n_commit: 0.1.0\naws_services:\n- S3\n- EC2\ncdktf_version: 0.20.0\ncomplexity: medium\n"
 
@@ -105,8 +108,7 @@ def update_pinned_project(template, tmp_path):
 
     The sample releases hold this checkout's layout (answers in lib/), standalone so the pin shows in a Pipfile.
     """
-    project = sandbox.generate(template, "0.1.0", tmp_path / "pinned",
-                               {"cdktf_version": "0.20.0", "layout": "standalone"})
+    project = sandbox.generate(template, "0.1.0", tmp_path / "pinned", {"cdktf_version": "0.20.0", **PAIR})
     assert answers(project)["cdktf_version"] == "0.20.0"
     done = sandbox.copier("update", "--trust", "--defaults", "--vcs-ref=0.2.0", "-a", conventions.ANSWERS_FILE,
                           cwd=project,
@@ -138,7 +140,7 @@ def copy_now(tmp_path, data):
 
 
 def test_the_old_name_still_works_on_copy_and_is_recorded_under_the_new_one(tmp_path):
-    project = copy_now(tmp_path, {"cdktf_version": "0.20.0", "layout": "standalone"})
+    project = copy_now(tmp_path, {"cdktf_version": "0.20.0", **PAIR})
     recorded = answers(project)
     assert recorded["cdktf_package_version"] == "0.20.0" and "cdktf_version" not in recorded
     assert 'cdktf = "==0.20.0"' in (project / "Pipfile").read_text(encoding="utf-8")

@@ -78,6 +78,9 @@ def before_0_2_0(root: Path) -> None:
             key = "cdktf_version"
             value = {**value, "default": "0.21.0",
                      "validator": value["validator"].replace("cdktf_package_version", "cdktf_version")}
+        elif isinstance(value, dict) and isinstance(value.get("validator"), str):
+            # later questions that check against the pin (the provider pin, the constraint) name it the old way
+            value = {**value, "validator": value["validator"].replace("cdktf_package_version", "cdktf_version")}
         questions[key] = value
     path.write_text(yaml.safe_dump(questions, sort_keys=False, width=1000), encoding="utf-8")
 
