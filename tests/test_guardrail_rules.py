@@ -382,6 +382,24 @@ def test_app_synth_fails_naming_construct_rule_and_fix(tmp_path):
         app.synth()
 
 
+def test_a_suppression_written_as_tapstack_does_it_of_an_unknown_rule_is_a_warning():
+    """TapStack.suppress (in the task, without the rule list) writes the metadata unchecked: at synth, a rule id
+    that does not exist is a warning on its construct (it suppresses nothing), a known one suppresses."""
+    stack = TerraformStack(Testing.app(), "typo")
+    AwsProvider(stack, "aws", region="us-east-1", default_tags=[AwsProviderDefaultTags(tags=TAGS)])
+    kept = S3Bucket(stack, "kept", bucket=n("kept"))
+    kept.node.add_metadata(guardrails.SUPPRESS_KEY, {"rule": "TAP3100", "reason": "audit evidence"})
+    logs = S3Bucket(stack, "logs", bucket=n("logs"))
+    logs.node.add_metadata(guardrails.SUPPRESS_KEY, {"rule": "TAP310", "reason": "audit evidence"})
+    guardrails.apply(stack, environment_suffix=SUFFIX)
+    Testing.synth(stack)
+    assert guardrails.violations(stack, "warning") == [
+        "[typo/kept] suppression of 'TAP3100' has no effect: no guardrail has that id (fix: name one of "
+        "`python -m tapkit.checks.guardrails`)"]
+    assert [v.split(" suppressed")[0] for v in guardrails.violations(stack, "info")] == ["[typo/logs] TAP310"]
+    assert [v.split("]")[0] for v in guardrails.violations(stack, "error")] == ["[typo/kept"]  # TAP310 still
+
+
 def test_suppress_needs_a_known_rule_and_a_reason():
     scope = Construct(Testing.app(), "scope")
     with pytest.raises(ValueError, match="unknown guardrail rule"):

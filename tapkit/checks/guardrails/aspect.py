@@ -12,7 +12,7 @@ import jsii
 from constructs import IConstruct
 
 from tapkit import framework
-from .core import ERROR, WARNING, check, suppression
+from .core import ERROR, RULES, SUPPRESS_KEY, WARNING, check, suppression
 
 _CDK = framework.core()
 Annotations, Aspects, IAspect = _CDK.Annotations, _CDK.Aspects, _CDK.IAspect
@@ -35,8 +35,10 @@ class Guardrails:
         """Called by the framework for every construct at synth; acts once, on the stack."""
         if not isinstance(node, TerraformStack):
             return
-        providers = {(c.alias or ""): c.node.path for c in node.node.find_all()
+        constructs = node.node.find_all()
+        providers = {(c.alias or ""): c.node.path for c in constructs
                      if isinstance(c, TerraformProvider) and c.terraform_resource_type == "aws"}
+        self._unknown_suppressions(constructs)
         for violation in check(node.to_terraform(), self.environment_suffix, providers):
             target = _find(node, violation.path)
             reason = suppression(target, violation.rule)
@@ -55,6 +57,22 @@ class Guardrails:
                 print(f"guardrails warning: [{target.node.path}] {text}", file=sys.stderr)
             else:
                 Annotations.of(target).add_info(text)
+
+
+    def _unknown_suppressions(self, constructs) -> None:
+        """A suppression (TapStack.suppress in the task, which cannot know the rules) of a rule that does not
+        exist suppresses nothing: say so, as a warning on its construct."""
+        for construct in constructs:
+            for entry in construct.node.metadata:
+                rule = entry.data.get("rule") if entry.type == SUPPRESS_KEY and isinstance(entry.data, dict) else None
+                if rule is None or rule in RULES:
+                    continue
+                text = (f"suppression of {rule!r} has no effect: no guardrail has that id (fix: name one of "
+                        "`python -m tapkit.checks.guardrails`)")
+                if (WARNING, construct.node.path, text) not in self.annotations:
+                    self.annotations.append((WARNING, construct.node.path, text))
+                    Annotations.of(construct).add_warning(text)
+                    print(f"guardrails warning: [{construct.node.path}] {text}", file=sys.stderr)
 
 
 def _find(stack: TerraformStack, path: str) -> IConstruct:
