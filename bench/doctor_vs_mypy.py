@@ -2,12 +2,12 @@
 
 Every fixture in tests/fixtures/seeds (the _base project with a case's broken/ or
 fixed/ files laid over it) is checked by
-  doctor  python -m taptools.doctor --json (from template/taptools), a fresh process each run;
+  doctor  python -m tapkit.checks.doctor --json (from the template checkout), a fresh process each run;
           it keeps no cache, so "cold" is its first run and "warm" a second one;
   mypy    python -m mypy tap.py lib, the tool a user would reach for; "cold" is a
           fresh --cache-dir, "warm" a cache that already holds cdktf and the AWS provider;
-  synth   (ground truth, unless --no-synth) python tap.py with the template's lazy
-          provider import: does the broken one really fail, does the fixed one pass?
+  synth   (ground truth, unless --no-synth) tap.py through the template's synth (tapkit.synth) with
+          its lazy provider import, no guardrails: does the broken one really fail, the fixed one pass?
 Caught: for the doctor, it reports the rules case.json expects (errors or
 warnings) on the broken version; for mypy, the broken version has an error the
 fixed one does not (same code, file and message: line numbers move). False
@@ -36,19 +36,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from tapkit import module_env, synth  # the checkout is on PYTHONPATH (python3 run.py bench sets it)
+
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "tests" / "fixtures" / "seeds"
 PYTHON = sys.executable
-SYNTH = r'''
-import importlib.util, os, runpy, sys
-spec = importlib.util.spec_from_file_location("_tap_toolchain", sys.argv[1])
-module = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(module)
-module.install()
-sys.path.insert(0, os.getcwd())
-sys.argv = ["tap.py"]
-runpy.run_path("tap.py", run_name="__main__")
-'''
 MYPY_LINE = re.compile(r"^(?P<path>[^:\n]+):(?P<line>\d+): error: (?P<message>.*?)(?:  \[(?P<code>[\w-]+)\])?$",
                        re.MULTILINE)
 
@@ -91,8 +83,8 @@ def timed(cmd: list[str], cwd: Path, **env: str) -> tuple[float, subprocess.Comp
 
 def run_doctor(project: Path) -> tuple[float, set[tuple]]:
     """Seconds, and {(rule, path, message, severity)} of its findings."""
-    seconds, done = timed([PYTHON, "-m", "taptools.doctor", str(project), "--json"], project,
-                          PYTHONPATH=str(ROOT / "template"))
+    seconds, done = timed([PYTHON, "-m", "tapkit.checks.doctor", str(project), "--json"], project,
+                          PYTHONPATH=module_env({})["PYTHONPATH"])
     findings = json.loads(done.stdout)
     return seconds, {(f["rule"], f["path"], f["message"], f["severity"]) for f in findings}
 
@@ -108,13 +100,15 @@ def run_mypy(project: Path, cache: Path) -> tuple[float, set[tuple]]:
 
 
 def run_synth(project: Path) -> tuple[bool, str]:
-    """Whether `python tap.py` succeeds, and the last line it printed on failure."""
+    """Whether `python tap.py` succeeds (the template's one synth), and the line that says why it failed."""
     if not (project / "tap.py").is_file():
         return False, "no tap.py"
-    _, done = timed([PYTHON, "-c", SYNTH, str(ROOT / "template" / "taptools" / "toolchain.py")], project,
-                    CDKTF_OUTDIR=str(project / "cdktf.out"))
-    lines = (done.stderr or done.stdout).strip().splitlines()
-    return done.returncode == 0, (next((l for l in reversed(lines) if "Error" in l), lines[-1] if lines else ""))
+    try:
+        synth.synthesize(project, PYTHON, "unset", lazy=True, outdir=project / "cdktf.out")
+    except synth.SynthError as error:
+        lines = error.output.strip().splitlines() or [str(error)]
+        return False, next((line for line in reversed(lines) if "Error" in line), lines[-1])
+    return True, ""
 
 
 def measure_cold(cold_runs: int, work: Path) -> dict:

@@ -1,7 +1,8 @@
 """Terraform version constraints: does a constraint admit a version? Standard library only.
 
-Used by taptools.verify (the constraint must admit the version the prebuilt
-provider bindings were generated for) and by the template's adopt command.
+Used by tapkit.checks.verify (the constraint must admit the version the prebuilt
+provider bindings were generated for), tapkit.pins (the same rule on the releases
+pins.json records) and the template's adopt command.
 """
 from __future__ import annotations
 

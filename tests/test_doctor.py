@@ -317,3 +317,44 @@ def add_resources(stack) -> None:
     guarded = {(f.path, f.line, f.rule) for f in findings if "[import guarded" in f.message}
     assert guarded == {("lib/config.py", 9, "TAP213"), ("lib/resources.py", 8, "TAP213"),
                        ("lib/resources.py", 10, "TAP200")}, describe(findings)
+
+
+# ---------------------------------------------------------------- the rule registry (tapkit/checks/doctor_rules.py)
+
+
+def test_every_rule_id_in_the_checks_is_registered_and_every_registered_rule_is_reported_by_its_check():
+    import re  # pylint: disable=import-outside-toplevel
+
+    from tapkit.checks import doctor_rules  # pylint: disable=import-outside-toplevel
+
+    checks = ROOT / "tapkit" / "checks"
+    used = {check: set(re.findall(r"\bTAP[12]\d\d\b", (checks / f"{check}.py").read_text(encoding="utf-8")))
+            for check in doctor_rules.CHECKS}
+    assert set().union(*used.values()) - set(doctor_rules.RULES) == set(), "ids the registry lacks"
+    reported = {check: {r for r in found if f'"{r}"' in (checks / f"{check}.py").read_text(encoding="utf-8")}
+                for check, found in used.items()}
+    reported["source_checks"].add(doctor_rules.INTERNAL_ERROR)  # source_checks.internal_error() reports it by name
+    for rule_id, rule in doctor_rules.RULES.items():
+        assert rule_id in reported[rule.check], f"{rule_id}: {rule.check}.py does not report it"
+        assert rule.severities[0] in (doctor_rules.ERROR, doctor_rules.WARNING) and len(rule.message) <= 110, rule
+
+
+def test_a_finding_names_a_registered_rule_and_takes_its_default_severity_and_fix():
+    from tapkit.checks.doctor_rules import RULES, Finding  # pylint: disable=import-outside-toplevel
+
+    assert Finding("lib/__init__.py", 1, "TAP212", "lib/ has no __init__.py").severity == "warning"
+    assert Finding("lib/__init__.py", 1, "TAP212", "x").fix == RULES["TAP212"].fix
+    assert Finding("tap.py", 3, "TAP102", "x", "y").severity == "error"
+    with pytest.raises(ValueError, match="unknown doctor rule 'TAP299'"):
+        Finding("tap.py", 1, "TAP299", "x")
+    with pytest.raises(ValueError, match="TAP212 is warning, not 'error'"):
+        Finding("lib/__init__.py", 1, "TAP212", "x", severity="error")
+
+
+def test_the_rule_list_is_printed(capsys):
+    from tapkit.checks.doctor_rules import RULES  # pylint: disable=import-outside-toplevel
+
+    assert doctor.main(["--rules"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == list(RULES)
+    assert "TAP212  warning" in "\n".join(lines) and "TAP204  error / warning" in "\n".join(lines)

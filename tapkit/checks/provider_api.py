@@ -18,7 +18,8 @@ from pathlib import Path
 
 from tapkit import framework
 
-# The project's prebuilt AWS provider (cdktf_cdktf_provider_aws or cdktn_provider_aws, per taptools/framework.json).
+# The project's prebuilt AWS provider (cdktf_cdktf_provider_aws or cdktn_provider_aws), per the framework the
+# task's tests/unit/expected.json names.
 PROVIDER_PACKAGE = framework.names()["provider_module"]
 # Every framework's provider: a file is checked against the package it imports, whichever is installed.
 PROVIDER_PACKAGES = framework.provider_modules()

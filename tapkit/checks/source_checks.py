@@ -4,7 +4,8 @@ For each project file it resolves imports of the framework (cdktf or cdktn), its
 AWS provider package and constructs, and of the project's own modules, then checks every call of an
 imported class: the class exists, each keyword exists, required ones are
 passed, dict literals match the struct the parameter expects, and strings hold
-no raw Terraform interpolation. Rule ids TAP200-TAP219; see taptools/doctor.py.
+no raw Terraform interpolation. Its rules (ids, severity, message, fix) are
+tapkit/checks/doctor_rules.py RULES with check "source_checks".
 
 No user code may crash it: an exception while checking a node becomes one TAP219
 warning for its file (internal_error), and the other files are still checked.
@@ -18,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tapkit import framework
-from tapkit.checks.contract import Finding, read_signature
+from tapkit.checks.contract import read_signature
+from tapkit.checks.doctor_rules import ERROR, INTERNAL_ERROR, RULES, WARNING, Finding
 from tapkit.checks.provider_api import CORE_PACKAGES, PROVIDER_PACKAGES, ApiIndex, ClassInfo
 
 JSII_PACKAGES = (*PROVIDER_PACKAGES, *CORE_PACKAGES)
@@ -49,7 +51,6 @@ NONDETERMINISTIC_CALLS = {
     ("time", "time_ns"), ("uuid", "uuid1"), ("uuid", "uuid4"), ("Fn", "timestamp"), ("Fn", "uuid"),
     ("Fn", "plantimestamp"), ("random", "random"), ("random", "randint"), ("random", "choice"),
 }
-INTERNAL_ERROR = "TAP219"
 _IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
 _IAM_VARIABLE = re.compile(r"^(aws|s3|ec2|iam|sts|saml|ssm|kms|sns|sqs|[a-z0-9.-]+\.com):[\w/-]+$")
 
@@ -85,8 +86,7 @@ class Scope:
 def internal_error(path: str, line: int, error: BaseException) -> Finding:
     """The one finding a crash of the doctor on a file becomes (a warning: the user's code may well be fine)."""
     return Finding(path, line, INTERNAL_ERROR, f"internal error in the doctor: {type(error).__name__}: {error}; "
-                   "please report it", "the doctor's other checks still ran; check this line by synth "
-                   "(python tap.py)", "warning")
+                   "please report it")  # the rule's fix, a warning
 
 
 def _guarded_imports(tree: ast.Module) -> set[int]:
@@ -145,13 +145,15 @@ class SourceChecker:
 
     # ------------------------------------------------------------- reporting
 
-    def report(self, node: ast.AST, rule: str, message: str, fix: str, severity: str = "error") -> None:
-        """Record a finding at `node` in the current file; errors in files synth never imports become warnings."""
+    def report(self, node: ast.AST, rule: str, message: str, fix: str = "", severity: str = "") -> None:
+        """Record a finding of `rule` (doctor_rules.RULES; severity "": the rule's default) at `node` in the
+        current file; errors in files synth never imports become warnings."""
         source = self._current
-        if severity == "error" and not source.reachable:
-            severity, message = "warning", message + " [file not imported by tap.py]"
-        elif severity == "error" and id(node) in self._guarded:
-            severity, message = "warning", message + " [import guarded by try/except ImportError or TYPE_CHECKING]"
+        severity = severity or RULES[rule].severities[0]
+        if severity == ERROR and not source.reachable:
+            severity, message = WARNING, message + " [file not imported by tap.py]"
+        elif severity == ERROR and id(node) in self._guarded:
+            severity, message = WARNING, message + " [import guarded by try/except ImportError or TYPE_CHECKING]"
         self.findings.append(Finding(source.rel, getattr(node, "lineno", 1), rule, message, fix, severity))
 
     # ------------------------------------------------------------- local classes

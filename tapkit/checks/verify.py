@@ -8,7 +8,7 @@ else this one), and applies the template's guardrails to every stack.
 
 Steps, each timed:
   contract  tap.py's and the tests' TapStack(...) calls match TapStack.__init__ (ast only)
-  doctor    provider classes, keywords, struct dicts, ${...} strings, project shape (taptools.doctor;
+  doctor    provider classes, keywords, struct dicts, ${...} strings, project shape (tapkit.checks.doctor;
             reads the provider package as text, no import)
   synth     python tap.py into a temporary directory, pipeline variables unset, guardrails applied
   json      backend, provider regions, default_tags shape and values, provider
@@ -31,6 +31,7 @@ from pathlib import Path
 
 from tapkit import framework, synth
 from tapkit.checks import contract, doctor, expected as expectations
+from tapkit.checks.doctor_rules import RULES
 from tapkit.constraints import admits
 
 @functools.cache
@@ -66,8 +67,8 @@ def step_contract(root: Path) -> str:
 
 
 def step_doctor(root: Path, python: str | None) -> str:
-    """The doctor's findings beyond the contract (TAP1xx, the step before); raises CheckFailed on errors."""
-    findings = [f for f in doctor.diagnose(root, python) if not f.rule.startswith("TAP1")]
+    """The doctor's findings beyond the contract's (its rules, the step before); raises CheckFailed on errors."""
+    findings = [f for f in doctor.diagnose(root, python) if RULES[f.rule].check != "contract"]
     if any(f.severity == "error" for f in findings):
         raise CheckFailed("\n".join(str(f) if f.severity == "error" else f"warning: {f}" for f in findings))
     warnings = "".join(f"\n    warning: {f}" for f in findings)
