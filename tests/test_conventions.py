@@ -113,8 +113,9 @@ def _copies(path: Path) -> list[str]:
 
 def test_the_scan_sees_the_files_it_must():
     names = {p.relative_to(ROOT).as_posix() for p in _source_files()}
-    for expected in ("copier.yml", "includes/validators.jinja", "includes/stack_params.jinja", "tapkit/fleet/deployed.py",
-                     "tapkit/fleet/handmade.py", "tests/helpers.py", "bench/speed.py", "tapkit/constraints.py",
+    for expected in ("copier.yml", "includes/validators.jinja", "includes/stack_params.jinja",
+                     "tapkit/fleet/deployed.py", "tapkit/fleet/handmade.py", "tests/helpers.py", "bench/speed.py",
+                     "tapkit/constraints.py",
                      "tapkit/synth.py", "tapkit/checks/guardrails/core.py", "tapkit/checks/lazy_provider.py",
                      "template/lib/tap_stack.py.jinja", "template/tests/unit/conftest.py.jinja",
                      "hooks/post_generate.py"):

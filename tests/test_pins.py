@@ -332,19 +332,23 @@ def _copy(template, dest: Path, **data):
     # uninstallable: cdktf-cdktf-provider-aws 21.x requires cdktf 0.21 (pip: ResolutionImpossible)
     ({"cdktf_package_version": "0.20.0", "aws_provider_package_version": "21.22.1"}, "aws_provider_package_version",
      "Use cdktf 0.21.0 or provider 19.x: 21.22.1 needs cdktf>=0.21.0,<0.22.0"),
-    ({"cdktf_package_version": "0.21.0", "aws_provider_package_version": "19.65.1", "aws_provider_constraint": "~> 5.0"},
-     "aws_provider_package_version", "Use cdktf 0.20.x or provider 20.x/21.x: 19.65.1 needs cdktf>=0.20.0,<0.21.0"),
-    ({"framework": "cdktn", "cdktf_package_version": "0.24.0", "aws_provider_package_version": "24.12.0"},
+    ({"cdktf_package_version": "0.21.0", "aws_provider_package_version": "19.65.1",
+      "aws_provider_constraint": "~> 5.0"}, "aws_provider_package_version",
+     "Use cdktf 0.20.x or provider 20.x/21.x: 19.65.1 needs cdktf>=0.20.0,<0.21.0"),
+    ({"framework": "cdktn", "layout": "standalone", "cdktf_package_version": "0.24.0",
+      "aws_provider_package_version": "24.12.0"},
      "aws_provider_package_version", "Use cdktn 0.23.x or provider 25.x: 24.12.0 needs cdktn>=0.23.0,<0.24.0"),
     # a release that does not exist, inside the framework's range
-    ({"cdktf_package_version": "0.20.13"}, "cdktf_package_version", "Use cdktf 0.0.3 to 0.21.0; 0.20.13 is not a release"),
+    ({"cdktf_package_version": "0.20.13"}, "cdktf_package_version",
+     "Use cdktf 0.0.3 to 0.21.0; 0.20.13 is not a release"),
     ({"aws_provider_package_version": "21.21.5"}, "aws_provider_package_version",
      "Use cdktf-cdktf-provider-aws 19.0.0 to 21.22.1; 21.21.5 is not a release"),
     ({"aws_provider_package_version": "18.2.0", "aws_provider_constraint": "~> 5.0"}, "aws_provider_package_version",
      "Use cdktf-cdktf-provider-aws 19.0.0 or later; 18.2.0 predates the recorded data"),
     # a constraint the chosen (not only the default) provider release does not bind
-    ({"cdktf_package_version": "0.20.0", "aws_provider_package_version": "19.40.0", "aws_provider_constraint": "~> 6.0"},
-     "aws_provider_constraint", "Use a constraint admitting 5.74.0: cdktf-cdktf-provider-aws 19.40.0 binds it"),
+    ({"cdktf_package_version": "0.20.0", "aws_provider_package_version": "19.40.0",
+      "aws_provider_constraint": "~> 6.0"}, "aws_provider_constraint",
+     "Use a constraint admitting 5.74.0: cdktf-cdktf-provider-aws 19.40.0 binds it"),
     ({"cdktf_package_version": "0.21.0", "aws_provider_package_version": "20.1.0", "aws_provider_constraint": "~> 6.0"},
      "aws_provider_constraint", "Use a constraint admitting 5.100.0: cdktf-cdktf-provider-aws 20.1.0 binds it"),
     ({"aws_provider_constraint": "~> 5.0"}, "aws_provider_constraint",
@@ -358,13 +362,14 @@ def test_pins_that_do_not_fit_are_refused_at_the_prompt(template, tmp_path, data
     assert not (tmp_path / "task").exists(), "nothing is written"
 
 
-@pytest.mark.parametrize(("package", "provider", "constraint", "aws"), [
+@pytest.mark.parametrize("pair", [
     ("0.20.12", "19.65.1", "~> 5.0", "5.99.1"),  # the last 5.x pair of cdktf 0.20
     ("0.21.0", "20.1.0", "~> 5.0", "5.100.0"),   # cdktf 0.21's 5.x provider (issue 18: this pair was refused)
     ("0.20.0", "19.15.0", "~> 5.45", "5.41.0 to 5.51.0"),  # not looked up: between two samples, not known wrong
     ("0.21.0", "21.20.0", "~> 6.0", "6.23.0"),   # the task monorepo's Pipfile.lock
 ], ids=["cdktf-0.20-5x", "cdktf-0.21-5x", "unsampled-5x", "monorepo-lock"])
-def test_a_consistent_older_pair_is_accepted(template, tmp_path, package, provider, constraint, aws):
+def test_a_consistent_older_pair_is_accepted(template, tmp_path, pair):
+    package, provider, constraint, aws = pair  # the aws version(s) that provider release was generated for
     project = _copy(template, tmp_path / "task", cdktf_package_version=package, aws_provider_package_version=provider,
                     aws_provider_constraint=constraint, layout="standalone")
     answers = (project / conventions.ANSWERS_FILE).read_text(encoding="utf-8")

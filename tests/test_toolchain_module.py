@@ -1,4 +1,5 @@
-"""taptools/toolchain.py: bundled Node for jsii and the lazy provider import, in this process.
+"""tapkit/checks/lazy_provider.py (every task's tests/unit/lazy_provider.py): bundled Node for jsii and the lazy
+provider import, in this process.
 
 (tests/test_toolchain.py checks the same on rendered projects: byte-identical synth, no system Node.)
 """
@@ -11,10 +12,7 @@ from pathlib import Path
 
 import pytest
 
-# tapctl first: importing it puts template/ on sys.path, so taptools is the one generated repos get.
-# pylint: disable=unused-import,wrong-import-order
 from tapkit.checks import lazy_provider as toolchain
-# pylint: enable=unused-import,wrong-import-order
 
 toolchain.install()  # as a generated project's lib/__init__.py does, before anything imports the provider
 
