@@ -364,6 +364,9 @@ class Adoption:
         reading = handmade.read(self.repo, template.provider_version(), template.contract())
         if self.layout:
             reading.infer("layout", self.layout, "--layout")
+        elif self.outcome.framework != HAND_MADE_FRAMEWORK:
+            reading.infer("layout", "standalone", f"--framework {self.outcome.framework}: the monorepo's root Pipfile "
+                                                  "installs cdktf only, so the task is a repo of its own")
         elif (self.repo / "Pipfile").is_file():
             reading.infer("layout", "standalone", "the repo has a Pipfile of its own: a repo of its own, with its own "
                                                   "settings files (--layout monorepo for a task of the monorepo)")
