@@ -66,3 +66,11 @@ def modules() -> tuple[str, ...]:
 def provider_modules() -> tuple[str, ...]:
     """Every framework's prebuilt AWS provider module name."""
     return tuple(f["provider_module"] for f in conventions.FRAMEWORKS.values())
+
+
+def import_probe(framework: str) -> str:
+    """Python code that exits 0 when the framework's module and its AWS provider module can be imported (run
+    with a candidate interpreter: the synth's and the toolchain's choice of Python)."""
+    chosen = conventions.FRAMEWORKS[framework]
+    return ("import importlib.util as u, sys; "
+            f"sys.exit(not (u.find_spec({chosen['module']!r}) and u.find_spec({chosen['provider_module']!r})))")

@@ -56,18 +56,11 @@ class Synth:
         return sum(len(of_type) for doc in self.stacks.values() for of_type in (doc.get("resource") or {}).values())
 
 
-def probe_code(framework: str) -> str:
-    """Python code that exits 0 when the framework's module and its AWS provider module can be imported."""
-    names = conventions.FRAMEWORKS[framework]
-    return ("import importlib.util as u, sys; "
-            f"sys.exit(not (u.find_spec({names['module']!r}) and u.find_spec({names['provider_module']!r})))")
-
-
 def can_import(python: str, framework: str) -> bool:
     """Whether `python` has the framework and its AWS provider."""
     try:
-        return subprocess.run([python, "-c", probe_code(framework)], capture_output=True, check=False,
-                              timeout=300).returncode == 0
+        return subprocess.run([python, "-c", frameworks.import_probe(framework)], capture_output=True,
+                              check=False, timeout=300).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         return False
 

@@ -61,13 +61,6 @@ class ToolchainError(Exception):
     """The environment cannot be built; the message says why and how to proceed."""
 
 
-def probe(framework: str) -> str:
-    """Python code that exits 0 when the framework's module and its AWS provider module can be imported."""
-    from tapkit import synth  # pylint: disable=import-outside-toplevel  # synth imports this module back
-
-    return synth.probe_code(framework)
-
-
 def project_framework(project: Path) -> str:
     """The framework the project is built on (cdktf where it records none)."""
     return frameworks.of_project(project)
@@ -213,7 +206,8 @@ def usable(env: Path, framework: str = frameworks.DEFAULT) -> bool:
     python = env_python(env)
     if not (env / MARKER).is_file() or not python.is_file():
         return False
-    return subprocess.run([str(python), "-c", probe(framework)], capture_output=True, check=False).returncode == 0
+    probe = frameworks.import_probe(framework)
+    return subprocess.run([str(python), "-c", probe], capture_output=True, check=False).returncode == 0
 
 
 class _Lock:
@@ -324,7 +318,8 @@ def _build(tmp: Path, base: str, pins: Pins) -> None:
             errors = [line for line in lines if re.match(r"\s*(ERROR|error)\b", line)] or lines[-6:]
             raise ToolchainError(f"{what} failed: {_diagnose(lines)}.\n"
                                  + "\n".join(f"    {line.strip()}" for line in errors[-6:]))
-    if subprocess.run([python, "-c", probe(pins.framework)], capture_output=True, check=False).returncode != 0:
+    probe = frameworks.import_probe(pins.framework)
+    if subprocess.run([python, "-c", probe], capture_output=True, check=False).returncode != 0:
         raise ToolchainError(f"the installed environment {tmp} cannot import {pins.names['module']} and "
                              f"{pins.names['provider_module']}")
     (tmp / MARKER).write_text(json.dumps({**asdict(pins), "installer": installer, "base": base,

@@ -107,11 +107,12 @@ def test_a_failed_copy_says_copier_keeps_what_it_keeps(plain_template, tmp_path,
         os.utime(dest / "NOTES.md", (time.time() - 60, time.time() - 60))
     else:
         flags.append("--no-cleanup")
-    # The questionnaire refuses ~> 5.0 with the default provider pin (it knows 21.22.1 binds 6.25.0); with another
-    # pin only the hook can tell, from the provider package installed.
+    # The questionnaire knows 21.21.0 only as built for some AWS provider from 6.23.0 (21.20.0's) to 6.25.0
+    # (21.22.1's), so it lets this constraint through; the hook reads what the installed package was built for,
+    # 6.25.0, which the constraint excludes.
     done = subprocess.run([PYTHON, "-m", "copier", "copy", "--trust", "--defaults", *flags,
                            "--data", "aws_provider_package_version=21.21.0",
-                           "--data", "aws_provider_constraint=~> 5.0", str(plain_template), str(dest)],
+                           "--data", "aws_provider_constraint=>= 6.23.0, < 6.25.0", str(plain_template), str(dest)],
                           capture_output=True, text=True, check=False)
     output = done.stdout + done.stderr
     assert done.returncode != 0 and "FAILED at step 'provider'" in output, output

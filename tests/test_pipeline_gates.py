@@ -127,6 +127,19 @@ def test_a_task_in_a_subfolder_is_judged_as_it_will_sit_at_the_root(tmp_path):
     assert [p.what for p in result.problems] == [".copier-answers.yml is not allowed"]
 
 
+def test_a_task_already_on_main_is_judged_by_its_files(tmp_path):
+    """No pull request to read (nothing differs from origin/main): the folder's own files are judged, as for this
+    repository's fixtures in a clone of it."""
+    upstream = tmp_path / "upstream"
+    shutil.copytree(fixture("stray-root-file").root, upstream / "tasks" / "stray")
+    git(upstream, "init", "-q", "-b", "main")
+    git(upstream, "add", "-A")
+    git(upstream, "commit", "-q", "-m", "main")
+    git(tmp_path, "clone", "-q", str(upstream), "work")
+    result = allowed_paths.check(Task(tmp_path / "work" / "tasks" / "stray"))
+    assert [p.what for p in result.problems] == [".pylintrc is not allowed", "taptools/ (2 files) is not allowed"]
+
+
 # --- metadata-schema ---------------------------------------------------------------------------------------
 
 

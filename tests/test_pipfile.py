@@ -13,7 +13,9 @@ def test_the_pipfile_reads_cdktf_package_version(tmp_path):
     config = yaml.safe_load((template / "copier.yml").read_text(encoding="utf-8"))
     assert config.pop("cdktf_version")["when"] is False, "the alias this test removes is the hidden one"
     (template / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False, width=1000), encoding="utf-8")
-    run_copy(str(template), str(tmp_path / "out"), data={"cdktf_package_version": "0.20.12", "layout": "standalone"},
+    run_copy(str(template), str(tmp_path / "out"), data={"cdktf_package_version": "0.20.12", "layout": "standalone",
+                   # the provider major that binds cdktf 0.20 (the default pin needs 0.21)
+                   "aws_provider_package_version": "19.65.1", "aws_provider_constraint": "~> 5.0"},
              defaults=True,
              unsafe=True, skip_tasks=True, quiet=True)
     pipfile = (tmp_path / "out" / "Pipfile").read_text(encoding="utf-8")

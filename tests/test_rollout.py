@@ -52,6 +52,23 @@ def follow(repo, reason):
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def strays(root):
+    """Beside the fleet: a git repo without answers (returned) and a folder that is no repo."""
+    stray = root / "hand-made"
+    stray.mkdir()
+    (stray / "tap.py").write_text("print('no answers file')\n", encoding="utf-8")
+    gitutil.init(stray, "hand-made")
+    (root / "not-a-repo").mkdir()
+    return stray
+
+
+def with_remote(repo, remote):
+    """Give `repo` an origin: a bare clone of it at `remote` (returned)."""
+    subprocess.run(["git", "clone", "-q", "--bare", str(repo), str(remote)], check=True)
+    gitutil.git(repo, "remote", "add", "origin", str(remote))
+    return remote
+
+
 @pytest.fixture(scope="module")
 def fleet(tmp_path_factory):
     """Repos at 0.2.0 (clean, dirty, edited like the template, hand-built test), one at 0.3.0, and strays."""
@@ -69,21 +86,14 @@ def fleet(tmp_path_factory):
     (broken / "tests" / "unit" / "test_by_hand.py").write_text(HAND_BUILT_TEST, encoding="utf-8")
     gitutil.commit_all(broken, "a test that builds TapStack itself")
     sandbox.generate(releases, "0.3.0", root / "task-current")
-    stray = root / "hand-made"
-    stray.mkdir()
-    (stray / "tap.py").write_text("print('no answers file')\n", encoding="utf-8")
-    gitutil.init(stray, "hand-made")
-    (root / "not-a-repo").mkdir()
+    stray = strays(root)
     # Pristine copies, outside the fleet, for the tests that need a repo as it was before any rollout.
     spare = base / "spare"
     for name, repo in (("clean", clean), ("edited", edited)):
         shutil.copytree(repo, spare / name, symlinks=True)
-    remote = base / "remote.git"
-    subprocess.run(["git", "clone", "-q", "--bare", str(pushed), str(remote)], check=True)
-    gitutil.git(pushed, "remote", "add", "origin", str(remote))
     return {"root": root, "clean": clean, "pushed": pushed, "dirty": dirty, "edited": edited, "broken": broken,
-            "current": root / "task-current", "stray": stray, "remote": remote, "spare": spare,
-            "releases": releases}
+            "current": root / "task-current", "stray": stray, "remote": with_remote(pushed, base / "remote.git"),
+            "spare": spare, "releases": releases}
 
 
 @pytest.fixture(scope="module")

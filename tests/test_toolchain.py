@@ -52,8 +52,11 @@ def test_synth_and_unit_tests_need_no_system_node_and_print_no_banner(rendered, 
     assert BANNER not in tests.stdout + tests.stderr
 
 
-def test_without_the_bundled_node_jsii_needs_a_node_on_path(rendered, tmp_path):
+def test_without_the_bundled_node_jsii_needs_a_node_on_path(rendered, tmp_path, monkeypatch):
     """The converse, so the test above can fail: TAP_SYSTEM_NODE=1 with no node on PATH cannot synth."""
+    # A module that imported the toolchain in this worker (lazy_provider.install()) left JSII_NODE in os.environ,
+    # which the synth inherits and which wins over PATH.
+    monkeypatch.delenv("JSII_NODE", raising=False)
     with pytest.raises(synth.SynthError):
         synth.synthesize(rendered("default"), PYTHON, {"PATH": no_node_path(), "TAP_SYSTEM_NODE": "1"}, lazy=True,
                          outdir=tmp_path / "out")

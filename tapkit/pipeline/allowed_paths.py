@@ -3,8 +3,10 @@ an allowed folder or is an allowed root file (allowed_paths.json).
 
 In a git checkout with origin/main the paths are what would reach the pull request: committed, changed and
 untracked (not ignored) files against the merge base with origin/main, as CI's `git diff origin/main...HEAD`
-sees them once committed. Elsewhere the folder itself is listed, without tool output (walk_skip). A task in a
-subfolder of a checkout is judged by its paths relative to its own folder, as it will sit at the root.
+sees them once committed. Elsewhere, and when no path of the task differs from origin/main (the task is on
+main already, as an archived task or a fixture committed in another repository is), the folder itself is
+listed, without tool output (walk_skip). A task in a subfolder of a checkout is judged by its paths relative
+to its own folder, as it will sit at the root.
 """
 from __future__ import annotations
 
@@ -31,7 +33,8 @@ def _git(root: Path, *args: str) -> str | None:
 
 def git_paths(root: Path) -> list[str] | None:
     """The task's paths a pull request against origin/main would carry, relative to `root`; None when `root`
-    is not in a git checkout with origin/main."""
+    is not in a git checkout with origin/main or nothing under it differs from origin/main (no pull request to
+    judge: an empty list would pass any folder)."""
     if _git(root, "rev-parse", "--verify", "--quiet", "origin/main^{commit}") is None:
         return None
     base = (_git(root, "merge-base", "origin/main", "HEAD") or "").strip()
@@ -41,7 +44,7 @@ def git_paths(root: Path) -> list[str] | None:
     untracked = _git(root, "ls-files", "--others", "--exclude-standard", "-z", "--", ".")
     if changed is None or untracked is None:
         return None
-    return sorted({p for p in (changed + untracked).split("\0") if p})
+    return sorted({p for p in (changed + untracked).split("\0") if p}) or None
 
 
 def walked_paths(root: Path) -> list[str]:
