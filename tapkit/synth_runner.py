@@ -4,7 +4,8 @@
 
 It runs in the project's directory with the template checkout on PYTHONPATH.
 --lazy installs the bundled Node and lazy provider import first, as a generated
-task's lib/__init__.py does (a hand-made repo's does not). --guardrails applies
+task's tests/unit/conftest.py does for its tests (its tap.py does not: the
+pipeline's synth runs it as it is); tapkit.synth asks for it unless told not to. --guardrails applies
 the template's guardrails to every stack the app synthesizes (a task carries
 none of them: they run here, in the hook and in `python3 run.py check`).
 --drop-refused-keywords gives TapStack(...) only the keywords it declares (adopt:

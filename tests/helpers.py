@@ -107,7 +107,9 @@ def run(cmd: list[str], cwd: Path, timeout: int = 600, **env: str) -> subprocess
 
 
 def run_unit_tests(project: Path, *extra: str, **env: str) -> subprocess.CompletedProcess:
-    """The monorepo pipeline's unit-test step (`pipenv run test-py-unit`), cov.json kept out of the project."""
+    """The monorepo pipeline's unit-test step (`pipenv run test-py-unit`), cov.json and the coverage data file
+    kept out of the project (it is shared by other tests, which read its files)."""
+    env.setdefault("COVERAGE_FILE", str(project.parent / (project.name + ".coverage")))
     return run(
         [PYTHON, "-m", "pytest", "-s", "tests/unit/", "--cov=lib", "--cov-report=term-missing",
          f"--cov-report=json:{project.parent / (project.name + '-cov.json')}", "--cov-fail-under=90", "--cov-branch",
