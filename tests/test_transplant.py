@@ -327,7 +327,7 @@ def test_adapter_files_put_the_adapter_where_non_test_code_can_import_it(tmp_pat
     stack = handmade.read_stack(tmp_path / "repo")
     assert list(transplant.adapter_files(stack, True, False)) == ["tests/adopted.py"]
     both = transplant.adapter_files(stack, True, True)
-    assert "from lib.adopted import tap_stack_as_before" in both["tests/adopted.py"]
+    assert "from lib.adopted import TapStackAsBefore, tap_stack_as_before" in both["tests/adopted.py"]
     assert "OPEN_SETTINGS = True" in both["lib/adopted.py"]
     for text in both.values():
         compile(text, "adopted.py", "exec")
@@ -431,7 +431,9 @@ def test_the_programs_adopt_writes_are_real_linted_files(tmp_path):
     full = transplant.render_adapter(
         callers="tests and other modules", old_positional=["environment_suffix", "region"],
         renamed={"env_suffix": "environment_suffix", "region": "aws_region"}, open_settings=True,
-        old_defaults={"aws_region": "us-west-2"}, fixed={"default_tags": {"Owner": "ops"}})
+        old_defaults={"aws_region": "us-west-2"}, fixed={"default_tags": {"Owner": "ops"}},
+        old_params="self, scope, construct_id, environment_suffix='dev', region=None, *, retention=14, **kwargs",
+        old_name="InfraStack")
     assert "OLD_POSITIONAL = []\nRENAMED = {\n}\n" in empty.replace("\n# Old parameter names and the template's names "
                                                                      "for them.", "")
     assert "    'env_suffix': 'environment_suffix',\n    'region': 'aws_region',\n}" in full

@@ -56,7 +56,7 @@ class TapCall:
 
 
 @dataclass
-class Stack:
+class Stack:  # pylint: disable=too-many-instance-attributes  # the parsed parts transplant reads
     """lib/tap_stack.py's TapStack, parsed."""
 
     source: str
@@ -68,6 +68,11 @@ class Stack:
     kwarg: str | None
     bindings: dict[str, str] = field(default_factory=dict)  # local name -> setting ("stack_id" for the id)
     kwargs_read: dict[str, int] = field(default_factory=dict)  # key read from **kwargs -> line
+    name: str = "TapStack"  # the class (or factory function) in lib/tap_stack.py that builds the stack
+    callers: set[str] = field(default_factory=lambda: {"TapStack"})  # names tap.py and the tests call it by
+    scope_param: str = "scope"
+    self_name: str = "self"  # what __init__ calls the stack (a factory: the variable holding its TerraformStack)
+    definition: ast.stmt | None = None  # the module statement that goes (the class, or the factory function)
 
 
 @dataclass
@@ -152,7 +157,8 @@ class TapPy:
         for node in ast.walk(self.tree):
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
                 self.assigned.setdefault(node.targets[0].id, node.value)
-        calls = [n for n in ast.walk(self.tree) if isinstance(n, ast.Call) and _called(n) == "TapStack"]
+        self.stack_name = stack_entry(root)[1]  # what tap.py calls the stack's class (or factory) by
+        calls = [n for n in ast.walk(self.tree) if isinstance(n, ast.Call) and _called(n) == self.stack_name]
         self.call = None
         if calls:
             call = calls[0]
@@ -206,25 +212,102 @@ class TapPy:
 
 def read_stack(root: Path) -> Stack:
     """Parse lib/tap_stack.py's TapStack."""
-    # pylint: disable=too-many-locals,too-many-branches  # one pass over TapStack; each refusal names what is missing
     path = root / STACK_FILE
     if not path.is_file():
         raise NotATapRepo(f"{STACK_FILE} not found in {root}: adopt needs the TapStack class there")
     source = path.read_text(encoding="utf-8")
     tree = _parse(path, root)
-    cls = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "TapStack"), None)
-    if cls is None:
-        raise NotATapRepo(f"{STACK_FILE} defines no top-level class TapStack; adopt moves its resources from there")
+    name, local = stack_entry(root)
+    definition = next((n for n in tree.body if isinstance(n, (ast.ClassDef, ast.FunctionDef)) and n.name == name),
+                      None)
+    if definition is None:
+        raise NotATapRepo(f"{STACK_FILE} defines no top-level class TapStack (and tap.py imports no other class or "
+                          "factory function from it); adopt moves your resources from there. Name the stack's class "
+                          "TapStack (or import it in tap.py: from lib.tap_stack import MyStack), commit, and run adopt "
+                          "again")
+    if isinstance(definition, ast.FunctionDef):
+        return read_factory(source, tree, definition, local)
+    cls = definition
     init = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
     if init is None:
-        raise NotATapRepo(f"{STACK_FILE}: TapStack has no __init__, so it declares no resources to keep")
+        raise NotATapRepo(f"{STACK_FILE}: {name} has no __init__, so it declares no resources to keep")
     args = init.args
     positional = (args.posonlyargs + args.args)[1:]  # drop self
     if len(positional) < 2:
-        raise NotATapRepo(f"{STACK_FILE}:{init.lineno}: TapStack.__init__ should take (self, scope, id, ...)")
+        raise NotATapRepo(f"{STACK_FILE}:{init.lineno}: {name}.__init__ should take (self, scope, id, ...)")
     stack = Stack(source, tree, cls, init, positional[1].arg, positional[2:] + args.kwonlyargs,
-                  args.kwarg.arg if args.kwarg else None)
-    stack.bindings[positional[1].arg] = "stack_id"
+                  args.kwarg.arg if args.kwarg else None, name=name, callers={"TapStack", name, local},
+                  scope_param=positional[0].arg, self_name=(args.posonlyargs + args.args)[0].arg,
+                  definition=cls)
+    return _bind(stack)
+
+
+def stack_entry(root: Path) -> tuple[str, str]:
+    """(the name lib/tap_stack.py defines the stack under, the name tap.py calls it by).
+
+    TapStack when lib/tap_stack.py defines that class; otherwise the class or function tap.py imports from
+    lib.tap_stack (`from lib.tap_stack import InfraStack as TapStack`, `... import create_stack`)."""
+    try:
+        stack_tree = ast.parse((root / STACK_FILE).read_text(encoding="utf-8"))
+        tap_tree = ast.parse((root / "tap.py").read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return "TapStack", "TapStack"
+    defined = {n.name: n for n in stack_tree.body if isinstance(n, (ast.ClassDef, ast.FunctionDef))}
+    if isinstance(defined.get("TapStack"), ast.ClassDef):
+        imported = {(a.asname or a.name): a.name for n in ast.walk(tap_tree) if isinstance(n, ast.ImportFrom)
+                    and n.module in {"lib.tap_stack", "tap_stack"} for a in n.names}
+        return "TapStack", next((local for local, name in imported.items() if name == "TapStack"), "TapStack")
+    imports = [a for n in ast.walk(tap_tree) if isinstance(n, ast.ImportFrom) and n.module in {"lib.tap_stack",
+                                                                                               "tap_stack"}
+               for a in n.names if a.name in defined]
+    called = {_called(n) for n in ast.walk(tap_tree) if isinstance(n, ast.Call)}
+    # A class before a function (tap.py may import a helper too); either must be called by tap.py.
+    for wanted in (ast.ClassDef, ast.FunctionDef):
+        for alias in imports:
+            if isinstance(defined[alias.name], wanted) and (alias.asname or alias.name) in called:
+                return alias.name, alias.asname or alias.name
+    return "TapStack", "TapStack"
+
+
+STACK_BASES = {"TerraformStack", "Stack"}
+
+
+def read_factory(source: str, tree: ast.Module, func: ast.FunctionDef, local: str) -> Stack:
+    """A factory function `create_stack(app, stack_id, ...)` that builds a bare TerraformStack, read as if it
+    were TapStack.__init__: the variable holding the stack plays `self`, and the function's body moves."""
+    args = func.args
+    positional = args.posonlyargs + args.args
+    created = next((s for s in func.body if isinstance(s, ast.Assign) and len(s.targets) == 1
+                    and isinstance(s.targets[0], ast.Name) and isinstance(s.value, ast.Call)
+                    and _called(s.value) in STACK_BASES), None)
+    where = f"{STACK_FILE}:{func.lineno}"
+    if created is None:
+        built = next((_called(n) for n in ast.walk(func) if isinstance(n, ast.Call)
+                      and _called(n)[:1].isupper()), "another class")
+        raise NotATapRepo(
+            f"{where}: tap.py builds the stack with {func.name}(), which does not create a TerraformStack itself "
+            f"(it calls {built}); adopt moves a stack class's __init__ or a factory that writes "
+            f"`stack = TerraformStack(scope, stack_id)`. Call the stack's class from tap.py (name it TapStack), "
+            "commit, and run adopt again")
+    call = created.value
+    ids = [a.id for a in call.args[:2] if isinstance(a, ast.Name)]
+    names = [a.arg for a in positional]
+    if len(ids) < 2 or names[:2] != ids:
+        raise NotATapRepo(
+            f"{STACK_FILE}:{created.lineno}: {func.name}() creates `{ast.unparse(call)}`; adopt needs the factory to "
+            f"take the scope and the stack id first and pass them on: def {func.name}(scope, stack_id, ...) with "
+            "TerraformStack(scope, stack_id). Change it (and its callers), commit, and run adopt again")
+    cls = ast.ClassDef(name=func.name, bases=[], keywords=[], body=[func], decorator_list=[])
+    stack = Stack(source, tree, cls, func, names[1], positional[2:] + args.kwonlyargs,
+                  args.kwarg.arg if args.kwarg else None, name=func.name, callers={func.name, local},
+                  scope_param=names[0], self_name=created.targets[0].id, definition=func)
+    return _bind(stack)
+
+
+def _bind(stack: Stack) -> Stack:
+    """What each of the stack's names holds: its settings, by parameter and by the locals read from them."""
+    init = stack.init
+    stack.bindings[stack.id_param] = "stack_id"
     for param in stack.params:
         if param.arg in SETTING_NAMES:
             stack.bindings[param.arg] = SETTING_NAMES[param.arg]

@@ -16,10 +16,12 @@ Helper methods become functions taking `stack`; class constants and the
 module's own code (imports, constants, helpers) move along. Anything adopt
 cannot move safely raises CannotMove, naming the line and what to do.
 """
+# pylint: disable=too-many-lines  # the move and the callers' rewrite share their helpers; adopt.py imports both
 from __future__ import annotations
 
 import ast
 import builtins
+import copy
 import io
 import re
 import tokenize
@@ -28,7 +30,8 @@ from pathlib import Path
 
 import jinja2
 
-from tapkit.fleet.handmade import ENV_SETTINGS, SETTING_NAMES, STACK_FILE, Reading, Stack, TapPy, param_default
+from tapkit.fleet.handmade import (ENV_SETTINGS, SETTING_NAMES, STACK_BASES, STACK_FILE, Reading, Stack, TapPy,
+                                   param_default)
 
 TEMPLATE_ATTRIBUTES = {"environment_suffix", "aws_region", "default_tags", "providers", "provider"}
 SHELL_CALLS = {"AwsProvider", "S3Backend", "LocalBackend", "RemoteBackend", "CloudBackend", "GcsBackend",
@@ -47,6 +50,10 @@ ADOPTED_CODE = Path("lib") / "adopted.py"  # the adapter, when code outside test
 CODE_ADAPTER_MODULE = "lib.adopted"
 
 
+CHOSEN = ("the template's TapStack makes the one the deployed JSON shows (the pipeline's variables set); "
+          "the other branch goes")
+
+
 class CannotMove(Exception):
     """Adopt cannot move this code safely; the message says where and what to change first."""
 
@@ -61,6 +68,7 @@ class Moved:
     dropped: list[str] = field(default_factory=list)
     functions: list[str] = field(default_factory=list)
     renamed: dict[str, str] = field(default_factory=dict)  # old parameter -> the template setting tap.py fed it
+    calls_stack: bool = False  # module code that moved builds the stack (through lib/adopted.py's adapter now)
 
 
 def _called(node: ast.AST) -> str:
@@ -77,6 +85,15 @@ def _aliased_provider(node: ast.AST) -> bool:
     settings stay exactly what the resources that name it were deployed with.
     """
     return _called(node) == "AwsProvider" and any(k.arg == "alias" for k in node.keywords)
+
+
+def _ternary_shell(value: ast.AST | None) -> str | None:
+    """`S3Backend(...) if ci else LocalBackend(...)` (either side may be None): why it goes, or None."""
+    if isinstance(value, ast.IfExp) and all(
+            (isinstance(v, ast.Constant) and v.value is None)
+            or (_called(v) in SHELL_CALLS and not _aliased_provider(v)) for v in (value.body, value.orelse)):
+        return f"chosen by `{ast.unparse(value.test)}`; " + CHOSEN
+    return None
 
 
 def _segment(lines: list[str], node: ast.AST) -> list[str]:
@@ -137,12 +154,14 @@ class Mover:
         self.answers = answers
         self.lines = self.stack.source.splitlines()
         self.moved = Moved("", set())
-        self.scope_param = [a.arg for a in self.stack.init.args.posonlyargs + self.stack.init.args.args][1]
+        self.scope_param = self.stack.scope_param
+        self.nested: dict[int, str] = {}  # id of a statement inside a block of __init__ that goes -> why
         self.in_string = string_rows(self.stack.tree)
         self.settings: dict[str, str] = {}  # ADOPTED_SETTINGS: name -> expression of its value
         self.defaults: dict[str, str] = {}  # ADOPTED_DEFAULTS: the old parameters' defaults
         self.uses_environ = False
-        clash = {SETTINGS, DEFAULTS, ENVIRON} & {n.id for n in ast.walk(self.stack.tree) if isinstance(n, ast.Name)}
+        clash = {SETTINGS, DEFAULTS, ENVIRON, ADAPTER} & {n.id for n in ast.walk(self.stack.tree)
+                                                          if isinstance(n, ast.Name)}
         if clash:
             raise CannotMove(f"{STACK_FILE} uses the name {sorted(clash)[0]}, which adopt needs in lib/resources.py; "
                              "rename yours, commit, and run adopt again")
@@ -151,6 +170,9 @@ class Mover:
     def shell_kind(self, stmt: ast.stmt) -> str | None:
         """Why a top-level statement of __init__ is part of the shell the template now owns, or None."""
         value = stmt.value if isinstance(stmt, (ast.Expr, ast.Assign, ast.AnnAssign)) else None
+        special = self.factory_shell(stmt) or _ternary_shell(value)
+        if special:
+            return special
         if isinstance(value, ast.Call):
             func = value.func
             if (isinstance(func, ast.Attribute) and func.attr == "__init__") or (
@@ -167,11 +189,46 @@ class Mover:
             return "set by the template's TapStack"
         return None
 
+    def factory_shell(self, stmt: ast.stmt) -> str | None:
+        """A factory's `stack = TerraformStack(scope, stack_id)` and `return stack`: why they go, or None."""
+        me = self.stack.self_name
+        if me == "self":
+            return None
+        returned = isinstance(stmt, ast.Return) and stmt.value is not None and ast.unparse(stmt.value) == me
+        created = isinstance(stmt, ast.Assign) and _called(stmt.value) in STACK_BASES and [
+            ast.unparse(t) for t in stmt.targets] == [me]
+        return "the stack itself, which the template's TapStack is" if returned or created else None
+
+    def conditional_shell(self, stmt: ast.stmt) -> str | None:
+        """An `if` whose branches make the shell (a backend chosen by an environment variable: S3 in CI,
+        local otherwise): why it goes as a whole, or None. Shell statements in an `if` that also holds
+        resources go one by one (self.nested); the resources stay in their branch."""
+        if not isinstance(stmt, ast.If):
+            return None
+        leaves, blocks = [], [stmt.body, stmt.orelse]
+        while blocks:
+            for inner in blocks.pop():
+                if isinstance(inner, ast.If):
+                    blocks += [inner.body, inner.orelse]
+                elif not isinstance(inner, ast.Pass):
+                    leaves.append(inner)
+        shell = [leaf for leaf in leaves if self.shell_kind(leaf)]
+        if not shell:
+            return None
+        why = f"chosen by `if {ast.unparse(stmt.test)}`; " + CHOSEN
+        if len(shell) == len(leaves):
+            return why
+        for leaf in shell:
+            self.nested[id(leaf)] = why
+        return None
+
     def check_nested_shell(self, kept: list[ast.stmt]) -> None:
-        """Refuse providers or backends created inside blocks: they cannot be told from resources."""
+        """Refuse providers or backends created inside other blocks (loops, try, with): they cannot be told
+        from resources."""
+        going = {id(n) for stmt in kept for s in ast.walk(stmt) if id(s) in self.nested for n in ast.walk(s)}
         for stmt in kept:
             for node in ast.walk(stmt):
-                if _called(node) in SHELL_CALLS and not _aliased_provider(node):
+                if _called(node) in SHELL_CALLS and not _aliased_provider(node) and id(node) not in going:
                     raise CannotMove(
                         f"{STACK_FILE}:{node.lineno}: {_called(node)} is created inside a block of "
                         "TapStack.__init__, so adopt cannot tell it apart from your resources. Move it to the top "
@@ -186,7 +243,7 @@ class Mover:
             body = body[1:]
         kept, removed = [], []
         for stmt in body:
-            kind = self.shell_kind(stmt)
+            kind = self.shell_kind(stmt) or self.conditional_shell(stmt)
             if kind:
                 removed.append((stmt, kind))
             else:
@@ -207,7 +264,8 @@ class Mover:
 
     def methods(self) -> list[ast.FunctionDef]:
         """TapStack's methods besides __init__."""
-        return [n for n in self.stack.cls.body if isinstance(n, ast.FunctionDef) and n.name != "__init__"]
+        return [n for n in self.stack.cls.body if isinstance(n, ast.FunctionDef) and n.name != "__init__"
+                and n is not self.stack.init]
 
     # ---------------------------------------------------------------- what the kept code reads from the shell
     def provider_names(self, removed: list[tuple[ast.stmt, str]]) -> dict[str, str]:
@@ -281,7 +339,8 @@ class Mover:
     def tap_args(self) -> dict[str, ast.expr]:
         """What tap.py's TapStack(...) call passes, by parameter name: its keywords and its positional arguments."""
         found = dict(self.reading.passed)
-        call = next((n for n in ast.walk(self.tap.tree) if isinstance(n, ast.Call) and _called(n) == "TapStack"), None)
+        call = next((n for n in ast.walk(self.tap.tree) if isinstance(n, ast.Call)
+                     and _called(n) in self.stack.callers), None)
         if call is not None:
             positional = [p.arg for p in self.stack.params if p in self.stack.init.args.args]
             found.update((name, arg) for name, arg in zip(positional, call.args[2:]) if name not in found)
@@ -294,7 +353,7 @@ class Mover:
     def bindings(self, kept: list[ast.stmt], removed: list[tuple[ast.stmt, str]]) -> list[str]:
         """Lines that bind what the kept code reads but no longer defines."""
         # pylint: disable=too-many-locals,too-many-branches  # one branch per way kept code can read a name
-        module_names = top_names([n for n in self.stack.tree.body if n is not self.stack.cls])
+        module_names = top_names([n for n in self.stack.tree.body if n is not self.stack.definition])
         class_names = {t.id for n in self.stack.cls.body if isinstance(n, ast.Assign) for t in n.targets
                        if isinstance(t, ast.Name)}
         received = set(self.stack.bindings) | {p.arg for p in self.stack.params} | {self.scope_param}
@@ -385,22 +444,49 @@ class Mover:
                 drop.add(line)
                 line -= 1
             self.moved.dropped.append(f"{self.lines[stmt.lineno - 1].strip()[:60]} (line {stmt.lineno}: {kind})")
+        replaced = self.drop_nested(kept, drop)
         first = kept[0].lineno
         while first > 1 and self.lines[first - 2].strip().startswith("#") and first - 1 not in drop:
             first -= 1
         rows = [row for row in range(first, kept[-1].end_lineno + 1) if row not in drop]
-        body = self.reindent(rows, self.column(kept[0]), "    ")
+        body = self.reindent(rows, self.column(kept[0]), "    ", replaced)
         collapsed = []
         for row, line in zip(rows, body):  # runs of blank lines become one, except inside a string
             if line or row in self.in_string or (collapsed and collapsed[-1]):
                 collapsed.append(line)
         return collapsed
 
+    def drop_nested(self, kept: list[ast.stmt], drop: set[int]) -> dict[int, str]:
+        """Drop the shell statements inside kept blocks (self.nested): their rows join `drop`; a block left
+        empty gets a `pass` on its first row. {row: the line it becomes}."""
+        replaced: dict[int, str] = {}
+        blocks = [getattr(n, name) for stmt in kept for n in ast.walk(stmt)
+                  for name in ("body", "orelse", "finalbody") if isinstance(getattr(n, name, None), list)]
+        for block in blocks:
+            going = [s for s in block if id(s) in self.nested]
+            if not going:
+                continue
+            for stmt in going:
+                if _shares_rows(stmt, [o for o in block if o not in going]):
+                    raise CannotMove(f"{STACK_FILE}:{stmt.lineno}: a statement of the shell shares its line with "
+                                     "code that moves (a `;`?); give each statement its own line, commit, and run "
+                                     "adopt again")
+                drop.update(range(stmt.lineno, stmt.end_lineno + 1))
+                self.moved.dropped.append(f"{self.lines[stmt.lineno - 1].strip()[:60]} (line {stmt.lineno}: "
+                                          f"{self.nested[id(stmt)]})")
+            if len(going) == len(block):
+                first = going[0].lineno
+                line = self.lines[first - 1]
+                indent = line[:len(line) - len(line.lstrip(" \t"))]
+                replaced[first] = f"{indent}pass  # adopt: the template's TapStack makes the backend and provider"
+                drop.discard(first)
+        return replaced
+
     def column(self, node: ast.stmt) -> int:
         """The column a statement starts at, tabs counted as Python counts them."""
         return len(self.lines[node.lineno - 1][:node.col_offset].expandtabs(8))
 
-    def reindent(self, rows: list[int], remove: int, add: str) -> list[str]:
+    def reindent(self, rows: list[int], remove: int, add: str, replaced: dict[int, str] | None = None) -> list[str]:
         """Source rows moved from indentation `remove` to `add`.
 
         Not textwrap.dedent: a comment or a continuation line indented less than the code (a dict literal
@@ -411,7 +497,7 @@ class Mover:
         """
         out = []
         for row in rows:
-            line = self.lines[row - 1]
+            line = (replaced or {}).get(row, self.lines[row - 1])
             if row in self.in_string:
                 out.append(line)
             elif not line.strip():
@@ -447,8 +533,11 @@ class Mover:
         constant_lines = [line for node in class_constants for line in self.reindent(
             list(range(node.lineno, node.end_lineno + 1)), self.column(node), "")]
         moved_code = "\n".join(bound + body + method_lines)
+        if self.stack.self_name != "self":  # a factory's stack variable: `stack` like a method's `self`
+            moved_code = rename_name(moved_code, self.stack.self_name, "self")
         moved_code = rename_self(moved_code, {m.name for m in methods if not m.decorator_list},
-                                 {m.name for m in methods if m.decorator_list}, top_names(class_constants))
+                                 {m.name for m in methods if m.decorator_list}, top_names(class_constants),
+                                 self.stack.name)
         module_parts = self.module_code()
         docstring = ast.get_docstring(self.stack.tree) or ""
         init_doc = ast.get_docstring(self.stack.init) or ""
@@ -475,6 +564,8 @@ class Mover:
         if module_parts["code"] or constant_lines:
             lines += ["", *module_parts["code"], *constant_lines, ""]
         lines += adopted
+        if self.moved.calls_stack:
+            lines += FORWARD + [""]
         summary = init_doc.splitlines()[0] if init_doc else "Declare this task's resources on `stack`."
         lines += ["", "def add_resources(stack: TapStack) -> None:  # pylint: disable=too-many-locals,too-many-statements",
                   f'    """{summary.rstrip(".")} (moved from TapStack.__init__)."""']
@@ -488,7 +579,7 @@ class Mover:
         self.moved.text = code
         # Imports too: a test that patched lib.tap_stack.S3Bucket must now patch it where the moved code looks it up.
         self.moved.names = top_names([n for n in ast.parse(code).body if not isinstance(n, ast.If)]) - {
-            "annotations", "TYPE_CHECKING"}
+            "annotations", "TYPE_CHECKING", ADAPTER}
         return self.moved
 
     def adopted_lines(self) -> list[str]:
@@ -521,32 +612,62 @@ class Mover:
                 lines += ["}"]
         return lines + [""] if lines else lines
 
+    def calling_adapter(self, node: ast.stmt, segment: list[str]) -> list[str]:
+        """A module statement's lines with its calls of the old TapStack (a helper the tests use, a main())
+        going through the adapter: lib/tap_stack.py's TapStack is the template's now, which takes other
+        arguments, and lib/resources.py cannot import it at run time."""
+        calls = [n.func for n in ast.walk(node) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                 and n.func.id in self.stack.callers]
+        if not calls:
+            return segment
+        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+        lines = list(segment)
+        for func in sorted(calls, key=lambda f: (f.lineno, f.col_offset), reverse=True):
+            row = func.lineno - first
+            raw = lines[row].encode("utf-8")
+            lines[row] = (raw[:func.col_offset] + ADAPTER.encode() + raw[func.end_col_offset:]).decode("utf-8")
+        self.moved.calls_stack = True
+        return lines
+
     def module_code(self) -> dict[str, list[str]]:
         """tap_stack.py's own module code, split into imports and the rest (TapStack left out)."""
         imports, code = [], []
         body = self.stack.tree.body
         for index, node in enumerate(body):
-            if node is self.stack.cls or (index == 0 and isinstance(node, ast.Expr)
+            if node is self.stack.definition or (index == 0 and isinstance(node, ast.Expr)
                                           and isinstance(node.value, ast.Constant)):
                 continue
             if isinstance(node, ast.ImportFrom) and node.module == "__future__":
                 continue
             if isinstance(node, ast.If) and "__main__" in ast.unparse(node.test):
                 continue
-            segment = _segment(self.lines, node)
+            segment = self.calling_adapter(node, _segment(self.lines, node))
             (imports if isinstance(node, (ast.Import, ast.ImportFrom)) else code).extend(
                 segment + ([""] if isinstance(node, (ast.FunctionDef, ast.ClassDef)) else []))
         return {"imports": imports, "code": code}
 
 
-def rename_self(code: str, methods: set[str], static_methods: set[str], constants: set[str]) -> str:
+FORWARD = [
+    "", "",
+    f"def {ADAPTER}(*args, **settings):",
+    '    """The stack built the way the hand-made TapStack was called (lib/adopted.py): the code adopt moved here',
+    '    that called TapStack(...) calls this instead."""',
+    "    # pylint: disable-next=import-outside-toplevel  # lib.adopted imports this module",
+    f"    from {CODE_ADAPTER_MODULE} import {ADAPTER} as build",
+    "",
+    "    return build(*args, **settings)",
+]
+
+
+def rename_self(code: str, methods: set[str], static_methods: set[str], constants: set[str],
+                class_name: str = "TapStack") -> str:
     """`self` becomes `stack`; stack.method(...) becomes method(stack, ...); stack.CONSTANT becomes CONSTANT."""
     text = rename_name(code, "self", "stack").rstrip("\n")
     for name in methods:
         text = re.sub(rf"\bstack\.{re.escape(name)}\(\s*\)", f"{name}(stack)", text)
         text = re.sub(rf"\bstack\.{re.escape(name)}\(", f"{name}(stack, ", text)
     for name in static_methods | constants:
-        text = re.sub(rf"\b(stack|TapStack)\.{re.escape(name)}\b", name, text)
+        text = re.sub(rf"\b(stack|{re.escape(class_name)})\.{re.escape(name)}\b", name, text)
     return text
 
 
@@ -733,7 +854,7 @@ class TestEdit:
 
 
 def adapter_text(stack: Stack, callers: str = "tests", renamed: dict[str, str] | None = None,
-                 as_before: dict | None = None) -> str:
+                 as_before: dict | None = None, moved_names: set[str] | None = None) -> str:
     """The adapter module for this repo's old TapStack signature (renamed: its own parameters fed a setting;
     as_before: {"defaults": {setting: the old TapStack's own default}, "fixed": {setting: the value it used
     whatever it was passed}})."""
@@ -742,7 +863,35 @@ def adapter_text(stack: Stack, callers: str = "tests", renamed: dict[str, str] |
     renamed = {**{old: new for old, new in SETTING_NAMES.items() if old != new}, **(renamed or {})}
     return render_adapter(callers=callers, old_positional=positional, renamed=renamed,
                           open_settings=stack.kwarg is not None, old_defaults=as_before.get("defaults", {}),
-                          fixed=as_before.get("fixed", {}))
+                          fixed=as_before.get("fixed", {}), old_params=old_parameters(stack, moved_names),
+                          old_name=stack.name)
+
+
+def old_parameters(stack: Stack, moved_names: set[str] | None = None) -> str:
+    """The old TapStack.__init__'s parameter list as source (`self, scope, construct_id, env="dev"`), for
+    tests/adopted.py's TapStackAsBefore: annotations left out (their types may be gone), each default kept when
+    it is a literal or a name that moved to lib/resources.py (`resources.NAME`), None otherwise."""
+    args = copy.deepcopy(stack.init.args)
+    for arg in args.posonlyargs + args.args + args.kwonlyargs + [a for a in (args.vararg, args.kwarg) if a]:
+        arg.annotation = None
+    if isinstance(stack.definition, ast.FunctionDef):  # a factory: the class's __init__ takes self first
+        args.args.insert(0, ast.arg(arg="self"))
+
+    def keep(default: ast.expr | None) -> ast.expr | None:
+        if default is None:
+            return None
+        try:
+            ast.literal_eval(default)
+            return default
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            pass
+        if isinstance(default, ast.Name) and default.id in (moved_names or set()):
+            return ast.Attribute(value=ast.Name(id="resources", ctx=ast.Load()), attr=default.id, ctx=ast.Load())
+        return ast.Constant(value=None)
+
+    args.defaults = [keep(d) for d in args.defaults]
+    args.kw_defaults = [keep(d) for d in args.kw_defaults]
+    return ast.unparse(args)
 
 
 def render_adapter(**values: object) -> str:
@@ -754,13 +903,14 @@ def render_adapter(**values: object) -> str:
 
 
 def adapter_files(stack: Stack, for_tests: bool, for_code: bool,
-                  renamed: dict[str, str] | None = None, as_before: dict | None = None) -> dict[str, str]:
+                  renamed: dict[str, str] | None = None, as_before: dict | None = None, *,
+                  moved_names: set[str] | None = None) -> dict[str, str]:
     """{path: text} of the adapter modules the rewritten callers import: tests/adopted.py, lib/adopted.py."""
     if not for_code:
-        return {ADOPTED_TESTS.as_posix(): adapter_text(stack, renamed=renamed, as_before=as_before)} if (
-            for_tests) else {}
+        return {ADOPTED_TESTS.as_posix(): adapter_text(stack, renamed=renamed, as_before=as_before,
+                                                       moved_names=moved_names)} if for_tests else {}
     files = {ADOPTED_CODE.as_posix(): adapter_text(stack, "tests and other modules" if for_tests else "modules",
-                                                   renamed, as_before)}
+                                                   renamed, as_before, moved_names)}
     if for_tests:
         files[ADOPTED_TESTS.as_posix()] = TESTS_REEXPORT_FILE.read_text(encoding="utf-8")
     return files
@@ -793,8 +943,26 @@ def _only_called(tree: ast.Module, calls: list[ast.Call]) -> bool:
     return all(id(n) in called for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == "TapStack")
 
 
-def rewrite_test(path: Path, text: str, moved_names: set[str],
-                 adapter_module: str = ADAPTER_MODULE) -> TestEdit | None:
+INSPECTORS = {"signature", "getfullargspec", "getargspec", "getcallargs"}
+OLD_SIGNATURE = "TapStackAsBefore"
+
+
+def _introspected(tree: ast.Module, callers: set[str]) -> list[ast.AST]:
+    """The old TapStack's class where a test reads its signature: `inspect.signature(TapStack)`,
+    `TapStack.__init__` (its __code__, its parameters); never a call, an import or `super().__init__`."""
+    found = []
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and node.attr == "__init__" and isinstance(node.value, ast.Name)
+                and node.value.id in callers and isinstance(node.ctx, ast.Load)):
+            found.append(node.value)
+        elif isinstance(node, ast.Call) and _called(node) in INSPECTORS and node.args and isinstance(
+                node.args[0], ast.Name) and node.args[0].id in callers:
+            found.append(node.args[0])
+    return list({id(n): n for n in found}.values())
+
+
+def rewrite_test(path: Path, text: str, moved_names: set[str], adapter_module: str = ADAPTER_MODULE, *,
+                 callers: set[str] | None = None, factories: set[str] | None = None) -> TestEdit | None:
     """The file with its TapStack(...) calls going through tap_stack_as_before and what it patches or imports
     from lib.tap_stack that moved (resources, the names their code uses, helpers) pointed at lib.resources;
     None if unchanged. Tests and other modules alike (adapter_module says where they import the adapter from)."""
@@ -804,18 +972,26 @@ def rewrite_test(path: Path, text: str, moved_names: set[str],
         tree = ast.parse(text)
     except SyntaxError:
         return None
-    moved_names = set(moved_names) - {"TapStack", "annotations", "TYPE_CHECKING"}
+    callers = set(callers or ()) | {"TapStack"}
+    factories = set(factories or ())  # callers that were factory functions, not classes
+    moved_names = set(moved_names) - callers - {"annotations", "TYPE_CHECKING"}
     lines = text.splitlines(keepends=True)
     edits: dict[tuple[int, int, int, int], str] = {}  # (line, col, end line, end col) -> new text, 1-based lines
     changes = []
     calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and (
-        (isinstance(n.func, ast.Name) and n.func.id == "TapStack")
-        or (isinstance(n.func, ast.Attribute) and n.func.attr == "TapStack"))]
+        (isinstance(n.func, ast.Name) and n.func.id in callers)
+        or (isinstance(n.func, ast.Attribute) and n.func.attr in callers))]
     for call in calls:
         func = call.func
         edits[(func.lineno, func.col_offset, func.end_lineno, func.end_col_offset)] = ADAPTER
     if calls:
         changes.append(f"{len(calls)} TapStack(...) call(s) now go through {adapter_module}.{ADAPTER}")
+    inspected = _introspected(tree, callers)
+    for node in inspected:
+        edits[(node.lineno, node.col_offset, node.end_lineno, node.end_col_offset)] = OLD_SIGNATURE
+    if inspected:
+        changes.append(f"reads the old TapStack's signature from {adapter_module}.{OLD_SIGNATURE} (its parameters "
+                       "and defaults as they were)")
     modules = _stack_module_names(tree)
     retargeted = []
 
@@ -830,11 +1006,21 @@ def rewrite_test(path: Path, text: str, moved_names: set[str],
             # module level, where removing a statement cannot empty a block. Tests keep their imports as written.
             unused = [a for a in node.names if a.name == "TapStack" and not a.asname and node in tree.body
                       and calls and adapter_module != ADAPTER_MODULE and _only_called(tree, calls)]
-            if moving or unused:
-                staying = [a for a in node.names if a not in moving and a not in unused]
+            # Another name the stack had (class InfraStack, a create_stack() factory): the template's module
+            # has TapStack only. A class becomes TapStack under the old name (isinstance keeps working); a
+            # factory, the adapter.
+            other = [a for a in node.names if a.name in callers - {"TapStack"} and a not in moving + unused]
+            if moving or unused or other:
+                staying = [a for a in node.names if a not in moving and a not in unused and a not in other]
+                staying += [ast.alias(name="TapStack", asname=a.asname or a.name) for a in other
+                            if a.name not in factories]
                 parts = []
                 if staying:
                     parts.append(ast.unparse(ast.ImportFrom(module=node.module, names=staying, level=node.level)))
+                factory = [ast.alias(name=ADAPTER, asname=a.asname or a.name) for a in other if a.name in factories]
+                if factory:
+                    parts.append(ast.unparse(ast.ImportFrom(module=adapter_module, names=factory, level=0)))
+                    changes.append(f"imports {', '.join(a.asname for a in factory)} as {adapter_module}.{ADAPTER}")
                 if moving:
                     parts.append(ast.unparse(ast.ImportFrom(module="lib.resources", names=moving, level=0)))
                     changes.append(f"imports {', '.join(a.name for a in moving)} from lib.resources, where they "
@@ -877,6 +1063,7 @@ def rewrite_test(path: Path, text: str, moved_names: set[str],
     spans = [(position(line, col), position(end_line, end_col), new)
              for (line, col, end_line, end_col), new in edits.items()]
     added = ([f"from {adapter_module} import {ADAPTER}  # added by adopt"] if calls else []) + (
+        [f"from {adapter_module} import {OLD_SIGNATURE}  # added by adopt"] if inspected else []) + (
         [f"from lib import resources as {RESOURCES_ALIAS}  # added by adopt"] if retargeted else [])
     if added:  # after the last top-level import (or the docstring, when there is none)
         imports = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
@@ -907,7 +1094,8 @@ def rewrite_callers(repo: Path, stack: Stack, moved: Moved | set[str],
     scripts/) cannot rely on tests/ being there, so when there is such code the adapter lives in lib/adopted.py.
     """
     moved_names, renamed = (moved.names, moved.renamed) if isinstance(moved, Moved) else (moved, {})
-    edits, for_tests, for_code = [], False, False
+    # Code adopt moved to lib/resources.py that built the stack calls lib/adopted.py's adapter now.
+    edits, for_tests, for_code = [], False, isinstance(moved, Moved) and moved.calls_stack
     for path in sorted(repo.rglob("*.py")):
         rel = path.relative_to(repo)
         if rel.as_posix() in NOT_CALLERS or any(p.startswith(".") or p in SKIPPED_DIRS for p in rel.parts[:-1]):
@@ -917,11 +1105,14 @@ def rewrite_callers(repo: Path, stack: Stack, moved: Moved | set[str],
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
-        edit = rewrite_test(path, text, moved_names, ADAPTER_MODULE if in_tests else CODE_ADAPTER_MODULE)
+        edit = rewrite_test(path, text, moved_names, ADAPTER_MODULE if in_tests else CODE_ADAPTER_MODULE,
+                            callers=stack.callers,
+                            factories={stack.name} if isinstance(stack.definition, ast.FunctionDef) else set())
         if edit is None:
             continue
         edits.append(edit)
-        calls = any("TapStack(...)" in change for change in edit.changes)
+        calls = any("TapStack(...)" in change or OLD_SIGNATURE in change or ADAPTER in change
+                    for change in edit.changes)
         for_tests |= calls and in_tests
         for_code |= calls and not in_tests
-    return edits, adapter_files(stack, for_tests, for_code, renamed, as_before)
+    return edits, adapter_files(stack, for_tests, for_code, renamed, as_before, moved_names=set(moved_names))

@@ -2,6 +2,6 @@
 
 Yours: written by `python3 run.py adopt`; `copier update` never touches it.
 """
-from lib.adopted import tap_stack_as_before
+from lib.adopted import TapStackAsBefore, tap_stack_as_before
 
-__all__ = ["tap_stack_as_before"]
+__all__ = ["TapStackAsBefore", "tap_stack_as_before"]
