@@ -449,3 +449,227 @@ def test_the_programs_adopt_writes_are_real_linted_files(tmp_path):
                            "--disable=import-error,too-many-branches,duplicate-code", *sorted(files)],
                           cwd=tmp_path, capture_output=True, text=True, check=False)
     assert re.search(r"rated at 10\.00/10", done.stdout), done.stdout + done.stderr
+
+
+# ---------------------------------------------------------------- issue 20.5: shapes adopt used to give up on
+def test_a_backend_chosen_by_if_else_goes_with_the_shell_and_resources_in_a_branch_stay(tmp_path):
+    moved = move(tmp_path, '''
+        import os
+
+
+        class TapStack(TerraformStack):
+            def __init__(self, scope, construct_id, environment_suffix="dev"):
+                super().__init__(scope, construct_id)
+                remote = os.getenv("CI")
+                if remote:
+                    S3Backend(self, bucket="states", key=f"{environment_suffix}/{construct_id}.tfstate")
+                else:
+                    # local state
+                    LocalBackend(self, path="terraform.tfstate")
+                S3Backend(self, bucket="x") if environment_suffix != "local" else None
+                if os.getenv("REMOTE"):
+                    S3Backend(self, bucket="other")
+                    Bucket(self, "only_remote")
+                elif environment_suffix == "x":
+                    S3Backend(self, bucket="third")
+                Bucket(self, "always", name=f"always-{environment_suffix}")
+        ''', head=HEAD.replace("import S3Backend,", "import LocalBackend, S3Backend,"))
+    assert "Backend" not in moved.text.split("def add_resources")[1]
+    assert "remote = " not in moved.text  # read only by the backend's if: it went too
+    assert "    if os.getenv(\"REMOTE\"):\n        Bucket(stack, \"only_remote\")\n    elif environment_suffix" \
+           " == \"x\":\n        pass  # adopt:" in moved.text
+    assert any("chosen by `if remote`" in d for d in moved.dropped)
+    assert any("chosen by `environment_suffix != 'local'`" in d for d in moved.dropped)
+    made, _ = run(moved)
+    assert made == {"always": {"name": "always-qa"}}
+
+
+def test_a_backend_inside_a_loop_or_try_is_still_refused(tmp_path):
+    with pytest.raises(transplant.CannotMove, match="S3Backend is created inside a block"):
+        move(tmp_path, '''
+
+            class TapStack(TerraformStack):
+                def __init__(self, scope, construct_id, environment_suffix="dev"):
+                    super().__init__(scope, construct_id)
+                    try:
+                        S3Backend(self, bucket="states")
+                    except ValueError:
+                        Bucket(self, "b")
+            ''')
+
+
+def write_repo(tmp_path: Path, tap: str, stack: str) -> Path:
+    """A tiny repo: tap.py and lib/tap_stack.py (HEAD + stack)."""
+    repo = tmp_path / "repo"
+    (repo / "lib").mkdir(parents=True, exist_ok=True)
+    (repo / "tap.py").write_text(textwrap.dedent(tap), encoding="utf-8")
+    (repo / "lib" / "tap_stack.py").write_text(HEAD + textwrap.dedent(stack), encoding="utf-8")
+    return repo
+
+
+def test_a_stack_class_of_another_name_is_read_and_its_callers_get_the_template_class(tmp_path):
+    repo = write_repo(tmp_path, '''\
+        import os
+        from cdktf import App
+        from lib.tap_stack import InfraStack as TapStack
+        suffix = os.getenv("ENVIRONMENT_SUFFIX", "dev")
+        TapStack(App(), f"TapStack{suffix}", environment_suffix=suffix, retention=7)
+        ''', '''
+
+        class InfraStack(TerraformStack):
+            NAME = "logs"
+
+            def __init__(self, scope, construct_id, *, environment_suffix="dev", retention=14):
+                super().__init__(scope, construct_id)
+                Bucket(self, InfraStack.NAME, name=f"{InfraStack.NAME}-{environment_suffix}", days=retention)
+        ''')
+    reading = handmade.read(repo, "6.25.0")
+    assert (reading.stack.name, reading.stack.callers) == ("InfraStack", {"InfraStack", "TapStack"})
+    assert reading.answers["environment_suffix"] == "dev" and set(reading.passed) == {"environment_suffix",
+                                                                                     "retention"}
+    moved = transplant.move_resources(reading, reading.answers, repo)
+    made, _ = run(moved)
+    assert made == {"logs": {"name": "logs-qa", "days": 7}}
+    test = ("from lib.tap_stack import InfraStack\n\n\ndef test_x():\n"
+            "    assert isinstance(InfraStack(None, 'a', environment_suffix='t'), InfraStack)\n")
+    edit = transplant.rewrite_test(Path("tests/unit/test_x.py"), test, moved.names, callers=reading.stack.callers)
+    assert "from lib.tap_stack import TapStack as InfraStack\n" in edit.text
+    assert "isinstance(tap_stack_as_before(None, 'a', environment_suffix='t'), InfraStack)" in edit.text
+
+
+def test_a_factory_function_building_a_terraform_stack_moves_like_init(tmp_path):
+    repo = write_repo(tmp_path, '''\
+        import os
+        from cdktf import App
+        from lib.tap_stack import create_stack
+        create_stack(App(), f"TapStack{os.getenv('ENVIRONMENT_SUFFIX', 'dev')}", environment_suffix="dev")
+        ''', '''
+
+        def create_stack(app, name, environment_suffix="dev"):
+            """The alerts stack."""
+            st = TerraformStack(app, name)
+            AwsProvider(st, "aws", region="us-east-1")
+            Bucket(st, "alerts", name=f"alerts-{environment_suffix}", stack=name)
+            return st
+        ''')
+    reading = handmade.read(repo, "6.25.0")
+    assert (reading.stack.name, reading.stack.self_name, reading.stack.scope_param) == ("create_stack", "st", "app")
+    moved = transplant.move_resources(reading, reading.answers, repo)
+    assert "TerraformStack(" not in moved.text and "return" not in moved.text.split("def add_resources")[1]
+    made, _ = run(moved)
+    assert made == {"alerts": {"name": "alerts-qa", "stack": "TapStackqa"}}
+    test = "from lib.tap_stack import create_stack\n\nstack = create_stack(None, 'TapStackt')\n"
+    edit = transplant.rewrite_test(Path("tests/unit/test_x.py"), test, moved.names, callers=reading.stack.callers,
+                                   factories={"create_stack"})
+    assert "from tests.adopted import tap_stack_as_before as create_stack\n" in edit.text
+    assert "stack = tap_stack_as_before(None, 'TapStackt')" in edit.text
+
+
+@pytest.mark.parametrize("factory, message", [
+    ("def create_stack(app, suffix):\n    return Other(app, f'TapStack{suffix}')\n",
+     "does not create a TerraformStack"),
+    ("def create_stack(app, suffix):\n    s = TerraformStack(app, f'TapStack{suffix}')\n    return s\n",
+     r"take the scope and the stack id first"),
+])
+def test_a_factory_adopt_cannot_read_is_refused_naming_the_change(tmp_path, factory, message):
+    repo = write_repo(tmp_path, "from cdktf import App\nfrom lib.tap_stack import create_stack\n"
+                                "create_stack(App(), 'dev')\n", "\n\n" + factory)
+    with pytest.raises(handmade.NotATapRepo, match=message):
+        handmade.read_stack(repo)
+
+
+def test_no_stack_class_and_nothing_tap_py_imports_is_refused_naming_the_change(tmp_path):
+    repo = write_repo(tmp_path, "from cdktf import App\n", "\n\nclass Other(TerraformStack):\n    pass\n")
+    with pytest.raises(handmade.NotATapRepo, match="Name the stack's class TapStack"):
+        handmade.read_stack(repo)
+
+
+def test_module_code_that_built_the_stack_goes_through_the_adapter(tmp_path):
+    moved = move(tmp_path, '''
+
+        class TapStack(TerraformStack):
+            def __init__(self, scope, construct_id, environment_suffix="dev", retention=14):
+                super().__init__(scope, construct_id)
+                Bucket(self, "logs", days=retention)
+
+
+        def stack_for_tests(suffix="test"):
+            return TapStack(None, f"TapStack{suffix}", suffix, 30)
+        ''')
+    assert moved.calls_stack and "stack_for_tests" in moved.names and "tap_stack_as_before" not in moved.names
+    assert 'return tap_stack_as_before(None, f"TapStack{suffix}", suffix, 30)' in moved.text
+    assert "from lib.adopted import tap_stack_as_before as build" in moved.text
+    repo = tmp_path / "repo"
+    _edits, adapters = transplant.rewrite_callers(repo, handmade.read_stack(repo), moved)
+    assert sorted(adapters) == ["lib/adopted.py"]
+
+
+def test_tests_reading_the_signature_get_the_old_one(tmp_path):
+    move(tmp_path, '''
+        RETENTION = 14
+
+
+        class TapStack(TerraformStack):
+            def __init__(self, scope: str, construct_id: str, environment_suffix: str = "dev",
+                         retention: int = RETENTION, *, tags: dict | None = None, **kwargs):
+                super().__init__(scope, construct_id)
+        ''')
+    stack = handmade.read_stack(tmp_path / "repo")
+    params = transplant.old_parameters(stack, {"RETENTION"})
+    assert params == ("self, scope, construct_id, environment_suffix='dev', retention=resources.RETENTION, *, "
+                      "tags=None, **kwargs")
+    test = ("import inspect\nfrom lib.tap_stack import TapStack\n\n\ndef test_sig():\n"
+            "    assert inspect.signature(TapStack.__init__).parameters\n"
+            "    assert inspect.signature(TapStack)\n    assert TapStack.__init__.__code__.co_varnames\n"
+            "    super().__init__()\n")
+    edit = transplant.rewrite_test(Path("tests/unit/test_x.py"), test, set())
+    assert edit.text.count("TapStackAsBefore") == 4  # three uses and the import
+    assert "from tests.adopted import TapStackAsBefore  # added by adopt" in edit.text
+    assert "super().__init__()" in edit.text and "from lib.tap_stack import TapStack\n" in edit.text
+    adapter = transplant.adapter_text(stack, moved_names={"RETENTION"})
+    assert f"    def __init__({params}):" in adapter
+    compile(adapter, "adopted.py", "exec")
+
+
+def test_settings_passed_as_a_dict_literal_are_keywords(tmp_path):
+    repo = write_repo(tmp_path, '''\
+        import os
+        from cdktf import App
+        from lib.tap_stack import TapStack
+        suffix = os.getenv("ENVIRONMENT_SUFFIX", "dev")
+        config = {"environment_suffix": suffix, "alarm_email": "ops@example.com"}
+        TapStack(App(), f"TapStack{suffix}", **config)
+        ''', '''
+
+        class TapStack(TerraformStack):
+            def __init__(self, scope, construct_id, **kwargs):
+                super().__init__(scope, construct_id)
+                Bucket(self, "alarms", name=f"alarms-{kwargs.get('environment_suffix')}",
+                       email=kwargs.get("alarm_email", "nobody"))
+        ''')
+    reading = handmade.read(repo, "6.25.0")
+    assert set(reading.passed) == {"environment_suffix", "alarm_email"}
+    made, _ = run(transplant.move_resources(reading, reading.answers, repo))
+    assert made == {"alarms": {"name": "alarms-qa", "email": "ops@example.com"}}
+
+
+def test_a_suffix_the_old_stack_made_over_moves_and_a_too_long_test_suffix_is_reported(tmp_path):
+    repo = tmp_path / "repo"
+    moved = move(tmp_path, '''
+
+        class TapStack(TerraformStack):
+            def __init__(self, scope, construct_id, environment_suffix="dev"):
+                super().__init__(scope, construct_id)
+                self.environment_suffix = environment_suffix.lower()[:4]
+                Bucket(self, "logs", name=f"logs-{self.environment_suffix}")
+        ''')
+    made, _ = run(moved, StandIn("Production"))
+    assert made == {"logs": {"name": "logs-prod"}}
+    (repo / "tests").mkdir()
+    (repo / "tests" / "test_x.py").write_text(
+        "from lib.tap_stack import TapStack\nTapStack(None, 'x', 'Feature-' + 'x')\n"
+        f"TapStack(None, 'x', environment_suffix={'a' * 40!r})\nTapStack(None, 'x', 'Production')\n",
+        encoding="utf-8")
+    drift = [d for d in handmade.read(repo, "6.25.0").drift if "characters" in d]
+    assert len(drift) == 1 and drift[0].startswith("tests/test_x.py:3 builds the stack with environment_suffix=")
+    assert "longer than 32" in drift[0] and "Shorten it in the test" in drift[0]

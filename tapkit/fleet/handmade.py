@@ -162,8 +162,15 @@ class TapPy:
         self.call = None
         if calls:
             call = calls[0]
-            self.call = TapCall(call.lineno, call.args[1] if len(call.args) > 1 else None,
-                                {k.arg: k.value for k in call.keywords if k.arg}, len(call.args))
+            keywords = {}
+            for keyword in call.keywords:  # `**config`: a dict literal's entries are keywords like the others
+                found = self.mapping(keyword.value) if keyword.arg is None else None
+                if isinstance(found, ast.Dict):
+                    keywords.update((k.value, v) for k, v in zip(found.keys, found.values)
+                                    if isinstance(k, ast.Constant) and isinstance(k.value, str))
+                elif keyword.arg:
+                    keywords[keyword.arg] = keyword.value
+            self.call = TapCall(call.lineno, call.args[1] if len(call.args) > 1 else None, keywords, len(call.args))
         self.env = {}
         for node in ast.walk(self.tree):
             found = env_read(node)
@@ -430,6 +437,7 @@ class Reader:
         self.read_pipfile()
         self.read_project()
         self.read_drift()
+        self.read_test_suffixes()
         self.refuse_closed_values()
         return self.reading
 
@@ -847,6 +855,33 @@ class Reader:
                                          f"({STACK_FILE}:{param.lineno}) but never uses")
         self.read_tag_shape_drift()
         self.read_contract_drift()
+
+    def read_test_suffixes(self) -> None:
+        """Tests that build the stack with a suffix longer than the template's TapStack takes: they fail after
+        adoption (ValueError), said before anything is written. (One the rule's characters refuse, 'Production',
+        still builds: tap_stack_as_before lets an old-style call through as the old stack did.)"""
+        rule = conventions.DATA["rules"]["environment_suffix"][0]
+        limit = rule.get("max_length")
+        tests = self.root / "tests"
+        if not limit or not tests.is_dir():
+            return
+        positional = [p.arg for p in self.stack.params if p in self.stack.init.args.args]
+        for path in sorted(tests.rglob("*.py")):
+            try:
+                tree = ast.parse(path.read_text(encoding="utf-8"))
+            except (OSError, SyntaxError, UnicodeDecodeError):
+                continue
+            for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call) and _called(n) in self.stack.callers):
+                given = {k.arg: k.value for k in call.keywords if k.arg}
+                given.update((name, arg) for name, arg in zip(positional, call.args[2:]) if name not in given)
+                for name, value in given.items():
+                    if (SETTING_NAMES.get(name) == "environment_suffix" and isinstance(value, ast.Constant)
+                            and isinstance(value.value, str) and len(value.value) > limit):
+                        self.reading.drift.append(
+                            f"{path.relative_to(self.root)}:{call.lineno} builds the stack with {name}="
+                            f"{value.value!r} ({len(value.value)} characters): the template's TapStack refuses a "
+                            f"suffix longer than {limit}, so this test will fail after adoption with ValueError "
+                            f"(the pipeline's rule: {rule['message']}). Shorten it in the test")
 
     def read_contract_drift(self) -> None:
         """Calls of TapStack (tap.py and the tests) that its signature refuses: TypeErrors waiting to happen."""
