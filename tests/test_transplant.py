@@ -478,7 +478,8 @@ def test_a_backend_chosen_by_if_else_goes_with_the_shell_and_resources_in_a_bran
     assert "remote = " not in moved.text  # read only by the backend's if: it went too
     assert "    if os.getenv(\"REMOTE\"):\n        Bucket(stack, \"only_remote\")\n    elif environment_suffix" \
            " == \"x\":\n        pass  # adopt:" in moved.text
-    assert any("chosen by `if remote`" in d for d in moved.dropped)
+    assert any("chosen by `if remote`" in d and "CI is unset in adopt's synth" in d for d in moved.dropped)
+    assert any("chosen by `if os.getenv('REMOTE')`" in d and "REMOTE is unset" in d for d in moved.dropped)
     assert any("chosen by `environment_suffix != 'local'`" in d for d in moved.dropped)
     made, _ = run(moved)
     assert made == {"always": {"name": "always-qa"}}

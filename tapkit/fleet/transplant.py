@@ -31,7 +31,8 @@ from pathlib import Path
 import jinja2
 
 from tapkit.fleet.handmade import (ENV_SETTINGS, SETTING_NAMES, STACK_BASES, STACK_FILE, Reading, Stack, TapPy,
-                                   kwargs_key, param_default)
+                                   env_read, kwargs_key, param_default)
+from tapkit.synth import PROBE
 
 TEMPLATE_ATTRIBUTES = {"environment_suffix", "aws_region", "default_tags", "providers", "provider"}
 SHELL_CALLS = {"AwsProvider", "S3Backend", "LocalBackend", "RemoteBackend", "CloudBackend", "GcsBackend",
@@ -172,7 +173,7 @@ class Mover:
         value = stmt.value if isinstance(stmt, (ast.Expr, ast.Assign, ast.AnnAssign)) else None
         special = self.factory_shell(stmt) or _ternary_shell(value)
         if special:
-            return special
+            return special + (self._unprobed(value.test) if isinstance(value, ast.IfExp) else "")
         if isinstance(value, ast.Call):
             func = value.func
             if (isinstance(func, ast.Attribute) and func.attr == "__init__") or (
@@ -219,12 +220,26 @@ class Mover:
         shell = [leaf for leaf in leaves if self.shell_kind(leaf)]
         if not shell:
             return None
-        why = f"chosen by `if {ast.unparse(stmt.test)}`; " + CHOSEN
+        why = f"chosen by `if {ast.unparse(stmt.test)}`; " + CHOSEN + self._unprobed(stmt.test)
         if len(shell) == len(leaves):
             return why
         for leaf in shell:
             self.nested[id(leaf)] = why
         return None
+
+    def _unprobed(self, test: ast.expr) -> str:
+        """What to check when a condition reads environment variables adopt's synth leaves unset (CI)."""
+        nodes = [test]
+        for name in {n.id for n in ast.walk(test) if isinstance(n, ast.Name)}:
+            nodes += [s.value for s in self.stack.init.body if isinstance(s, ast.Assign)
+                      and [ast.unparse(t) for t in s.targets] == [name]]
+        variables = sorted({found[0] for node in nodes for n in ast.walk(node) for found in [env_read(n)] if found}
+                           - set(PROBE))
+        if not variables:
+            return ""
+        return (f". {', '.join(variables)} {'is' if len(variables) == 1 else 'are'} unset in adopt's synth: if "
+                "your pipeline sets it, it deployed the other branch; check the backend answer "
+                "(copier update --data backend=...) before deploying")
 
     def check_nested_shell(self, kept: list[ast.stmt]) -> None:
         """Refuse providers or backends created inside other blocks (loops, try, with): they cannot be told
