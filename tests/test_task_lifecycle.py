@@ -26,6 +26,7 @@ from test_module_renames import release_tree
 from test_update import USER_FILES
 from tapkit import conventions
 from tapkit.fleet import gitutil, sandbox
+from tapkit.pipeline import runner
 
 MONOREPO = ROOT / "tests" / "fixtures" / "monorepo"
 ROOT_FILES = ("Pipfile", "Pipfile.lock", "package.json", "scripts/check-project-files.sh", ".pylintrc", "pytest.ini")
@@ -155,8 +156,11 @@ def test_an_archived_task_brought_back_to_the_root_updates_and_passes_the_prefli
     assert json.loads((root / "metadata.json").read_text(encoding="utf-8")) == rendered, \
         "metadata.json is the answers' again: the archive step's fields go (the schema refuses them)"
     gitutil.commit_all(root, "update to 0.3.0")
-    # The pipeline's offline gates, from the template checkout (python3 run.py check TASK_DIR).
-    check = run([PYTHON, "-m", "tapkit.pipeline", str(root)], ROOT, timeout=600)
+    # The pipeline's offline gates, from the template checkout (python3 run.py check TASK_DIR), but lint: the
+    # template's code is linted by the full gate run of tests/test_pipeline_gates.py, the user's files are
+    # this test's, and what the archive step changes (metadata.json, the answers' place) pylint does not read.
+    gates = [gate for gate in runner.GATES if gate != "lint"]
+    check = run([PYTHON, "-m", "tapkit.pipeline", str(root), "--only", ",".join(gates)], ROOT, timeout=600)
     assert check.returncode == 0, check.stdout[-3000:] + check.stderr[-3000:]
 
 
