@@ -674,3 +674,51 @@ def test_a_suffix_the_old_stack_made_over_moves_and_a_too_long_test_suffix_is_re
     drift = [d for d in handmade.read(repo, "6.25.0").drift if "characters" in d]
     assert len(drift) == 1 and drift[0].startswith("tests/test_x.py:3 builds the stack with environment_suffix=")
     assert "longer than 32" in drift[0] and "Shorten it in the test" in drift[0]
+
+
+def test_the_adapter_builds_an_old_call_with_a_suffix_the_template_refuses_and_shows_the_old_signature(tmp_path):
+    """The rendered adapter, run against a stand-in of the template's TapStack (no cdktf): 'Production' passes
+    while the stack is built the old way, and only then; TapStackAsBefore has the old parameters."""
+    import subprocess  # pylint: disable=import-outside-toplevel
+    import sys  # pylint: disable=import-outside-toplevel
+
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "lib" / "resources.py").write_text("", encoding="utf-8")
+    (tmp_path / "lib" / "tap_stack.py").write_text(textwrap.dedent('''\
+        import re
+        SUFFIX_RULE = re.compile("^[a-z0-9-]+$")
+
+
+        class TapStack:
+            def __init__(self, scope, stack_id, *, environment_suffix, aws_region="us-east-1"):
+                if environment_suffix and not SUFFIX_RULE.search(environment_suffix):
+                    raise ValueError(environment_suffix)
+                self.environment_suffix = environment_suffix
+        '''), encoding="utf-8")
+    (tmp_path / "tap.py").write_text(textwrap.dedent('''\
+        from lib.tap_stack import TapStack
+
+
+        def build_stack(app, environ=None):
+            return TapStack(app, "TapStackdev", environment_suffix=environ["ENVIRONMENT_SUFFIX"])
+        '''), encoding="utf-8")
+    (tmp_path / "lib" / "adopted.py").write_text(transplant.render_adapter(
+        callers="tests", old_positional=["environment_suffix"], renamed={}, open_settings=False, old_defaults={},
+        fixed={}, old_params="self, scope, construct_id, environment_suffix='dev'", old_name="TapStack"),
+        encoding="utf-8")
+    check = textwrap.dedent('''\
+        import inspect
+        from lib import tap_stack
+        from lib.adopted import TapStackAsBefore, tap_stack_as_before
+        assert tap_stack_as_before(None, "x", "Production").environment_suffix == "Production"
+        assert TapStackAsBefore(None, "x", environment_suffix="Qa").environment_suffix == "Qa"
+        assert list(inspect.signature(TapStackAsBefore).parameters) == ["scope", "construct_id", "environment_suffix"]
+        assert inspect.signature(TapStackAsBefore.__init__).parameters["environment_suffix"].default == "dev"
+        try:
+            tap_stack.TapStack(None, "x", environment_suffix="Production")
+        except ValueError:
+            print("ok")
+        ''')
+    done = subprocess.run([sys.executable, "-c", check], cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert done.stdout.strip() == "ok", done.stdout + done.stderr
