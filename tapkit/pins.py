@@ -114,13 +114,32 @@ def _owner(framework: str, kind: str, version: str) -> str | None:
     return next((name for name, other in FRAMEWORKS.items() if name != framework and version in other[kind]), None)
 
 
+def _nearest(releases: list[str], version: str) -> str:
+    """The nearest releases below and above `version`, joined by " or " (includes/pins.jinja _nearest)."""
+    below = [v for v in releases if _key(v) < _key(version)]
+    above = [v for v in releases if _key(v) > _key(version)]
+    return " or ".join([*([max(below, key=_key)] if below else []), *([min(above, key=_key)] if above else [])])
+
+
 def _release_problem(framework: str, kind: str, version: str, first: str) -> str:
-    """`version` is not a release of the framework's package (kind package_releases) or provider."""
+    """`version` is not a release of the framework's package (kind package_releases) or provider, from `first` on:
+    whose release it is if another framework's; else, for a version, the release it equals as PyPI spells it, or the
+    nearest releases and that it is a release of neither framework; else an example of a release."""
     fw = FRAMEWORKS[framework]
-    name = fw["package" if kind == "package_releases" else "provider_package"]
+    package = kind == "package_releases"
+    name = fw["package" if package else "provider_package"]
     owner = _owner(framework, kind, version)
-    return (f"Use {name} {_span([first, fw[kind][-1]])}; {_shown(version)} is "
-            + (f"a {owner} release" if owner else "not a release"))
+    if owner:
+        return f"Use {name} {_span([first, fw[kind][-1]])}; {_shown(version)} is a {owner} release"
+    short = name if package else "provider"
+    if not (isinstance(version, str) and _RELEASE.fullmatch(version)):
+        return f"Use a {short} release like {fw[kind][-1]}; {_shown(version)} is not one"
+    accepted = [v for v in fw[kind] if _key(v) >= _key(first)]
+    same = next((v for v in accepted if _key(v) == _key(version)), None)
+    if same:  # 0.21 for 0.21.0
+        return f"Use {short} {same}, as PyPI spells {_shown(version)}"
+    return (f"Use {short} {_nearest(accepted, version)}; {_shown(version)} is no {' or '.join(FRAMEWORKS)} "
+            + ("release" if package else "provider release"))
 
 
 def package_problem(framework: str, package_version: str) -> str:

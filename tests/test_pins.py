@@ -53,15 +53,28 @@ CASES = [
      "Use cdktn 0.23.x or provider 25.x: 24.12.0 needs cdktn>=0.23.0,<0.24.0"),
     ("cdktn-provider-on-cdktf", "cdktn", "0.24.0", "22.1.0", "~> 6.0", None,
      "Use cdktn-provider-aws 25.x: 22.1.0 needs cdktf>=0.21.0,<0.22.0, not cdktn"),
-    # bug: "0.99.0 is a cdktn pin" of a release of neither
+    # bug (issue 21.9): "0.99.0 is a cdktn pin" of a release of neither: say so, with the nearest releases
     ("unknown-cdktf", "cdktf", "0.99.0", "21.22.1", "~> 6.0", None,
-     "Use cdktf 0.0.3 to 0.21.0; 0.99.0 is not a release"),
+     "Use cdktf 0.21.0; 0.99.0 is no cdktf or cdktn release"),
     ("unknown-cdktn", "cdktn", "0.99.0", "25.8.1", "~> 6.0", None,
-     "Use cdktn 0.0.1 to 0.24.0; 0.99.0 is not a release"),
+     "Use cdktn 0.24.0; 0.99.0 is no cdktf or cdktn release"),
+    ("between-cdktf", "cdktf", "0.20.13", "21.22.1", "~> 6.0", None,
+     "Use cdktf 0.20.12 or 0.21.0; 0.20.13 is no cdktf or cdktn release"),
+    ("between-cdktn", "cdktn", "0.23.5", "25.8.1", "~> 6.0", None,
+     "Use cdktn 0.23.4 or 0.24.0; 0.23.5 is no cdktf or cdktn release"),
+    ("short-spelling", "cdktf", "0.21", "21.22.1", "~> 6.0", None, "Use cdktf 0.21.0, as PyPI spells 0.21"),
     ("unknown-provider", "cdktf", "0.21.0", "21.99.0", "~> 6.0", None,
-     "Use cdktf-cdktf-provider-aws 19.0.0 to 21.22.1; 21.99.0 is not a release"),
+     "Use provider 21.22.1; 21.99.0 is no cdktf or cdktn provider release"),
+    ("between-providers", "cdktf", "0.21.0", "21.21.5", "~> 6.0", None,
+     "Use provider 21.21.0 or 21.22.0; 21.21.5 is no cdktf or cdktn provider release"),
+    ("between-cdktn-providers", "cdktn", "0.24.0", "24.12.5", "~> 6.0", None,
+     "Use provider 24.12.0 or 25.0.0; 24.12.5 is no cdktf or cdktn provider release"),
+    ("provider-below-data", "cdktf", "0.20.0", "18.99.0", "~> 5.0", None,
+     "Use provider 19.0.0; 18.99.0 is no cdktf or cdktn provider release"),
     ("not-a-version", "cdktf", "latest-and-greatest", "21.22.1", "~> 6.0", None,
-     "Use cdktf 0.0.3 to 0.21.0; latest-and-grea... is not a release"),
+     "Use a cdktf release like 0.21.0; latest-and-grea... is not one"),
+    ("pre-release-provider", "cdktf", "0.21.0", "21.0.0rc1", "~> 6.0", None,
+     "Use a provider release like 21.22.1; 21.0.0rc1 is not one"),
     ("provider-predates-data", "cdktf", "0.20.0", "18.2.0", "~> 5.0", None,
      "Use cdktf-cdktf-provider-aws 19.0.0 or later; 18.2.0 predates the recorded data"),
     # the other framework's pins
@@ -125,7 +138,7 @@ def test_python_and_jinja_verdicts(jinja, case):
 def test_every_problem_is_listed():
     found = pins.problems("cdktf", "0.99.0", "21.22.1", "~> 5.0", "10.3.0")
     assert found == [
-        "Use cdktf 0.0.3 to 0.21.0; 0.99.0 is not a release",
+        "Use cdktf 0.21.0; 0.99.0 is no cdktf or cdktn release",
         "Use a constraint admitting 6.25.0: cdktf-cdktf-provider-aws 21.22.1 binds it",
         "Use constructs>=10.4.2,<11.0.0: cdktf-cdktf-provider-aws 21.22.1 requires it",
     ]
@@ -295,7 +308,7 @@ def test_find_monorepo_nearest(tmp_path):
 
 @pytest.mark.parametrize(("framework", "version", "expected"), [
     ("cdktf", "0.21.0", ""),
-    ("cdktf", "0.20.13", "Use cdktf 0.0.3 to 0.21.0; 0.20.13 is not a release"),
+    ("cdktf", "0.20.13", "Use cdktf 0.20.12 or 0.21.0; 0.20.13 is no cdktf or cdktn release"),
     ("cdktn", "0.23.4", ""),
     ("cdktn", "0.20.12", "Use cdktn 0.0.1 to 0.24.0; 0.20.12 is a cdktf release"),
     ("pulumi", "1.0.0", ""),  # the framework question refuses it first; problems() names it
@@ -340,9 +353,16 @@ def _copy(template, dest: Path, **data):
      "aws_provider_package_version", "Use cdktn 0.23.x or provider 25.x: 24.12.0 needs cdktn>=0.23.0,<0.24.0"),
     # a release that does not exist, inside the framework's range
     ({"cdktf_package_version": "0.20.13"}, "cdktf_package_version",
-     "Use cdktf 0.0.3 to 0.21.0; 0.20.13 is not a release"),
+     "Use cdktf 0.20.12 or 0.21.0; 0.20.13 is no cdktf or cdktn release"),
     ({"aws_provider_package_version": "21.21.5"}, "aws_provider_package_version",
-     "Use cdktf-cdktf-provider-aws 19.0.0 to 21.22.1; 21.21.5 is not a release"),
+     "Use provider 21.21.0 or 21.22.0; 21.21.5 is no cdktf or cdktn provider release"),
+    # issue 21.9: a version of neither framework was called the other's pin
+    ({"cdktf_package_version": "0.99.0"}, "cdktf_package_version",
+     "Use cdktf 0.21.0; 0.99.0 is no cdktf or cdktn release"),
+    ({"framework": "cdktn", "layout": "standalone", "cdktf_package_version": "0.99.0"}, "cdktf_package_version",
+     "Use cdktn 0.24.0; 0.99.0 is no cdktf or cdktn release"),
+    ({"cdktf_package_version": "0.24.0"}, "cdktf_package_version",
+     "Use cdktf 0.0.3 to 0.21.0; 0.24.0 is a cdktn release"),
     ({"aws_provider_package_version": "18.2.0", "aws_provider_constraint": "~> 5.0"}, "aws_provider_package_version",
      "Use cdktf-cdktf-provider-aws 19.0.0 or later; 18.2.0 predates the recorded data"),
     # a constraint the chosen (not only the default) provider release does not bind
@@ -354,7 +374,8 @@ def _copy(template, dest: Path, **data):
     ({"aws_provider_constraint": "~> 5.0"}, "aws_provider_constraint",
      "Use a constraint admitting 6.25.0: cdktf-cdktf-provider-aws 21.22.1 binds it"),
 ], ids=["provider-needs-newer-cdktf", "provider-needs-older-cdktf", "cdktn-provider-needs-older", "no-such-cdktf",
-        "no-such-provider", "unrecorded-provider", "19x-under-6x", "20x-under-6x", "default-under-5x"])
+        "no-such-provider", "neither-cdktf", "neither-cdktn", "cdktn-pin-under-cdktf", "unrecorded-provider",
+        "19x-under-6x", "20x-under-6x", "default-under-5x"])
 def test_pins_that_do_not_fit_are_refused_at_the_prompt(template, tmp_path, data, question, reason):
     with pytest.raises(ValueError) as refused:
         _copy(template, tmp_path / "task", **data)

@@ -54,13 +54,19 @@ REFUSED = [
     ("cdktf_version", "latest", "one exact release", {}),
     ("cdktf_version", "0.20.0", "cdktf_version was renamed cdktf_package_version", {"cdktf_package_version": "0.21.0"}),
     ("aws_provider_package_version", ">=21", "one exact release", {}),
-    # A pin of the other framework's package (issue 14); the ranges are conventions.json "frameworks".
-    ("cdktf_package_version", "0.24.0", "Use cdktf <= 0.21.0; 0.24.0 is a cdktn pin", {}),
-    ("cdktf_package_version", "0.20.12", "Use cdktn >= 0.21.0; 0.20.12 is a cdktf pin", {"framework": "cdktn"}),
-    ("aws_provider_package_version", "21.22.1", "Use cdktn-provider-aws >= 21.23.0; 21.22.1 is a cdktf-cdktf",
+    # A pin of the other framework's package (issue 14), by tapkit/pins.json's release lists (issue 21.9).
+    ("cdktf_package_version", "0.24.0", "Use cdktf 0.0.3 to 0.21.0; 0.24.0 is a cdktn release", {}),
+    ("cdktf_package_version", "0.20.12", "Use cdktn 0.0.1 to 0.24.0; 0.20.12 is a cdktf release",
      {"framework": "cdktn"}),
-    ("aws_provider_package_version", "25.8.1", "Use cdktf-cdktf-provider-aws <= 21.22.1; 25.8.1 is a cdktn", {}),
-    ("cdktf_version", "0.20.0", "Use cdktn >= 0.21.0; 0.20.0 is a cdktf pin", {"framework": "cdktn"}),
+    ("aws_provider_package_version", "21.22.1", "Use cdktn-provider-aws 21.23.0 to 25.8.1; 21.22.1 is a cdktf",
+     {"framework": "cdktn"}),
+    ("aws_provider_package_version", "25.8.1", "Use cdktf-cdktf-provider-aws 19.0.0 to 21.22.1; 25.8.1 is a cdktn", {}),
+    ("cdktf_version", "0.20.0", "Use cdktn 0.0.1 to 0.24.0; 0.20.0 is a cdktf release",
+     {"framework": "cdktn"}),
+    # issue 21.9: a version of neither framework was "a cdktn pin"; it is said to be neither's, with the nearest
+    ("cdktf_package_version", "0.99.0", "Use cdktf 0.21.0; 0.99.0 is no cdktf or cdktn release", {}),
+    ("aws_provider_package_version", "26.0.0", "Use provider 25.8.1; 26.0.0 is no cdktf or cdktn provider release",
+     {"framework": "cdktn"}),
     # A constraint the default prebuilt provider was not generated for (6.25.0 for cdktf's, 6.69.1 for cdktn's).
     ("aws_provider_constraint", "~> 6.25.0", "admitting 6.69.1: cdktn-provider-aws 25.8.1", {"framework": "cdktn"}),
     ("aws_provider_constraint", ">= 6.30", "admitting 6.25.0: cdktf-cdktf-provider-aws 21.22.1", {}),
