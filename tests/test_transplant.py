@@ -722,3 +722,16 @@ def test_the_adapter_builds_an_old_call_with_a_suffix_the_template_refuses_and_s
         ''')
     done = subprocess.run([sys.executable, "-c", check], cwd=tmp_path, capture_output=True, text=True, check=False)
     assert done.stdout.strip() == "ok", done.stdout + done.stderr
+
+
+def test_a_provider_made_under_a_condition_is_still_refused(tmp_path):
+    with pytest.raises(transplant.CannotMove, match="AwsProvider is created inside a block"):
+        move(tmp_path, '''
+
+            class TapStack(TerraformStack):
+                def __init__(self, scope, construct_id, aws_region=""):
+                    super().__init__(scope, construct_id)
+                    if aws_region:
+                        AwsProvider(self, "aws", region=aws_region)
+                    Bucket(self, "b")
+            ''')

@@ -92,7 +92,7 @@ def _ternary_shell(value: ast.AST | None) -> str | None:
     """`S3Backend(...) if ci else LocalBackend(...)` (either side may be None): why it goes, or None."""
     if isinstance(value, ast.IfExp) and all(
             (isinstance(v, ast.Constant) and v.value is None)
-            or (_called(v) in SHELL_CALLS and not _aliased_provider(v)) for v in (value.body, value.orelse)):
+            or _called(v) in SHELL_CALLS - {"AwsProvider"} for v in (value.body, value.orelse)):
         return f"chosen by `{ast.unparse(value.test)}`; " + CHOSEN
     return None
 
@@ -217,7 +217,10 @@ class Mover:
                     blocks += [inner.body, inner.orelse]
                 elif not isinstance(inner, ast.Pass):
                     leaves.append(inner)
-        shell = [leaf for leaf in leaves if self.shell_kind(leaf)]
+        # Backends only: a provider made under a condition may not exist at all (no else), which the template's
+        # TapStack, always making one, cannot express; it stays refused (check_nested_shell).
+        shell = [leaf for leaf in leaves if self.shell_kind(leaf) and not any(
+            _called(n) == "AwsProvider" for n in ast.walk(leaf))]
         if not shell:
             return None
         why = f"chosen by `if {ast.unparse(stmt.test)}`; " + CHOSEN + self._unprobed(stmt.test)
