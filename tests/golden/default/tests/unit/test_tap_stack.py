@@ -18,7 +18,7 @@ import tap
 from lib.tap_stack import TapStack
 
 from .conftest import TEST_ENV
-from .expected import expected
+from .expected import expected, load
 
 ROOT = Path(__file__).resolve().parents[2]
 # What the answers promise (expected.json beside this file, which the template's checks read too), applied to
@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXPECTED = expected(TEST_ENV)
 DEFAULTS = expected({})
 EXPECTED_TAGS = EXPECTED["tags"]
+ANSWERS = load()  # expected.json: the answers' tag keys (environment_tag, pipeline_tags, extra_tags)
 # (alias, region) of every AWS provider: the default one has no alias.
 EXPECTED_PROVIDERS = list(zip(EXPECTED["aliases"], EXPECTED["regions"]))
 # A region the project does not use yet, to add as a secondary one.
@@ -67,12 +68,42 @@ def template_providers(stack_json) -> list[dict]:
     return [p for p in stack_json["provider"]["aws"] if (p.get("alias"), p.get("region")) in EXPECTED_PROVIDERS]
 
 
+def tags_problem(provider: dict) -> str:
+    """"" when the provider's default_tags are the tags the answers promise; else what differs, where the tags come
+    from (the copier answers, rendered into tap.py) and the copier command that changes them."""
+    blocks = provider.get("default_tags")
+    found = blocks[0].get("tags") if isinstance(blocks, list) and len(blocks) == 1 and isinstance(blocks[0], dict) \
+        else None
+    if found == EXPECTED_TAGS:
+        return ""
+    name = provider.get("alias") or "aws"
+    if not isinstance(found, dict):
+        return f"provider {name}: default_tags is {blocks!r}, not one block " + "[{'tags': <mapping>}] (TapStack's)"
+    differs = [f"{key} added" for key in found if key not in EXPECTED_TAGS]
+    differs += [f"{key} missing" for key in EXPECTED_TAGS if key not in found]
+    differs += [f"{key} is {found[key]!r}, not {value!r}" for key, value in EXPECTED_TAGS.items()
+                if key in found and found[key] != value]
+    fixed = {ANSWERS["environment_tag"], *ANSWERS["pipeline_tags"]}
+    extra_tags = {key: value for key, value in found.items() if key not in fixed}
+    pipeline_tags = [key for key in ANSWERS["pipeline_tags"] if key in found]
+    change = f"--data 'extra_tags={json.dumps(extra_tags)}'"
+    if pipeline_tags != list(ANSWERS["pipeline_tags"]):
+        change += f" --data 'pipeline_tags={json.dumps(pipeline_tags)}'"
+    return (
+        f"provider {name}: its tags differ from the copier answers' ({'; '.join(differs)}).\n"
+        "Tags come from the copier answers (extra_tags, pipeline_tags in lib/.copier-answers.yml), rendered into "
+        "tap.py and tests/unit/expected.json; the next copier update renders tap.py from them again, so change the "
+        "answers:\n"
+        f"  copier update --trust --defaults -a lib/.copier-answers.yml {change}\n"
+        "  (from the template's checkout: python3 run.py update <this task> --data ...; "
+        "a new task: copier copy --data 'extra_tags=...')\n"
+        f"{ANSWERS['environment_tag']} and the pipeline_tags are set from the pipeline's variables, not by extra_tags.")
+
+
 def test_every_provider_has_default_tags_as_one_tags_block(stack_json):
     for provider in template_providers(stack_json):
-        assert provider["default_tags"] == [{"tags": EXPECTED_TAGS}], (
-            f"provider {provider.get('alias') or 'aws'} has default tags {provider['default_tags']}, the answers "
-            f"promise the tags {EXPECTED_TAGS}. Tags come from the answers (pipeline_tags, extra_tags) through tap.py: "
-            "change them with `copier update --data 'extra_tags=<YAML mapping>'`, not by editing tap.py")
+        if problem := tags_problem(provider):
+            pytest.fail(problem, pytrace=False)
     for provider in stack_json["provider"]["aws"]:  # yours too, where they set tags: the shape AwsProvider needs
         tags = provider.get("default_tags", [{"tags": {}}])
         assert isinstance(tags, list) and len(tags) == 1 and list(tags[0]) == ["tags"], provider
@@ -117,7 +148,8 @@ def test_secondary_regions_get_aliased_providers(monkeypatch):
     providers = synth(TEST_ENV)["provider"]["aws"]
     extra = [p for p in providers if p.get("alias") == SPARE_REGION.replace("-", "_")]
     assert len(extra) == 1 and extra[0]["region"] == SPARE_REGION
-    assert extra[0]["default_tags"] == [{"tags": EXPECTED_TAGS}]
+    if problem := tags_problem(extra[0]):
+        pytest.fail(problem, pytrace=False)
 
 
 def test_a_region_listed_twice_is_refused(monkeypatch):
