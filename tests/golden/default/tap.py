@@ -65,7 +65,9 @@ def main() -> None:
     written = Path(app.outdir) / "stacks" / stack.node.id / "cdk.tf.json"
     resources = json.loads(written.read_text(encoding="utf-8")).get("resource", {})
     count = sum(len(of_type) for of_type in resources.values())
-    print(f"synthesized {stack.node.id}: {count} resources in {written.parent}")
+    # One line, cdktf synth's own words, with what it does not say: how many resources, and where.
+    print(f"Generated Terraform code for the stacks: {stack.node.id} ({count} resource{'' if count == 1 else 's'}) "
+          f"in {written.parent}")
 
 
 if __name__ == "__main__":
