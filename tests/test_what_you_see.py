@@ -80,7 +80,8 @@ TAG_TESTS = ["tests/unit/test_tap_stack.py::test_every_provider_has_default_tags
 
 
 def _tag_tests(project: Path):
-    return run([PYTHON, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:copie", *TAG_TESTS], project,
+    # -rN: no short summary, whose length follows the terminal width (CI's wide one repeats the reason)
+    return run([PYTHON, "-m", "pytest", "-q", "-rN", "-p", "no:cacheprovider", "-p", "no:copie", *TAG_TESTS], project,
                PYTHONDONTWRITEBYTECODE="1")
 
 
