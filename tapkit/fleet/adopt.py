@@ -19,7 +19,7 @@ So adopt makes the repo what `copier copy` of the matched release would have
 made plus the repo's own work, and pins that release:
 
   * TapStack's resources move, as written, into lib/resources.py
-    (add_resources(stack), user-owned; see tapctl/transplant.py): same scopes,
+    (add_resources(stack), user-owned; see tapkit/fleet/transplant.py): same scopes,
     same ids, same logical ids; tap.py and lib/tap_stack.py become the
     template's (their old versions stay in git history);
   * the repo's tests keep their functions: a test file on a template-owned path
@@ -32,14 +32,16 @@ made plus the repo's own work, and pins that release:
     metadata.json with more than the answers hold is kept as the user's edit
     (copier merges template changes into it);
   * what decides deployed infrastructure is read off the repo's own synthesized
-    JSON (tapctl/deployed.py): the default provider's region, tags and settings,
+    JSON (tapkit/fleet/deployed.py): the default provider's region, tags and settings,
     the backend and state key; the repo's aliased providers move with its code,
     as written, so their aliases and regions stay;
-  * it synthesizes the repo before and after, under the pipeline's variables,
-    compares the whole JSON (tapctl/stackdiff.py) and refuses, restoring the
-    repo, unless every difference is of a kind the user accepted by name
-    (--accept state-key, ...). Guardrail findings the repo deployed with become
-    suppressions with a reason, listed in the report.
+  * it synthesizes the repo before and after, with the pipeline's variables
+    set (probe values) and unset (another suffix, the tags' fallbacks),
+    compares the whole JSON (tapkit/lifecycle/stackdiff.py) and refuses,
+    restoring the repo, unless every difference is of a kind the user accepted
+    by name (--accept state-key, ...); what differs between two synths of the
+    untouched repo is its own nondeterminism, listed, not counted. Guardrail
+    findings the repo deployed with become suppressions with a reason.
 
 --framework cdktn adopts a hand-made cdktf repo straight into CDK Terrain: the
 render answers framework=cdktn (with cdktn's default pins, not the repo's cdktf
@@ -64,17 +66,14 @@ import re
 import shutil
 import sys
 import tempfile
-import tomllib
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-
 from tapkit import conventions
 from tapkit.fleet import deployed, gitutil, handmade, template, transplant
+from tapkit.fleet.placing import FileAction, place
 from tapkit.lifecycle import stackdiff
 
-ENTRY_FILES = {"tap.py", "lib/tap_stack.py"}
 STUB = '''"""{what}
 
 Yours: written once by the TAP cdktf copier template; `copier update` never touches it.
@@ -98,13 +97,13 @@ HAND_MADE_FRAMEWORK = "cdktf"
 PINS = {"cdktf_package_version", "cdktf_version", "aws_provider_package_version"}
 LAYOUTS = ("monorepo", "standalone")  # copier.yml's layout choices
 # The environments adopt's proof synthesizes in (tapkit.synth): the pipeline's per-deploy variables set to probe
-# values, and all of them unset (the repo's own defaults: another suffix, the tags' fallbacks).
-# "unset" works (check() compares every mode in MODES) but is held back: it makes every repo whose tap.py Team
-# fallback differs from its metadata.json team need --accept default-tags, and test_adopt's ACCEPT and the
-# long-tail case.json files do not say so yet. Add it back together with those expectations.
-MODES: tuple[str, ...] = ("probe",)
+# values, and all of them unset (the repo's own defaults: another suffix, the tags' fallbacks). The unset synth is
+# the proof's second suffix; where the untouched repo does not synthesize unset, "suffix" (the probe values with
+# deployed.SECOND_SUFFIX) takes its place, so a value that follows the suffix is always seen to.
+MODES: tuple[str, ...] = ("probe", "unset")
 MODE_TEXT = {"probe": f"the pipeline's variables set (suffix {conventions.PROBE_SUFFIX})",
-             "unset": "the pipeline's variables unset"}
+             "unset": "the pipeline's variables unset",
+             "suffix": f"the pipeline's variables set with another suffix ({deployed.SECOND_SUFFIX})"}
 DROP_REFUSED = ("--drop-refused-keywords",)
 
 
@@ -115,15 +114,6 @@ FIXABLE_SETTINGS = {"aws_region", "state_bucket", "state_bucket_region"}
 
 class AdoptError(Exception):
     """adopt stopped; the message says what, where and how to go on. The repo is as it was."""
-
-
-@dataclass
-class FileAction:
-    """What adopt did to one path."""
-
-    path: str
-    action: str  # added | replaced | moved | rewritten | merged | kept | same
-    detail: str = ""
 
 
 @dataclass
@@ -151,131 +141,6 @@ class Outcome(handmade.Findings):
     branch: str | None = None
     framework: str = "cdktf"  # the framework adopted into (--framework)
     framework_only: list[str] = field(default_factory=list)  # differences the framework change makes by itself
-
-
-# ---------------------------------------------------------------- synth
-def synthesize(project: Path, outdir: Path, *flags: str) -> tuple[set[str] | None, str | None]:
-    """(resource, data source and output addresses, None) from `python tap.py` into outdir, or (None, the error)."""
-    try:
-        return deployed.addresses(deployed.synthesize(project, outdir, *flags)), None
-    except deployed.SynthFailed as error:
-        return None, str(error)
-
-
-def synthesize_modes(project: Path, modes: tuple[str, ...], flags: tuple[str, ...] = ()
-                     ) -> dict[str, tuple[dict[str, dict] | None, str | None]]:
-    """{mode: (its synth, None) or (None, the error)}, the modes synthesized side by side (subprocesses)."""
-    def one(mode: str) -> tuple[dict[str, dict] | None, str | None]:
-        try:
-            return deployed.synthesize(project, None, *flags, mode=mode), None
-        except deployed.SynthFailed as error:
-            return None, str(error)
-    with ThreadPoolExecutor(max_workers=len(modes)) as pool:
-        return dict(zip(modes, pool.map(one, modes)))
-
-
-# ---------------------------------------------------------------- file policies
-def _trivial_python(text: str) -> bool:
-    """Only a docstring, comments and blank lines."""
-    stripped = re.sub(r'^\s*("""|\'\'\')[\s\S]*?\1\s*', "", text.strip())
-    return all(not line.strip() or line.strip().startswith("#") for line in stripped.splitlines())
-
-
-def merge_pipfile(rendered: str, mine: str) -> tuple[str, list[str]]:
-    """The template's Pipfile plus the repo's packages it lacks, and their names."""
-    # pylint: disable=too-many-locals  # merges two TOML documents section by section
-    try:
-        theirs, ours = tomllib.loads(rendered), tomllib.loads(mine)
-    except tomllib.TOMLDecodeError:
-        return rendered, []
-    def canonical(name: str) -> str:
-        return re.sub(r"[-_.]+", "-", name).lower()
-
-    known = {canonical(n) for section in ("packages", "dev-packages") for n in theirs.get(section, {})}
-    lines, added = rendered.splitlines(), []
-    for section in ("packages", "dev-packages"):
-        extra = [n for n in ours.get(section, {}) if canonical(n) not in known]
-        if not extra:
-            continue
-        header = lines.index(f"[{section}]") if f"[{section}]" in lines else None
-        if header is None:
-            lines += ["", f"[{section}]"]
-            header = len(lines) - 1
-        end = next((i for i in range(header + 1, len(lines)) if lines[i].startswith("[")), len(lines))
-        while end > header + 1 and not lines[end - 1].strip():
-            end -= 1
-        new = ["# kept from this repo's own Pipfile (adopt)"]
-        for name in extra:
-            spec = ours[section][name]
-            new.append(f'{name} = {json.dumps(spec) if isinstance(spec, str) else _inline_table(spec)}')
-            added.append(name)
-        lines[end:end] = new
-    if "[[source]]" in mine and "[[source]]" not in rendered:
-        block = mine[mine.index("[[source]]"):].split("\n\n", 1)[0]
-        lines = block.splitlines() + [""] + lines
-    return "\n".join(lines) + "\n", added
-
-
-def _inline_table(spec: dict) -> str:
-    return "{" + ", ".join(f"{k} = {json.dumps(v)}" for k, v in spec.items()) + "}"
-
-
-def merge_lines(rendered: str, mine: str) -> tuple[str, list[str]]:
-    """The template's .gitignore plus the repo's lines it lacks."""
-    have = {line.strip() for line in rendered.splitlines()}
-    extra = [line for line in mine.splitlines() if line.strip() and line.strip() not in have
-             and not line.strip().startswith("#")]
-    if not extra:
-        return rendered, []
-    return rendered.rstrip("\n") + "\n# kept from this repo's own .gitignore (adopt)\n" + "\n".join(extra) + "\n", extra
-
-
-def place(rel: str, rendered: str, mine: str | None, answered_keys: set[str]) -> FileAction | tuple[FileAction, str]:
-    """What to do with one template-owned file: (action, text to write) or an action that writes nothing."""
-    # pylint: disable=too-many-return-statements,too-many-branches  # a decision table: one return per outcome
-    if mine is None:
-        return FileAction(rel, "added"), rendered
-    if mine == rendered:
-        return FileAction(rel, "same")
-    if rel in ENTRY_FILES:
-        return FileAction(rel, "replaced", "the template's; yours is in the commit before adoption"), rendered
-    if rel.endswith("__init__.py"):
-        if _trivial_python(mine):
-            return FileAction(rel, "replaced", "yours held no code"), rendered
-        return FileAction(rel, "kept", "it has code of yours; copier update merges template changes into it")
-    if rel == "Pipfile":
-        text, added = merge_pipfile(rendered, mine)
-        return FileAction(rel, "merged", f"the template's, plus your {', '.join(added)}" if added else
-                          "the template's; it has every package yours had"), text
-    if rel == ".gitignore":
-        text, extra = merge_lines(rendered, mine)
-        if not extra:
-            return FileAction(rel, "replaced", "yours had no line the template's lacks"), text
-        return FileAction(rel, "merged", f"the template's, plus {len(extra)} line(s) of yours"), text
-    if rel.endswith("conftest.py"):
-        return FileAction(rel, "merged", "the template's fixtures, then yours (yours win on equal names)"), (
-            rendered.rstrip("\n") + "\n\n\n# ---- kept from this repo's own conftest.py (adopt) ----\n" + mine)
-    if rel.endswith(".json"):
-        try:
-            ours, theirs = json.loads(mine), json.loads(rendered)
-        except json.JSONDecodeError:
-            return FileAction(rel, "replaced", "yours was not valid JSON"), rendered
-        if isinstance(ours, dict) and isinstance(theirs, dict) and set(ours) <= set(theirs) and all(
-                ours[k] == theirs[k] for k in ours if k not in answered_keys):
-            changed = sorted(k for k in ours if ours[k] != theirs[k])
-            return FileAction(rel, "replaced", "the template's, from the answers" + (
-                f" ({', '.join(changed)} changed)" if changed else "")), rendered
-        if rel == "cdktf.json" and isinstance(ours, dict) and isinstance(theirs, dict):
-            # Kept for its own keys, but the AWS constraint is an answer: the stack's required_providers and the
-            # generated tests read it, so cdktf.json must agree with it.
-            aws = [p for p in theirs.get("terraformProviders", []) if str(p).split("@", 1)[0].endswith("aws")]
-            others = [p for p in ours.get("terraformProviders", []) if not str(p).split("@", 1)[0].endswith("aws")]
-            if ours.get("terraformProviders") != aws + others:
-                ours["terraformProviders"] = aws + others
-                return FileAction(rel, "kept", "yours, with terraformProviders set to the answered "
-                                               f"{', '.join(aws)}"), json.dumps(ours, indent=2) + "\n"
-    return FileAction(rel, "kept", "yours differs from the template's; copier update merges template changes "
-                                   "into it, and may mark conflicts there")
 
 
 def answers_path(render: Path) -> str:
@@ -316,7 +181,9 @@ class Adoption:
             self.keep_readme(reading)
             before = self.snapshot() if self.verify else None
             if before is not None:
-                self.use_deployed(reading, deployed.Inferred(before))
+                bindings = template.provider_version()
+                self.use_deployed(reading, deployed.Inferred(before, (
+                    lambda constraint: handmade.admits(constraint, bindings)) if bindings else None))
             render, config = self.choose(reading)
             self.applied = True
             self.convert(reading, render, config)
@@ -509,16 +376,17 @@ class Adoption:
 
     def snapshot(self) -> dict[str, dict] | None:
         """What the repo synthesizes as it is, {stack: cdk.tf.json}, under the probe values (from a copy, so
-        nothing in it changes); the same with the pipeline's variables unset is kept for the proof."""
-        copy = self.tmp / "before" / self.repo.name
-        shutil.copytree(self.repo, copy, ignore=shutil.ignore_patterns(".git", "cdktf.out", "__pycache__", ".venv"))
-        self.before_copy = copy
-        synths = synthesize_modes(copy, MODES)
+        nothing in it changes); the same with the pipeline's variables unset (or, where that fails, the probe values
+        with another suffix) is kept for the proof, synthesized side by side."""
+        scratch = self.tmp / "before" / self.repo.name
+        shutil.copytree(self.repo, scratch, ignore=shutil.ignore_patterns(".git", "cdktf.out", "__pycache__", ".venv"))
+        self.before_copy = scratch
+        synths = deployed.synthesize_modes(scratch, MODES)
         docs, error = synths["probe"]
         if docs is None:
             self.outcome.synth_before_error = error
             if "TypeError" in error and "TapStack" in error:
-                retried = synthesize_modes(copy, MODES, DROP_REFUSED)
+                retried = deployed.synthesize_modes(scratch, MODES, DROP_REFUSED)
                 if retried["probe"][0] is not None:
                     self.before_flags, synths, docs = DROP_REFUSED, retried, retried["probe"][0]
                     self.outcome.notes.append(
@@ -531,11 +399,13 @@ class Adoption:
                                       "what it deploys; answers come from its source, and the adopted repo's "
                                       "resources are shown")
             return None
+        if synths.get("unset", (None,))[0] is None:  # no unset synth to stand in for a second suffix
+            synths.update(deployed.synthesize_modes(scratch, ("suffix",), self.before_flags))
         self.before = {mode: found for mode, (found, _) in synths.items() if found is not None}
         for mode, (found, failed) in synths.items():
             if found is None:
                 self.outcome.notes.append(f"the repo as it was does not synthesize with {MODE_TEXT[mode]} ({failed});"
-                                          " the adopted repo is compared with it under the probe values only")
+                                          " the adopted repo is not compared with it there")
         self.outcome.resources_before = sorted(deployed.addresses(docs))
         return docs
 
@@ -769,14 +639,13 @@ class Adoption:
         self.outcome.resources_after = sorted(deployed.addresses(after["probe"]))
         if before is None:
             return
-        for mode in self.before:
-            if mode not in after:
-                try:
-                    after[mode] = deployed.synthesize(self.repo, None, mode=mode)
-                except deployed.SynthFailed as failed:
-                    raise AdoptError(f"the adopted repo does not synthesize with {MODE_TEXT[mode]}: {failed}. "
-                                     "Nothing was changed") from failed
-        differences = self.compare(after)
+        others = tuple(mode for mode in self.before if mode not in after)
+        for mode, (found, failed) in deployed.synthesize_modes(self.repo, others).items():
+            if found is None:
+                raise AdoptError(f"the adopted repo does not synthesize with {MODE_TEXT[mode]}: {failed}. "
+                                 "Nothing was changed")
+            after[mode] = found
+        differences = self.local_state_moves(self.compare(after))
         self.outcome.compared = True
         self.outcome.compared_modes = [MODE_TEXT[mode] for mode in self.before]
         if self.outcome.framework != HAND_MADE_FRAMEWORK:  # what the framework change makes by itself: not a change
@@ -786,58 +655,79 @@ class Adoption:
         self.outcome.differences = [str(d) for d in differences]
         blocking = stackdiff.needing_acceptance(differences, self.accept)
         if blocking:
-            shown = [f"  - {d}" for d in blocking[:25]] + (
-                [f"  - ... and {len(blocking) - 25} more"] if len(blocking) > 25 else [])
-            names = sorted({d.category for d in blocking})
-            unstable = ([f"\nNot counted: the repo's own nondeterminism ({len(self.outcome.nondeterministic)} "
-                         "value(s) that differ between two synths of the untouched repo; see the report)"]
-                        if self.outcome.nondeterministic else [])
-            raise AdoptError(
-                f"the adopted repo would deploy something else ({len(blocking)} difference(s) in the synthesized "
-                "JSON):\n" + "\n".join(shown) + "".join(unstable) + "\nNothing was changed. If these changes are "
-                "what you want, accept them by name: " + " ".join(f"--accept {n}" for n in names) + " ("
-                + "; ".join(f"{n}: {stackdiff.CATEGORIES[n]}" for n in names) + ")")
+            raise AdoptError(stackdiff.refusal(blocking, self.outcome.compared_modes,
+                                               len(self.outcome.nondeterministic),
+                                               f"python3 run.py adopt {self.repo}", self.accept))
 
     def compare(self, after: dict[str, dict[str, dict]]) -> list[stackdiff.Difference]:
         """The differences between the repo as it was and as adopted, in every environment compared. Where some
-        need accepting, the untouched repo is synthesized once more in that environment: what differs between its
-        two synths is its own nondeterminism, left out of the comparison and listed in the report."""
+        need accepting, the untouched repo is synthesized again there (side by side): what differs between its two
+        synths is its own nondeterminism, left out of the comparison and listed with what would make it stable."""
         bindings = template.provider_version()
         admits = (lambda constraint: handmade.admits(constraint, bindings)) if bindings else None
+        raw = {mode: stackdiff.diff(before, after[mode], admits=admits) for mode, before in self.before.items()}
+        doubtful = tuple(mode for mode, found in raw.items() if stackdiff.needing_acceptance(found, self.accept))
+        again = deployed.synthesize_modes(self.before_copy, doubtful, self.before_flags, fresh=True)
         found: list[stackdiff.Difference] = []
         for mode, before in self.before.items():
-            differences = stackdiff.diff(before, after[mode], admits=admits)
-            if stackdiff.needing_acceptance(differences, self.accept):
-                unstable = self.unstable(mode, before)
-                if unstable:
-                    differences = stackdiff.diff(deployed.masked(before, unstable),
-                                                 deployed.masked(after[mode], unstable), admits=admits)
+            differences = raw[mode]
+            second = again.get(mode, (None,))[0]
+            unstable = deployed.unstable_paths(before, second) if second is not None else []
+            if unstable:
+                self.note_unstable(mode, unstable, before, second)
+                differences = stackdiff.diff(deployed.masked(before, unstable),
+                                             deployed.masked(after[mode], unstable), admits=admits)
             label = "" if mode == "probe" else f" ({MODE_TEXT[mode]})"
             for difference in differences:
-                if label and any(d.category == difference.category and d.where == difference.where and
-                                 d.before == difference.before and d.after == difference.after for d in found):
+                if label and any(d.category == difference.category and d.before == difference.before
+                                 and d.after == difference.after
+                                 and stackdiff.unlabelled(d.where, MODE_TEXT.values()) == difference.where
+                                 for d in found):
                     continue
                 found.append(stackdiff.Difference(difference.category, difference.where + label, difference.before,
                                                   difference.after) if label else difference)
         return found
 
-    def unstable(self, mode: str, before: dict[str, dict]) -> list[tuple]:
-        """JSON paths where a second synth of the untouched repo (same directory, same environment) differs."""
-        try:
-            again = deployed.synthesize(self.before_copy, None, *self.before_flags, mode=mode)
-        except deployed.SynthFailed:
-            return []
-        paths = deployed.unstable_paths(before, again)
+    def local_state_moves(self, differences: list[stackdiff.Difference]) -> list[stackdiff.Difference]:
+        """A local backend's state file that moves (cdktf's default <project root>/terraform.<stack>.tfstate ->
+        the template's relative path, which Terraform resolves under cdktf.out/stacks/<stack>/) needs
+        --accept state-key when a state file is there to lose; without one, it is a note that says where it goes."""
+        kept = []
+        for difference in differences:
+            old, new = difference.before, difference.after
+            if not (difference.category == "state-key" and ".backend.local.path" in difference.where
+                    and isinstance(old, str) and isinstance(new, str)):
+                kept.append(difference)
+                continue
+            shown = [deployed.state_file(Path("<project root>"), path) for path in (old, new)]
+            there = deployed.state_file(self.repo, old).exists()
+            if there:
+                kept.append(difference)
+            self.outcome.notes.append(f"the local state file moves from {shown[0]} to {shown[1]} (the template's "
+                                      "LocalBackend path, resolved in cdktf.out/stacks/<stack>/): " + (
+                                          "move it there (mv) before the next deploy" if there else "there is none "
+                                          "here, so nothing is lost; where one exists, move it there first"))
+        return kept
+
+    def note_unstable(self, mode: str, paths: list[tuple], first: dict, second: dict) -> None:
+        """List the untouched repo's own nondeterminism (cdktf's `//` metadata left out), with what would fix it."""
         for path in paths:
-            shown = f"{deployed.describe_path(path)} ({MODE_TEXT[mode]})"
-            if shown not in self.outcome.nondeterministic:
-                self.outcome.nondeterministic.append(shown)
-        return paths
+            if "//" in path:
+                continue
+            where = deployed.describe_path(path)
+            known = next((i for i, line in enumerate(self.outcome.nondeterministic) if line.startswith(where + " (")),
+                         None)
+            if known is None:
+                self.outcome.nondeterministic.append(
+                    f"{where} ({MODE_TEXT[mode]}): {deployed.stabilizing(path, first, second)}")
+            elif MODE_TEXT[mode] not in self.outcome.nondeterministic[known]:
+                head, rest = self.outcome.nondeterministic[known].split("): ", 1)
+                self.outcome.nondeterministic[known] = f"{head}; {MODE_TEXT[mode]}): {rest}"
 
     def synthesize_adopted(self, before: dict[str, dict] | None) -> dict[str, dict]:
         """Synth the adopted repo; guardrail findings the repo already deployed with become suppressions, said so."""
         try:
-            return deployed.synthesize(self.repo, self.tmp / "after-out")
+            return deployed.cached_synth(self.repo, "probe")
         except deployed.SynthFailed as failed:
             findings = deployed.guardrail_findings(failed.output)
             if not (findings and before is not None and self.moved_text):
@@ -850,7 +740,7 @@ class Adoption:
             "reason in lib/resources.py adopted_settings() (fix them when you can): "
             + ", ".join(f"{rule} at {path}" for path, rule in findings))
         try:
-            return deployed.synthesize(self.repo, self.tmp / "after-out-2")
+            return deployed.cached_synth(self.repo, "probe")
         except deployed.SynthFailed as failed:
             raise AdoptError(f"the adopted repo does not synthesize: {failed}. Nothing was changed") from failed
 
@@ -916,8 +806,8 @@ def report(outcome: Outcome) -> str:
         out.append(f"  {action.action:<9} {action.path}" + (f"  ({action.detail})" if action.detail else ""))
     out.append("")
     if outcome.compared:
-        changes = [d for d in outcome.differences if not d.startswith(stackdiff.INFO_ONLY)]
-        info = [d for d in outcome.differences if d.startswith(stackdiff.INFO_ONLY)]
+        info = [d for d in outcome.differences if d.startswith(stackdiff.NOT_INFRASTRUCTURE)]
+        changes = [d for d in outcome.differences if d not in info]
         if changes:
             out.append(f"Deployed infrastructure: {len(changes)} accepted change(s) "
                        f"(--accept {' '.join(outcome.accepted)}):")
@@ -927,11 +817,14 @@ def report(outcome: Outcome) -> str:
                        "(every resource's and data source's arguments and provider, provider blocks with their tags "
                        "and settings, backend, outputs, stack names), with "
                        + " and with ".join(outcome.compared_modes or ["the pipeline's variables set"]) + ".")
-        out.extend(f"  (not infrastructure) {d}" for d in info)
+        if info:
+            out.append(f"Not infrastructure: {len(info)} accepted backend-settings change(s) (how Terraform runs, "
+                       "not what it deploys):")
+            out.extend(f"  - {d}" for d in info)
         if outcome.nondeterministic:
             out.append(f"The repo's own nondeterminism ({len(outcome.nondeterministic)}: these differ between two "
-                       "synths of the untouched repo, so they are not counted; make them fixed values, or every "
-                       "deploy changes them):")
+                       "synths of the untouched repo, so they are not counted; each with what would make it stable, "
+                       "or every deploy changes it):")
             out.extend(f"  - {where}" for where in outcome.nondeterministic)
     if outcome.resources_after is not None:
         before = outcome.resources_before

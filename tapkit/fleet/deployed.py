@@ -12,9 +12,16 @@ variable-derived tag in the provider's default tags.
 """
 from __future__ import annotations
 
+import copy
+import hashlib
+import json
+import os
 import re
+import shutil
 import sys
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tapkit import conventions, synth
@@ -24,6 +31,11 @@ PIPELINE_VARIABLES = conventions.PIPELINE_VARIABLES
 SUFFIX_VARIABLE = conventions.STACK_VARIABLES["environment_suffix"]
 # The per-deploy values the pipeline always sets (tapkit.synth's probe). Region and state bucket stay unset.
 PROBE = synth.PROBE
+# A second suffix, for the proof where the variables-unset synth cannot stand in for one (it fails before adoption).
+SECOND_SUFFIX = "qa1"
+# The project's root in a synth's JSON: paths under it (cdktf's default local state file, a Lambda zip built at
+# synth) compare equal wherever the project sits, and stay apart from paths Terraform resolves in cdktf.out/.
+ROOT_MARKER = "<project root>"
 # The template's variable-derived tags: tag key -> variable.
 PIPELINE_TAGS = conventions.PIPELINE_TAGS
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|^\d{10}(\.\d+)?$")
@@ -42,13 +54,99 @@ class SynthFailed(Exception):
 def synthesize(project: Path, outdir: Path | None, *flags: str, mode: str | Mapping[str, str] = "probe",
                python: str | None = None) -> dict[str, dict]:
     """{stack name: cdk.tf.json} from `python tap.py` (tapkit.synth, with the lazy provider import a hand-made
-    repo lacks) under `mode`: the probe environment by default; raises SynthFailed. Paths under the project are
-    relative in the result (tapkit.synth), so a synth in a scratch copy compares equal to one in the repo."""
+    repo lacks) under `mode`: the probe environment by default; raises SynthFailed. The project's absolute path
+    reads ROOT_MARKER in the result, so a synth in a scratch copy compares equal to one in the repo, and a path
+    under the project root never equals a relative one (which Terraform resolves under cdktf.out/stacks/<stack>/)."""
+    out = Path(outdir) if outdir is not None else Path(tempfile.mkdtemp(prefix="tap-adopt-synth-"))
     try:
-        return synth.synthesize(project, python or sys.executable, mode, lazy=True, flags=flags,
-                                outdir=outdir).stacks
+        synth.synthesize(project, python or sys.executable, mode, lazy=True, flags=flags, outdir=out)
+        root = str(Path(project).resolve())
+        return {path.parent.name: with_root_marker(json.loads(path.read_text(encoding="utf-8")), root)
+                for path in sorted(out.glob("stacks/*/cdk.tf.json"))}
     except synth.SynthError as error:
         raise SynthFailed(str(error), error.output) from error
+    finally:
+        if outdir is None:
+            shutil.rmtree(out, ignore_errors=True)
+
+
+def with_root_marker(value: object, root: str) -> object:
+    """value with the project's absolute path, in any string at any depth, written ROOT_MARKER."""
+    if isinstance(value, dict):
+        return {with_root_marker(k, root): with_root_marker(v, root) for k, v in value.items()}
+    if isinstance(value, list):
+        return [with_root_marker(v, root) for v in value]
+    if isinstance(value, str) and root in value:
+        return value.replace(root + os.sep, ROOT_MARKER + "/").replace(root, ROOT_MARKER)
+    return value
+
+
+def state_file(repo: Path, path: str) -> Path:
+    """Where Terraform keeps a local backend's state: a path under ROOT_MARKER is under the repo; a relative one is
+    resolved in cdktf.out/stacks/<stack>/ (the stack read off the template's terraform.<stack>.tfstate)."""
+    if path.startswith(ROOT_MARKER):
+        return repo / path[len(ROOT_MARKER):].lstrip("/")
+    stack = re.fullmatch(r"terraform\.(.+)\.tfstate", Path(path).name)
+    return repo / "cdktf.out" / "stacks" / (stack.group(1) if stack else "<stack>") / path
+
+
+def environment(mode: str) -> str | dict[str, str]:
+    """The synth environment of one of adopt's modes: "probe", "unset", or "suffix" (the probe values with
+    SECOND_SUFFIX)."""
+    return {**PROBE, SUFFIX_VARIABLE: SECOND_SUFFIX} if mode == "suffix" else mode
+
+
+def mentions_probe(value: object) -> str | None:
+    """The first probe value a string holds (the suffix pr4719, the PR number, the probe author...), else None:
+    a value read off the probe synth that holds one came from the pipeline's variables, not from the code."""
+    if not isinstance(value, str):
+        return None
+    return next((probe for probe in sorted(set(PROBE.values()), key=len, reverse=True) if probe in value), None)
+
+
+def synthesize_modes(project: Path, modes: tuple[str, ...], flags: tuple[str, ...] = (), fresh: bool = False
+                     ) -> dict[str, tuple[dict[str, dict] | None, str | None]]:
+    """{mode: (its synth, None) or (None, the error)}, the modes synthesized side by side (subprocesses); a synth
+    of the same files in the same environment is reused (cached_synth) unless `fresh`."""
+    def one(mode: str) -> tuple[dict[str, dict] | None, str | None]:
+        try:
+            return cached_synth(project, mode, flags, fresh), None
+        except SynthFailed as error:
+            return None, str(error)
+    if not modes:
+        return {}
+    with ThreadPoolExecutor(max_workers=len(modes)) as pool:
+        return dict(zip(modes, pool.map(one, modes)))
+
+
+# Synths of identical inputs (the same files, environment and flags) are the same: an adoption refused and run
+# again with --accept synthesizes the untouched repo and the converted one from the same files.
+_SYNTHS: dict[tuple[str, str, tuple[str, ...]], dict[str, dict]] = {}
+_SYNTHS_KEPT = 64
+SKIPPED_PARTS = {".git", "cdktf.out", "__pycache__", ".venv", "node_modules", ".pytest_cache"}
+
+
+def tree_digest(project: Path) -> str:
+    """A digest of the project's files (paths and contents) outside git, output and caches."""
+    digest = hashlib.sha256()
+    for path in sorted(project.rglob("*")):
+        rel = path.relative_to(project)
+        if path.is_file() and not SKIPPED_PARTS & set(rel.parts):
+            digest.update(rel.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def cached_synth(project: Path, mode: str, flags: tuple[str, ...] = (), fresh: bool = False) -> dict[str, dict]:
+    """synthesize(project) in one of adopt's environments (environment()), reused when the files are the same (unless
+    `fresh`: a second synth of the untouched repo, to see its own nondeterminism); raises SynthFailed."""
+    key = (tree_digest(project), mode, tuple(flags))
+    if not fresh and key in _SYNTHS:
+        return copy.deepcopy(_SYNTHS[key])
+    docs = synthesize(project, None, *flags, mode=environment(mode))
+    if len(_SYNTHS) >= _SYNTHS_KEPT:
+        _SYNTHS.pop(next(iter(_SYNTHS)))
+    _SYNTHS.setdefault(key, copy.deepcopy(docs))
+    return docs
 
 
 def addresses(docs: dict[str, dict]) -> set[str]:
@@ -91,7 +189,9 @@ def guardrail_findings(output: str) -> list[tuple[str, str]]:
 class Inferred:
     """Answers read off the repo's synthesized JSON, and what the template must set on top to match it."""
 
-    def __init__(self, docs: dict[str, dict]):
+    def __init__(self, docs: dict[str, dict], admits: Callable[[str], bool] | None = None):
+        """admits(constraint): whether the template takes it as aws_provider_constraint (it admits the version the
+        prebuilt bindings were generated for); None: the constraint is not read."""
         self.answers: dict[str, object] = {}
         self.sources: dict[str, str] = {}
         self.notes: list[str] = []
@@ -103,6 +203,22 @@ class Inferred:
         self.where = f"the synthesized JSON (stack {self.stack})"
         self.read_provider()
         self.read_backend()
+        self.read_constraint(admits)
+
+    def read_constraint(self, admits: Callable[[str], bool] | None) -> None:
+        """aws_provider_constraint as Terraform got it: required_providers.aws.version (the prebuilt provider
+        pins its exact version there unless the repo overrode it), when the template can take it."""
+        aws = ((self.doc.get("terraform") or {}).get("required_providers") or {}).get("aws")
+        version = aws.get("version") if isinstance(aws, dict) else None
+        if admits is None or not isinstance(version, str) or not version.strip():
+            return
+        if admits(version):
+            self.infer("aws_provider_constraint", version,
+                       "terraform.required_providers.aws.version (what Terraform resolved the provider with)")
+        else:
+            self.notes.append(f"the repo deployed with the AWS provider constraint {version!r}, which excludes the "
+                              "version the template's prebuilt bindings were generated for: adopt refuses unless "
+                              "you --accept provider-version")
 
     def infer(self, question: str, value: object, detail: str) -> None:
         """Record an answer and where in the deployed JSON it was read."""
@@ -131,11 +247,28 @@ class Inferred:
         extra = {k: v for k, v in tags.items()
                  if k != conventions.ENVIRONMENT_TAG and k not in chosen and isinstance(v, str) and v not in probes}
         for key, value in list(extra.items()):
+            probe = mentions_probe(value)
+            if probe:  # "tap-pr4719": the value follows a pipeline variable; a fixed tag would freeze the probe's
+                del extra[key]
+                self.notes.append(f"tag {key}={value!r} holds the probe value {probe!r}, so it follows a pipeline "
+                                  "variable the template's tags do not: not kept as a fixed tag (adopt refuses "
+                                  "unless you --accept default-tags)")
+        for key, value in list(extra.items()):
             if TIMESTAMP.search(value):  # datetime.now() at synth: freezing it as a fixed tag would hide that
                 del extra[key]
                 self.notes.append(f"tag {key}={value!r} looks like a time computed at synth (a new value every "
                                   "deploy); it is not kept: adopt refuses unless you --accept default-tags")
         self.infer("extra_tags", extra, "default tags with fixed values")
+
+    def follows_probe(self, question: str, value: str, key: str) -> bool:
+        """Whether a backend value holds a probe value (a bucket named after the suffix): the template's answer is
+        one fixed value for every environment, so adopt does not take it (noted; the proof then refuses)."""
+        probe = mentions_probe(value)
+        if probe:
+            self.notes.append(f"{question}: terraform.backend.s3.{key} {value!r} holds the probe value {probe!r}: it "
+                              "follows a pipeline variable, and the template's is one value for every environment; "
+                              "not taken (adopt refuses unless you --accept backend / state-key)")
+        return bool(probe)
 
     def read_backend(self) -> None:
         """The backend answers: local, or s3 with its bucket, region, state key pattern and locking."""
@@ -148,18 +281,18 @@ class Inferred:
             return
         s3 = backend["s3"]
         self.infer("backend", "s3", "terraform.backend.s3")
-        for question, key in (("state_bucket", "bucket"), ("state_bucket_region", "region")):
-            if isinstance(s3.get(key), str):
+        for question, key in (("state_bucket", "bucket"), ("state_bucket_region", "region"),
+                              ("dynamodb_table", "dynamodb_table")):
+            if isinstance(s3.get(key), str) and not self.follows_probe(question, s3[key], key):
                 self.infer(question, s3[key], f"terraform.backend.s3.{key}")
         key = s3.get("key")
         if isinstance(key, str):
             pattern = key.replace(self.stack, "{stack_id}").replace(PROBE[SUFFIX_VARIABLE],
                                                                      "{environment_suffix}")
-            if "{environment_suffix}" in pattern:
+            if "{environment_suffix}" in pattern and not self.follows_probe("state_key_pattern", pattern, "key"):
                 self.infer("state_key_pattern", pattern, f"terraform.backend.s3.key {key!r}")
         if isinstance(s3.get("dynamodb_table"), str):
             self.infer("s3_locking", "dynamodb", "terraform.backend.s3.dynamodb_table")
-            self.infer("dynamodb_table", s3["dynamodb_table"], "terraform.backend.s3.dynamodb_table")
         elif s3.get("use_lockfile") is True:
             self.infer("s3_locking", "lockfile", "terraform.backend.s3.use_lockfile")
         else:
@@ -169,11 +302,12 @@ class Inferred:
 def settings_code(overrides: dict[str, object], suppressions: list[tuple[str, str]],
                   suffix: str = conventions.PROBE_SUFFIX) -> list[str]:
     """The body of lib/resources.py's adopted_settings(stack): provider settings and guardrail suppressions
-    (TapStack.suppress). A construct id that holds the suffix the synth ran with (`suffix`, the probe's) is
-    written as an f-string of stack.environment_suffix, so the code finds the construct under any suffix."""
+    (TapStack.suppress). Nothing in it holds a value of the synth it was read from: a construct id or setting that
+    holds the suffix the synth ran with (`suffix`, the probe's) is written as an f-string of
+    stack.environment_suffix (the stack's name as stack.node.id), so the code does the same under any suffix."""
     lines = []
     for key, value in overrides.items():
-        lines.append(f"    stack.provider.add_override({key!r}, {value!r})")
+        lines.append(f"    stack.provider.add_override({key!r}, {python_value(value, suffix)})")
     for path, rule in suppressions:
         parts = path.split("/")[1:]  # construct paths start with the stack's id
         target = "stack" + "".join(f".node.find_child({construct_id(part, suffix)})" for part in parts)
@@ -189,6 +323,21 @@ def construct_id(part: str, suffix: str) -> str:
         return repr(part)
     pieces = [piece.replace("{", "{{").replace("}", "}}") for piece in part.split(suffix)]
     return "f" + repr("{stack.environment_suffix}".join(pieces))
+
+
+def python_value(value: object, suffix: str) -> str:
+    """Python source for a JSON value read off a synth under `suffix`: in every string, the stack's name becomes
+    stack.node.id and the suffix stack.environment_suffix (f-strings), so the value follows the stack's."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k!r}: {python_value(v, suffix)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(python_value(v, suffix) for v in value) + "]"
+    if not isinstance(value, str) or not suffix or suffix not in value:
+        return repr(value)
+    stack = f"TapStack{suffix}"
+    parts = [[piece.replace("{", "{{").replace("}", "}}") for piece in chunk.split(suffix)]
+             for chunk in value.split(stack)]
+    return "f" + repr("{stack.node.id}".join("{stack.environment_suffix}".join(pieces) for pieces in parts))
 
 
 # ---------------------------------------------------------------- the repo's own nondeterminism
@@ -209,7 +358,9 @@ def unstable_paths(first: object, second: object, path: tuple = ()) -> list[tupl
 
 
 def masked(doc: object, paths: list[tuple]) -> object:
-    """A copy of doc with the value at each path (where it exists) replaced by UNSTABLE."""
+    """A copy of doc with the value at each path replaced by UNSTABLE, added where the path's mapping exists but
+    lacks the key: a value the untouched repo changes at every synth (a CreatedAt tag) counts for nothing, whether
+    the adopted repo has another value or none."""
     def walk(value: object, here: tuple) -> object:
         if here in wanted:
             return UNSTABLE
@@ -219,7 +370,37 @@ def masked(doc: object, paths: list[tuple]) -> object:
             return [walk(v, (*here, i)) for i, v in enumerate(value)]
         return value
     wanted = set(paths)
-    return walk(doc, ())
+    out = walk(doc, ())
+    for path in wanted:
+        parent = out
+        for part in path[:-1]:
+            parent = parent.get(part) if isinstance(parent, dict) else (
+                parent[part] if isinstance(parent, list) and isinstance(part, int) and part < len(parent) else None)
+        if path and isinstance(parent, dict) and path[-1] not in parent:
+            parent[path[-1]] = UNSTABLE
+    return out
+
+
+def stabilizing(path: tuple, first: object, second: object) -> str:
+    """What would make one unstable value the same at every synth, for the report."""
+    def at(doc: object) -> object:
+        for part in path:
+            doc = doc.get(part) if isinstance(doc, dict) else (
+                doc[part] if isinstance(doc, list) and isinstance(part, int) and part < len(doc) else None)
+        return doc
+    values = [at(first), at(second)]
+    if isinstance(values[0], dict):
+        return ("construct ids that change at every synth (uuid4() or a time in an id): use fixed ids, or every "
+                "deploy replaces these resources")
+    if any(isinstance(v, str) and TIMESTAMP.search(v) for v in values) or any(
+            isinstance(v, str) and re.search(r"\b1[0-9]{9}\b", v) for v in values):
+        return ("a time computed at synth (datetime.now(), time.time()): use a fixed value; the template's guardrail "
+                "TAP322 and the doctor's TAP207 refuse it")
+    if path and path[-1] in ("source_code_hash", "etag", "filename", "source_hash"):
+        return ("an asset built at synth that differs every time (a zip with its build time, a temporary "
+                "directory): build it reproducibly, or use a TerraformAsset")
+    return ("a value that changes at every synth (random, uuid4(), a time): use a fixed value, or a resource "
+            "that keeps it in the state (random_password, random_id); the doctor's TAP207 finds the call")
 
 
 def describe_path(path: tuple) -> str:
