@@ -4,7 +4,8 @@ Each fixture under tests/fixtures/longtail/adopt/ is a hand-made TAP repo in a
 shape real repos have, with a case.json (tests/fixtures/longtail/README.md).
 One run: check the repo synthesizes and passes its own tests as it is; adopt it
 (without --accept: it must adopt, or refuse leaving every file as it was, as
-case.json says; a refused one is then adopted with the accepts case.json names);
+case.json says, the refusal naming its "refusal" fragments; a refused one is then
+adopted with the accepts case.json names, its report saying its "report" fragments);
 `copier update` to the newest release; run the repo's unit tests (its own and the
 template's) in a subprocess.
 """
@@ -45,11 +46,13 @@ def tree_digest(repo: Path) -> str:
     return digest.hexdigest()
 
 
-def run_tests(repo: Path) -> subprocess.CompletedProcess:
-    """The repo's unit tests, as the pipeline runs them (without its coverage gate)."""
+def run_tests(repo: Path, skip: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    """The repo's unit tests, as the pipeline runs them (without its coverage gate), but those named in `skip`
+    (case.json "skip_tests": the template's determinism test on a repo whose nondeterminism adopt reported)."""
+    deselect = ["-k", " and ".join(f"not {name}" for name in skip)] if skip else []
     return subprocess.run([sys.executable, "-m", "pytest", "tests/unit", "-q", "-p", "no:cacheprovider", "-p",
-                           "no:copie", "-x"], cwd=repo, env=clean_env(), capture_output=True, text=True, timeout=900,
-                          check=False)
+                           "no:copie", "-x", *deselect], cwd=repo, env=clean_env(), capture_output=True, text=True,
+                          timeout=900, check=False)
 
 
 def run_case(fixture: Path, template: Path, work: Path, update: bool = True) -> dict:
@@ -62,7 +65,8 @@ def run_case(fixture: Path, template: Path, work: Path, update: bool = True) -> 
                                                                                             "__pycache__")))
     result = {"name": fixture.name, "class": case["class"], "expect": case["expect"], "refused": None,
               "refusal_ok": None, "untouched": None, "adopted": False, "error": None, "updated": None,
-              "tests_ok": None, "changes": [], "seconds": 0.0}
+              "tests_ok": None, "changes": [], "seconds": 0.0, "report_expect": case.get("report", []),
+              "report": None, "nondeterministic": []}
     started = time.monotonic()
     gitutil.init(repo, "hand-made")
     head, digest = gitutil.out(repo, "rev-parse", "HEAD"), tree_digest(repo)
@@ -82,7 +86,9 @@ def run_case(fixture: Path, template: Path, work: Path, update: bool = True) -> 
                 result["error"] = str(again)
     if outcome is not None:
         result["adopted"] = True
-        result["changes"] = [d for d in outcome.differences if not d.startswith("required-providers")]
+        result["changes"] = list(outcome.differences)  # every kind needs its --accept (a constraint's too)
+        result["report"] = adopt.report(outcome)
+        result["nondeterministic"] = list(outcome.nondeterministic)
         if update:
             done = sandbox.update(repo, "--defaults",
                                   env={**os.environ, "TAP_HOOK_SKIP_SYNTH": "1"})
@@ -91,7 +97,7 @@ def run_case(fixture: Path, template: Path, work: Path, update: bool = True) -> 
                 result["error"] = (done.stdout + done.stderr)[-3000:] + "\n".join(gitutil.status_lines(repo))
         else:
             result["updated"] = True
-        tests = run_tests(repo)
+        tests = run_tests(repo, tuple(case.get("skip_tests", ())))
         result["tests_ok"] = tests.returncode == 0
         if not result["tests_ok"]:
             result["error"] = (tests.stdout + tests.stderr)[-4000:]
@@ -116,6 +122,9 @@ def verdict(result: dict) -> list[str]:
     # A refused fixture's tests may pin exactly what the user then accepted (its old state key): not counted.
     if result["adopted"] and result["updated"] and not result["tests_ok"] and result["expect"] != "refused":
         problems.append(f"the repo's tests fail after adopt + update: {result['error']}")
+    missing = [part for part in result.get("report_expect", []) if result["report"] and part not in result["report"]]
+    if missing:
+        problems.append(f"the adopt report does not say {missing}: {result['report']}")
     if result["expect"] == "refused" and result["refused"] and not result["adopted"]:
         problems.append(f"adopt with the accepts case.json names still failed: {result['error']}")
     return problems

@@ -25,9 +25,14 @@ for _fixture in longtail.cases():
 # runs, with each shape unit-tested in tests/test_transplant.py (rewrite_callers for stray callers too); an
 # empty suffix is TapStack's (checked by the generated tests); a refusal that names what to accept is
 # state-and-name's and constraint-5's, and tags read off the JSON are tests/test_adopt.py's default-tags shapes.
+# The proof's classes (issues 20 and 22): nondeterminism, path and probe-values run here; backend-settings'
+# refusal path is state-and-name's (a refusal naming its --accept, then adopted with it) with its category unit-
+# tested in tests/test_adopt.py; no-default-tags is tests/test_adopt.py's stack-id-drift refusal (which checks
+# "the only change"); constraint-pin (the deployed constraint kept) is what every hand-made shape of
+# tests/test_adopt.py goes through (their JSON pins the prebuilt provider's 6.25.0).
 # `python3 run.py bench longtail` runs every fixture of every class.
 BENCH_ONLY = {"region-default-arg", "region-file", "region-in-stack", "fstring-self", "kwargs-block", "late-name",
-              "empty-suffix", "stray-caller", "own-tags"}
+              "empty-suffix", "stray-caller", "own-tags", "backend-settings", "no-default-tags", "constraint-pin"}
 IN_SUITE = {name: path for name, path in FIRST_OF_EACH_CLASS.items() if name not in BENCH_ONLY}
 
 
@@ -40,7 +45,9 @@ def template(tmp_path_factory):
 def test_every_class_of_the_issue_has_fixtures():
     wanted = {"region-default-arg", "region-file", "region-in-stack", "own-tags", "provider-settings",
               "state-and-name", "fstring-self", "kwargs-block", "late-name", "stray-caller", "test-patches",
-              "constraint-5", "extra-providers", "empty-suffix", "guardrail-preexisting"}
+              "constraint-5", "extra-providers", "empty-suffix", "guardrail-preexisting",
+              # issues 20 and 22: the proof
+              "nondeterminism", "path", "probe-values", "backend-settings", "no-default-tags", "constraint-pin"}
     assert wanted <= set(FIRST_OF_EACH_CLASS), sorted(wanted - set(FIRST_OF_EACH_CLASS))
 
 
@@ -58,6 +65,8 @@ def test_adopt_keeps_what_deploys_and_the_tests_pass(fixture, template, tmp_path
         pytest.fail("\n".join(problems), pytrace=False)
     if result["expect"] == "adopted":
         assert result["changes"] == [], "adopt changed the deployed JSON without an --accept"
+    if fixture.name.startswith("nondeterminism-"):  # listed, never a reason to refuse
+        assert result["nondeterministic"], result["report"]
 
 
 def test_the_doctor_finds_no_error_and_never_crashes_on_the_long_tail_as_it_is():
