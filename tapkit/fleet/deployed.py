@@ -21,7 +21,6 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tapkit import conventions, synth
@@ -106,17 +105,31 @@ def mentions_probe(value: object) -> str | None:
 
 def synthesize_modes(project: Path, modes: tuple[str, ...], flags: tuple[str, ...] = (), fresh: bool = False
                      ) -> dict[str, tuple[dict[str, dict] | None, str | None]]:
-    """{mode: (its synth, None) or (None, the error)}, the modes synthesized side by side (subprocesses); a synth
-    of the same files in the same environment is reused (cached_synth) unless `fresh`."""
-    def one(mode: str) -> tuple[dict[str, dict] | None, str | None]:
-        try:
-            return cached_synth(project, mode, flags, fresh), None
-        except SynthFailed as error:
-            return None, str(error)
-    if not modes:
-        return {}
-    with ThreadPoolExecutor(max_workers=len(modes)) as pool:
-        return dict(zip(modes, pool.map(one, modes)))
+    """{mode: (its synth, None) or (None, the error)}: the modes not cached synthesized in one process
+    (synth.synthesize_each: the jsii kernel starts once); a synth of the same files in the same environment is
+    reused unless `fresh` (a second synth of the untouched repo, to see its own nondeterminism)."""
+    return {mode: (docs, None if error is None else str(error))
+            for mode, (docs, error) in synthesize_each_mode(project, modes, flags, fresh).items()}
+
+
+def synthesize_each_mode(project: Path, modes: tuple[str, ...], flags: tuple[str, ...] = (), fresh: bool = False
+                         ) -> dict[str, tuple[dict[str, dict] | None, SynthFailed | None]]:
+    """synthesize_modes(), each failure a SynthFailed with what the program printed (guardrail findings)."""
+    key = (tree_digest(project), tuple(flags))
+    found = {mode: (copy.deepcopy(_SYNTHS[(key[0], mode, key[1])]), None) for mode in modes
+             if not fresh and (key[0], mode, key[1]) in _SYNTHS}
+    wanted = [mode for mode in modes if mode not in found]
+    if wanted:
+        root = str(Path(project).resolve())
+        for mode, done in zip(wanted, synth.synthesize_each(project, [environment(m) for m in wanted],
+                                                            sys.executable, flags=flags, relative=False)):
+            if isinstance(done, synth.SynthError):
+                found[mode] = (None, SynthFailed(str(done), done.output))
+                continue
+            docs = {name: with_root_marker(doc, root) for name, doc in done.stacks.items()}
+            _remember((key[0], mode, key[1]), docs)
+            found[mode] = (docs, None)
+    return {mode: found[mode] for mode in modes}
 
 
 # Synths of identical inputs (the same files, environment and flags) are the same: an adoption refused and run
@@ -136,17 +149,10 @@ def tree_digest(project: Path) -> str:
     return digest.hexdigest()
 
 
-def cached_synth(project: Path, mode: str, flags: tuple[str, ...] = (), fresh: bool = False) -> dict[str, dict]:
-    """synthesize(project) in one of adopt's environments (environment()), reused when the files are the same (unless
-    `fresh`: a second synth of the untouched repo, to see its own nondeterminism); raises SynthFailed."""
-    key = (tree_digest(project), mode, tuple(flags))
-    if not fresh and key in _SYNTHS:
-        return copy.deepcopy(_SYNTHS[key])
-    docs = synthesize(project, None, *flags, mode=environment(mode))
+def _remember(key: tuple[str, str, tuple[str, ...]], docs: dict[str, dict]) -> None:
     if len(_SYNTHS) >= _SYNTHS_KEPT:
         _SYNTHS.pop(next(iter(_SYNTHS)))
     _SYNTHS.setdefault(key, copy.deepcopy(docs))
-    return docs
 
 
 def addresses(docs: dict[str, dict]) -> set[str]:
