@@ -371,6 +371,12 @@ def test_the_refusal_names_each_difference_its_kind_and_the_accept_and_says_when
     assert "terraform.backend.s3.encrypt added: true   [--accept backend-settings]" in text
     assert "Not counted: the repo's own nondeterminism (1 value(s)" in text
     assert text.endswith("python3 run.py adopt R --accept backend-settings --accept default-tags")
+    # Found only with the variables unset: a fallback, which a pipeline deploy never sees; the refusal says so.
+    fallbacks = adopt.MODE_TEXT["unset"]
+    assert "each only with the pipeline's variables unset" in stackdiff.refusal(
+        [unset], list(adopt.MODE_TEXT.values())[:2], 0, "adopt R", fallbacks=fallbacks)
+    assert "each only with" not in stackdiff.refusal([tags, unset], list(adopt.MODE_TEXT.values())[:2], 0, "adopt R",
+                                                     fallbacks=fallbacks)
 
 
 def test_the_repo_own_nondeterminism_is_masked_where_the_adopted_repo_has_another_value_or_none():

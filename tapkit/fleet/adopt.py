@@ -377,7 +377,7 @@ class Adoption:
     def snapshot(self) -> dict[str, dict] | None:
         """What the repo synthesizes as it is, {stack: cdk.tf.json}, under the probe values (from a copy, so
         nothing in it changes); the same with the pipeline's variables unset (or, where that fails, the probe values
-        with another suffix) is kept for the proof, synthesized side by side."""
+        with another suffix) is kept for the proof, synthesized in the same process (tapkit.synth.synthesize_each)."""
         scratch = self.tmp / "before" / self.repo.name
         shutil.copytree(self.repo, scratch, ignore=shutil.ignore_patterns(".git", "cdktf.out", "__pycache__", ".venv"))
         self.before_copy = scratch
@@ -635,16 +635,10 @@ class Adoption:
             self.outcome.notes.append("--no-verify: the adopted repo was not synthesized; nothing proves it deploys "
                                       f"what it did; run `python3 run.py check {self.repo}` from the template")
             return
-        after = {"probe": self.synthesize_adopted(before)}
+        after = self.synthesize_adopted(before, ("probe", *(m for m in self.before if m != "probe")))
         self.outcome.resources_after = sorted(deployed.addresses(after["probe"]))
         if before is None:
             return
-        others = tuple(mode for mode in self.before if mode not in after)
-        for mode, (found, failed) in deployed.synthesize_modes(self.repo, others).items():
-            if found is None:
-                raise AdoptError(f"the adopted repo does not synthesize with {MODE_TEXT[mode]}: {failed}. "
-                                 "Nothing was changed")
-            after[mode] = found
         differences = self.local_state_moves(self.compare(after))
         self.outcome.compared = True
         self.outcome.compared_modes = [MODE_TEXT[mode] for mode in self.before]
@@ -657,11 +651,12 @@ class Adoption:
         if blocking:
             raise AdoptError(stackdiff.refusal(blocking, self.outcome.compared_modes,
                                                len(self.outcome.nondeterministic),
-                                               f"python3 run.py adopt {self.repo}", self.accept))
+                                               f"python3 run.py adopt {self.repo}", accepted=self.accept,
+                                               fallbacks=MODE_TEXT["unset"]))
 
     def compare(self, after: dict[str, dict[str, dict]]) -> list[stackdiff.Difference]:
         """The differences between the repo as it was and as adopted, in every environment compared. Where some
-        need accepting, the untouched repo is synthesized again there (side by side): what differs between its two
+        need accepting, the untouched repo is synthesized again there (a new process): what differs between its two
         synths is its own nondeterminism, left out of the comparison and listed with what would make it stable."""
         bindings = template.provider_version()
         admits = (lambda constraint: handmade.admits(constraint, bindings)) if bindings else None
@@ -724,25 +719,27 @@ class Adoption:
                 head, rest = self.outcome.nondeterministic[known].split("): ", 1)
                 self.outcome.nondeterministic[known] = f"{head}; {MODE_TEXT[mode]}): {rest}"
 
-    def synthesize_adopted(self, before: dict[str, dict] | None) -> dict[str, dict]:
-        """Synth the adopted repo; guardrail findings the repo already deployed with become suppressions, said so."""
-        try:
-            return deployed.cached_synth(self.repo, "probe")
-        except deployed.SynthFailed as failed:
-            findings = deployed.guardrail_findings(failed.output)
+    def synthesize_adopted(self, before: dict[str, dict] | None, modes: tuple[str, ...]) -> dict[str, dict[str, dict]]:
+        """Synth the adopted repo in every mode (one process); guardrail findings the repo already deployed with
+        become suppressions, said so."""
+        synths = deployed.synthesize_each_mode(self.repo, modes)
+        if synths["probe"][1] is not None:
+            findings = deployed.guardrail_findings(synths["probe"][1].output)
             if not (findings and before is not None and self.moved_text):
-                raise AdoptError(f"the adopted repo does not synthesize: {failed}. Nothing was changed; if the line "
-                                 "above points into lib/resources.py, the code adopt moved needs a hand (please "
-                                 "report it with your lib/tap_stack.py)") from failed
-        self.write_resources(findings)
-        self.outcome.notes.append(
-            "the template's guardrails refuse what the repo deployed before; adopt kept it, each suppressed with a "
-            "reason in lib/resources.py adopted_settings() (fix them when you can): "
-            + ", ".join(f"{rule} at {path}" for path, rule in findings))
-        try:
-            return deployed.cached_synth(self.repo, "probe")
-        except deployed.SynthFailed as failed:
-            raise AdoptError(f"the adopted repo does not synthesize: {failed}. Nothing was changed") from failed
+                raise AdoptError(f"the adopted repo does not synthesize: {synths['probe'][1]}. Nothing was changed; "
+                                 "if the line above points into lib/resources.py, the code adopt moved needs a hand "
+                                 "(please report it with your lib/tap_stack.py)")
+            self.write_resources(findings)
+            self.outcome.notes.append(
+                "the template's guardrails refuse what the repo deployed before; adopt kept it, each suppressed with "
+                "a reason in lib/resources.py adopted_settings() (fix them when you can): "
+                + ", ".join(f"{rule} at {path}" for path, rule in findings))
+            synths = deployed.synthesize_each_mode(self.repo, modes)
+        for mode, (found, failed) in synths.items():
+            if found is None:
+                raise AdoptError(f"the adopted repo does not synthesize with {MODE_TEXT[mode]}: {failed}. "
+                                 "Nothing was changed")
+        return {mode: found for mode, (found, _) in synths.items()}
 
     def finish(self) -> None:
         """Commit adopt's work."""

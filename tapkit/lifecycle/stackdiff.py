@@ -275,11 +275,13 @@ def unlabelled(where: str, labels) -> str:
     return where
 
 
-def refusal(blocking: list[Difference], compared: list[str], unstable: int, command: str,
-            accepted: set[str] | None = None) -> str:
+def refusal(blocking: list[Difference], compared: list[str], unstable: int, command: str, *,
+            accepted: set[str] | None = None, fallbacks: str | None = None) -> str:
     """Why a caller (adopt) refuses: each difference with its kind and the --accept that takes it, what is not
     infrastructure apart, the repo's own nondeterminism (`unstable` values, not counted), and the one command
-    (`command` plus every --accept) that goes on with them all."""
+    (`command` plus every --accept) that goes on with them all. fallbacks: the label of the environment with the
+    pipeline's variables unset; when every difference is found only there, the refusal says a pipeline deploy
+    is unchanged."""
     def listed(items: list[Difference]) -> list[str]:
         shown = [f"  - {d}   [--accept {d.category}]" for d in items[:25]]
         return shown + ([f"  - ... and {len(items) - 25} more"] if len(items) > 25 else [])
@@ -299,6 +301,9 @@ def refusal(blocking: list[Difference], compared: list[str], unstable: int, comm
                          + (f", at {places[0]}" if len(places) == 1 else "")
                          + ("; nothing else differs" if not settings else "")
                          + f"; --accept {kinds[0]} takes it")
+        if fallbacks and all(d.where.endswith(f" ({fallbacks})") for d in deploys):
+            lines.append(f"  (each only with {fallbacks}: the fallbacks differ, as a local `python tap.py` or deploy "
+                         "without them sees; with the pipeline's variables set the adopted repo deploys the same)")
         if any(d.category == "default-tags" and d.before is None and d.where.startswith("provider.") for d in deploys):
             lines.append("  (the repo's default AWS provider had no default_tags: the template's TapStack tags every "
                          "resource through it, a real change to every taggable resource)")
