@@ -823,6 +823,8 @@ def report(outcome: Outcome) -> str:
                        "synths of the untouched repo, so they are not counted; each with what would make it stable, "
                        "or every deploy changes it):")
             out.extend(f"  - {where}" for where in outcome.nondeterministic)
+            out.append("  The template's tests/unit/test_tap_stack.py::test_synth_is_deterministic fails until they "
+                       "are stable: two synths of one commit must deploy the same")
     if outcome.resources_after is not None:
         before = outcome.resources_before
         kept = "every one kept" if before is not None and set(before) <= set(outcome.resources_after) else (
