@@ -425,11 +425,16 @@ def test_nothing_adopt_writes_holds_a_probe_value():
 
 def test_adopt_drops_the_archive_steps_fields_from_metadata_json():
     """A task brought back from archive/ carries author, coverage...: the pipeline's schema refuses them and the
-    update's check would drop them, leaving the adopted repo dirty; adopt drops them and keeps the rest."""
+    update's check would drop them, leaving the adopted repo dirty; adopt drops them and keeps the repo's fields
+    the template does not write."""
     rendered = json.dumps({"platform": "cdktf", "team": "synth"}, indent=2) + "\n"
     action, text = placing.place("metadata.json", rendered, json.dumps(
         {"platform": "cdktf", "team": "synth", "author": "maria", "coverage": {"lines": 91}}), {"team"})
     assert (action.action, text) == ("replaced", rendered) and "without author, coverage" in action.detail
     action, text = placing.place("metadata.json", rendered, json.dumps(
         {"platform": "cdktf", "team": "synth", "author": "maria", "notes": "mine"}), {"team"})
-    assert action.action == "kept" and json.loads(text) == {"platform": "cdktf", "team": "synth", "notes": "mine"}
+    assert action.action == "merged" and json.loads(text) == {"platform": "cdktf", "team": "synth", "notes": "mine"}
+    # A field the template writes takes the answers' value (read off this file, or the default the report names).
+    action, text = placing.place("metadata.json", rendered, json.dumps({"platform": "cdktf", "team": "unknown"}),
+                                 set())
+    assert (action.action, text) == ("replaced", rendered) and "team changed" in action.detail

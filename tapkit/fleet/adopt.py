@@ -28,9 +28,10 @@ made plus the repo's own work, and pins that release:
     tests/adopted.py, which accepts the old call;
   * its own modules, docs and other tests are untouched; its Pipfile packages
     and .gitignore lines are merged into the template's; a README.md stays yours
-    (answer own_readme: the template writes none); a
-    metadata.json with more than the answers hold is kept as the user's edit
-    (copier merges template changes into it);
+    (answer own_readme: the template writes none); metadata.json is the
+    answers' plus the repo's fields the template does not write, without the
+    archive step's (tapkit/fleet/placing.py); at a monorepo checkout's root only
+    the task's paths are copied, compared and written (layout monorepo);
   * what decides deployed infrastructure is read off the repo's own synthesized
     JSON (tapkit/fleet/deployed.py): the default provider's region, tags and settings,
     the backend and state key; the repo's aliased providers move with its code,
@@ -69,7 +70,7 @@ import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from tapkit import conventions
+from tapkit import conventions, pins
 from tapkit.fleet import deployed, gitutil, handmade, template, transplant
 from tapkit.fleet.placing import FileAction, place
 from tapkit.lifecycle import stackdiff
@@ -234,6 +235,10 @@ class Adoption:
         elif self.outcome.framework != HAND_MADE_FRAMEWORK:
             reading.infer("layout", "standalone", f"--framework {self.outcome.framework}: the monorepo's root Pipfile "
                                                   "installs cdktf only, so the task is a repo of its own")
+        elif pins.find_monorepo(self.repo) is not None:
+            reading.infer("layout", "monorepo", f"a task in a checkout of the task monorepo "
+                                                f"({pins.find_monorepo(self.repo)}): its root Pipfile and settings "
+                                                "are the monorepo's, and adopt leaves them alone")
         elif (self.repo / "Pipfile").is_file():
             reading.infer("layout", "standalone", "the repo has a Pipfile of its own: a repo of its own, with its own "
                                                   "settings files (--layout monorepo for a task of the monorepo)")
@@ -379,7 +384,7 @@ class Adoption:
         nothing in it changes); the same with the pipeline's variables unset (or, where that fails, the probe values
         with another suffix) is kept for the proof, synthesized in the same process (tapkit.synth.synthesize_each)."""
         scratch = self.tmp / "before" / self.repo.name
-        shutil.copytree(self.repo, scratch, ignore=shutil.ignore_patterns(".git", "cdktf.out", "__pycache__", ".venv"))
+        deployed.copy_project(self.repo, scratch)
         self.before_copy = scratch
         synths = deployed.synthesize_modes(scratch, MODES)
         docs, error = synths["probe"]

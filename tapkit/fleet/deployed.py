@@ -23,7 +23,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from tapkit import conventions, synth
+from tapkit import conventions, pins, synth
 
 # Unset for every synth adopt runs, so nothing from the caller's shell leaks in.
 PIPELINE_VARIABLES = conventions.PIPELINE_VARIABLES
@@ -139,10 +139,37 @@ _SYNTHS_KEPT = 64
 SKIPPED_PARTS = {".git", "cdktf.out", "__pycache__", ".venv", "node_modules", ".pytest_cache"}
 
 
+def task_entries(project: Path) -> list[Path] | None:
+    """At the root of a checkout of the task monorepo, the task's own top-level paths (what the archive step keeps:
+    tap.py, cdktf.json, metadata.json, lib/, tests/, ...): the rest is the monorepo's (archive/ holds thousands of
+    tasks) and no synth reads it. None elsewhere: the whole directory is the project."""
+    if pins.find_monorepo(project) != Path(project).resolve():
+        return None
+    keeps = set(conventions.DATA["metadata"]["archive_keeps"])
+    return sorted(path for path in Path(project).iterdir() if path.name in keeps)
+
+
+def copy_project(project: Path, dest: Path) -> None:
+    """A copy of the project to synthesize apart (at a monorepo checkout's root: the task's own paths only)."""
+    skipped = shutil.ignore_patterns(".git", "cdktf.out", "__pycache__", ".venv")
+    entries = task_entries(project)
+    if entries is None:
+        shutil.copytree(project, dest, ignore=skipped)
+        return
+    dest.mkdir(parents=True)
+    for entry in entries:
+        if entry.is_dir():
+            shutil.copytree(entry, dest / entry.name, ignore=skipped)
+        else:
+            shutil.copy2(entry, dest / entry.name)
+
+
 def tree_digest(project: Path) -> str:
     """A digest of the project's files (paths and contents) outside git, output and caches."""
     digest = hashlib.sha256()
-    for path in sorted(project.rglob("*")):
+    entries = task_entries(project)
+    paths = project.rglob("*") if entries is None else (p for e in entries for p in [e, *e.rglob("*")])
+    for path in sorted(paths):
         rel = path.relative_to(project)
         if path.is_file() and not SKIPPED_PARTS & set(rel.parts):
             digest.update(rel.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")

@@ -109,17 +109,8 @@ def place(rel: str, rendered: str, mine: str | None, answered_keys: set[str]) ->
             ours, theirs = json.loads(mine), json.loads(rendered)
         except json.JSONDecodeError:
             return FileAction(rel, "replaced", "yours was not valid JSON"), rendered
-        archived = sorted(k for k in ARCHIVE_FIELDS if k in ours) if rel == "metadata.json" and isinstance(
-            ours, dict) else []
-        if archived:
-            # What the archive step adds: the pipeline's schema refuses them, and the update's check would drop them
-            # (leaving the adopted repo dirty); the archived copy keeps them.
-            ours = {k: v for k, v in ours.items() if k not in ARCHIVE_FIELDS}
-            action = place(rel, rendered, json.dumps(ours, indent=2) + "\n", answered_keys)
-            action, text = action if isinstance(action, tuple) else (action, json.dumps(ours, indent=2) + "\n")
-            why = f"without {', '.join(archived)} (the archive step adds them; the pipeline's schema refuses them)"
-            return FileAction(rel, "replaced" if action.action == "same" else action.action,
-                              f"{action.detail}; {why}" if action.detail else why), text
+        if rel == "metadata.json" and isinstance(ours, dict) and isinstance(theirs, dict):
+            return place_metadata(ours, theirs, rendered)
         if isinstance(ours, dict) and isinstance(theirs, dict) and set(ours) <= set(theirs) and all(
                 ours[k] == theirs[k] for k in ours if k not in answered_keys):
             changed = sorted(k for k in ours if ours[k] != theirs[k])
@@ -136,3 +127,22 @@ def place(rel: str, rendered: str, mine: str | None, answered_keys: set[str]) ->
                                                f"{', '.join(aws)}"), json.dumps(ours, indent=2) + "\n"
     return FileAction(rel, "kept", "yours differs from the template's; copier update merges template changes "
                                    "into it, and may mark conflicts there")
+
+
+def place_metadata(ours: dict, theirs: dict, rendered: str) -> tuple[FileAction, str]:
+    """metadata.json is the answers' (each field the template writes comes from an answer adopt read off this very
+    file, or the template's default where the pipeline refuses the repo's value: the report says which), plus the
+    repo's fields the template does not write, without what the archive step adds (the pipeline's schema refuses
+    those, and the update's check would drop them, leaving the adopted repo dirty; the archived copy keeps them)."""
+    archived = sorted(k for k in ARCHIVE_FIELDS if k in ours)
+    extra = {k: v for k, v in ours.items() if k not in theirs and k not in ARCHIVE_FIELDS}
+    changed = sorted(k for k in ours if k in theirs and ours[k] != theirs[k])
+    details = ["the template's, from the answers" + (f" ({', '.join(changed)} changed)" if changed else "")]
+    if extra:
+        details.append(f"plus your {', '.join(extra)}")
+    if archived:
+        details.append(f"without {', '.join(archived)} (the archive step adds them; the pipeline's schema refuses "
+                       "them)")
+    if not extra:
+        return FileAction("metadata.json", "replaced", "; ".join(details)), rendered
+    return FileAction("metadata.json", "merged", "; ".join(details)), json.dumps({**theirs, **extra}, indent=2) + "\n"
