@@ -438,3 +438,24 @@ def test_adopt_drops_the_archive_steps_fields_from_metadata_json():
     action, text = placing.place("metadata.json", rendered, json.dumps({"platform": "cdktf", "team": "unknown"}),
                                  set())
     assert (action.action, text) == ("replaced", rendered) and "team changed" in action.detail
+
+
+def test_a_finding_the_updates_hook_refuses_stops_adopt_and_changes_nothing(releases, tmp_path):
+    """The update's hook runs the doctor: code it refuses (an import of a project module that is gone, in a branch
+    the pipeline never takes, so the repo synthesizes) fails the first copier update, so adopt names it and stops
+    first (issue 22.5)."""
+    repo = git_repo(tmp_path, "explicit-id")
+    stack = repo / "lib" / "tap_stack.py"
+    stack.write_text(stack.read_text(encoding="utf-8").replace(
+        '        self.storage = StorageConstruct(',
+        '        if self.node.try_get_context("legacy_monitoring"):  # never set\n'
+        '            from lib.monitoring import add_monitoring  # pylint: disable=import-outside-toplevel\n'
+        '            add_monitoring(self)\n'
+        '        self.storage = StorageConstruct('),
+        encoding="utf-8")
+    gitutil.commit_all(repo, "legacy monitoring")
+    head = gitutil.out(repo, "rev-parse", "HEAD")
+    with pytest.raises(adopt.AdoptError, match="the update's hook would refuse the adopted repo") as refused:
+        adopt.adopt(repo, releases, version="0.2.0", accept={"default-tags"})
+    assert "TAP213" in str(refused.value) and "lib/resources.py" in str(refused.value), str(refused.value)
+    assert gitutil.out(repo, "rev-parse", "HEAD") == head and not gitutil.status_lines(repo)

@@ -636,6 +636,7 @@ class Adoption:
         if errors:
             raise AdoptError("after the conversion, TapStack calls do not match its signature:\n  "
                              + "\n  ".join(map(str, errors)))
+        self.check_doctor()
         if not self.verify:
             self.outcome.notes.append("--no-verify: the adopted repo was not synthesized; nothing proves it deploys "
                                       f"what it did; run `python3 run.py check {self.repo}` from the template")
@@ -658,6 +659,18 @@ class Adoption:
                                                len(self.outcome.nondeterministic),
                                                f"python3 run.py adopt {self.repo}", accepted=self.accept,
                                                fallbacks=MODE_TEXT["unset"]))
+
+    def check_doctor(self) -> None:
+        """The doctor the update's hook runs (its rules beyond the contract's): an error there would fail the first
+        `copier update`, so adopt refuses now, naming each finding, and restores the repo."""
+        from tapkit.checks import doctor, doctor_rules  # pylint: disable=import-outside-toplevel  # the provider index: only here
+
+        errors = [f for f in doctor.diagnose(self.repo, sys.executable)
+                  if f.severity == "error" and doctor_rules.RULES[f.rule].check != "contract"]
+        if errors:
+            raise AdoptError("the update's hook would refuse the adopted repo: the template's doctor finds\n  "
+                             + "\n  ".join(map(str, errors)) + "\nNothing was changed. Fix these in the repo (or "
+                             "report a finding that is wrong: the repo synthesizes), commit, and run adopt again")
 
     def compare(self, after: dict[str, dict[str, dict]]) -> list[stackdiff.Difference]:
         """The differences between the repo as it was and as adopted, in every environment compared. Where some
