@@ -145,16 +145,35 @@ def cdktf_context(project: Path) -> dict:
     return context if isinstance(context, dict) else {}
 
 
+def replace_root(value, root: str, inside: str, itself: str):
+    """`value` with the project's absolute path `root`, in every string (and key) at any depth, rewritten: a path
+    under it starts with `inside` instead, the root alone reads `itself`."""
+    if isinstance(value, dict):
+        return {replace_root(k, root, inside, itself): replace_root(v, root, inside, itself) for k, v in value.items()}
+    if isinstance(value, list):
+        return [replace_root(v, root, inside, itself) for v in value]
+    if isinstance(value, str) and root in value:
+        return value.replace(root + os.sep, inside).replace(root, itself)
+    return value
+
+
 def relative_to_project(value, root: str):
     """`value` with every string that starts with the project's absolute path made relative to it: a synth's
     JSON must not depend on where the project sits (local state paths, asset files such as a Lambda zip)."""
-    if isinstance(value, dict):
-        return {k: relative_to_project(v, root) for k, v in value.items()}
-    if isinstance(value, list):
-        return [relative_to_project(v, root) for v in value]
-    if isinstance(value, str) and root in value:
-        return value.replace(root + os.sep, "").replace(root, ".")
-    return value
+    return replace_root(value, root, "", ".")
+
+
+def _last_line(done: subprocess.CompletedProcess) -> str:
+    """A failed run's summary: the last line it printed (a traceback's exception), else its exit status."""
+    lines = [line for line in (done.stderr or done.stdout or "").strip().splitlines() if line.strip()]
+    return lines[-1] if lines else f"exit status {done.returncode}"
+
+
+def _stacks(out: Path, root: str, relative: bool = True) -> dict[str, dict]:
+    """{stack name: cdk.tf.json} a synth wrote under `out`, paths under the project relative unless told not."""
+    stacks = {path.parent.name: json.loads(path.read_text(encoding="utf-8"))
+              for path in sorted(out.glob("stacks/*/cdk.tf.json"))}
+    return relative_to_project(stacks, root) if relative else stacks
 
 
 def synthesize(project: Path, python: str | None = None, mode: str | Mapping[str, str] = "unset", *,
@@ -186,11 +205,8 @@ def synthesize(project: Path, python: str | None = None, mode: str | Mapping[str
             raise SynthError(f"python tap.py did not finish in {timeout}s") from error
         output = (done.stdout or "") + (done.stderr or "")
         if done.returncode != 0:
-            lines = [line for line in (done.stderr or done.stdout or "").strip().splitlines() if line.strip()]
-            raise SynthError(lines[-1] if lines else f"exit status {done.returncode}", output)
-        root = str(project)
-        stacks = {path.parent.name: relative_to_project(json.loads(path.read_text(encoding="utf-8")), root)
-                  for path in sorted(out.glob("stacks/*/cdk.tf.json"))}
+            raise SynthError(_last_line(done), output)
+        stacks = _stacks(out, str(project))
     finally:
         if not keep:
             shutil.rmtree(out, ignore_errors=True)
@@ -231,15 +247,10 @@ def synthesize_each(project: Path, modes: list[str | Mapping[str, str]], python:
         try:
             errors = json.loads(Path(f"{listed}.done").read_text(encoding="utf-8"))
         except (OSError, ValueError):  # the runner itself failed: every mode failed the same way
-            lines = [line for line in (done.stderr or done.stdout or "").strip().splitlines() if line.strip()]
-            failed = SynthError(lines[-1] if lines else f"exit status {done.returncode}", output)
-            return [failed for _ in modes]
+            return [SynthError(_last_line(done), output) for _ in modes]
         results: list[Synth | SynthError] = []
-        root = str(project)
         for job, out, error in zip(jobs, outs, errors):
-            stacks = {path.parent.name: json.loads(path.read_text(encoding="utf-8"))
-                      for path in sorted(out.glob("stacks/*/cdk.tf.json"))}
-            stacks = relative_to_project(stacks, root) if relative else stacks
+            stacks = _stacks(out, str(project), relative)
             if error is None and not stacks:
                 error = "python tap.py wrote no stack"
             results.append(SynthError(error, output) if error else Synth(stacks, output, seconds, python,

@@ -99,9 +99,9 @@ def defined_tests(tree_root: Path) -> dict[str, set[str]]:
     return found
 
 
-def synth_resources(project: Path, outdir: Path) -> set[str]:
+def synth_resources(project: Path) -> set[str]:
     """The resources `python tap.py` synthesizes in `project` (adopt's own synth); fails the test on an error."""
-    return deployed.addresses(deployed.synthesize(project, outdir))
+    return deployed.addresses(deployed.synthesize(project))
 
 
 def adopt_and_update(releases: Path, shape: str, base: Path) -> dict:
@@ -114,7 +114,7 @@ def adopt_and_update(releases: Path, shape: str, base: Path) -> dict:
               "adopted_answers": answers(repo), "adopted_status": gitutil.status_lines(repo)}
     result["update"] = sandbox.update(repo, "--defaults", "--vcs-ref=0.3.0",
                                       env={**os.environ, "TAP_HOOK_SKIP_SYNTH": "1"})
-    result["after"] = synth_resources(repo, base / f"{shape}-out")
+    result["after"] = synth_resources(repo)
     own = [t for t in defined_tests(repo) if not t.startswith(("tests/unit/test_tap_stack.py",
                                                                "tests/unit/test_toolchain.py",
                                                                "tests/unit/test_guardrails.py"))]

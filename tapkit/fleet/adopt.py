@@ -387,7 +387,8 @@ class Adoption:
         deployed.copy_project(self.repo, scratch)
         self.before_copy = scratch
         synths = deployed.synthesize_modes(scratch, MODES)
-        docs, error = synths["probe"]
+        docs, failed = synths["probe"]
+        error = None if failed is None else str(failed)
         if docs is None:
             self.outcome.synth_before_error = error
             if "TypeError" in error and "TapStack" in error:
@@ -398,7 +399,7 @@ class Adoption:
                         f"the repo did not synthesize before adoption ({error}); its infrastructure was read from a "
                         "synth where tap.py's keywords TapStack refuses were dropped, and compared with that")
                 else:
-                    error = retried["probe"][1]
+                    error = str(retried["probe"][1])
         if docs is None:
             self.outcome.notes.append(f"the repo did not synthesize before adoption ({error}), so nothing proves "
                                       "what it deploys; answers come from its source, and the adopted repo's "
@@ -740,7 +741,7 @@ class Adoption:
     def synthesize_adopted(self, before: dict[str, dict] | None, modes: tuple[str, ...]) -> dict[str, dict[str, dict]]:
         """Synth the adopted repo in every mode (one process); guardrail findings the repo already deployed with
         become suppressions, said so."""
-        synths = deployed.synthesize_each_mode(self.repo, modes)
+        synths = deployed.synthesize_modes(self.repo, modes)
         if synths["probe"][1] is not None:
             findings = deployed.guardrail_findings(synths["probe"][1].output)
             if not (findings and before is not None and self.moved_text):
@@ -752,7 +753,7 @@ class Adoption:
                 "the template's guardrails refuse what the repo deployed before; adopt kept it, each suppressed with "
                 "a reason in lib/resources.py adopted_settings() (fix them when you can): "
                 + ", ".join(f"{rule} at {path}" for path, rule in findings))
-            synths = deployed.synthesize_each_mode(self.repo, modes)
+            synths = deployed.synthesize_modes(self.repo, modes)
         for mode, (found, failed) in synths.items():
             if found is None:
                 raise AdoptError(f"the adopted repo does not synthesize with {MODE_TEXT[mode]}: {failed}. "

@@ -15,11 +15,9 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-import os
 import re
 import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -50,34 +48,21 @@ class SynthFailed(Exception):
         self.output = output
 
 
-def synthesize(project: Path, outdir: Path | None, *flags: str, mode: str | Mapping[str, str] = "probe",
+def synthesize(project: Path, *flags: str, mode: str | Mapping[str, str] = "probe",
                python: str | None = None) -> dict[str, dict]:
     """{stack name: cdk.tf.json} from `python tap.py` (tapkit.synth, with the lazy provider import a hand-made
     repo lacks) under `mode`: the probe environment by default; raises SynthFailed. The project's absolute path
     reads ROOT_MARKER in the result, so a synth in a scratch copy compares equal to one in the repo, and a path
     under the project root never equals a relative one (which Terraform resolves under cdktf.out/stacks/<stack>/)."""
-    out = Path(outdir) if outdir is not None else Path(tempfile.mkdtemp(prefix="tap-adopt-synth-"))
-    try:
-        synth.synthesize(project, python or sys.executable, mode, lazy=True, flags=flags, outdir=out)
-        root = str(Path(project).resolve())
-        return {path.parent.name: with_root_marker(json.loads(path.read_text(encoding="utf-8")), root)
-                for path in sorted(out.glob("stacks/*/cdk.tf.json"))}
-    except synth.SynthError as error:
-        raise SynthFailed(str(error), error.output) from error
-    finally:
-        if outdir is None:
-            shutil.rmtree(out, ignore_errors=True)
+    (done,) = synth.synthesize_each(project, [mode], python or sys.executable, flags=flags, relative=False)
+    if isinstance(done, synth.SynthError):
+        raise SynthFailed(str(done), done.output)
+    return with_root_marker(done.stacks, str(Path(project).resolve()))
 
 
 def with_root_marker(value: object, root: str) -> object:
     """value with the project's absolute path, in any string at any depth, written ROOT_MARKER."""
-    if isinstance(value, dict):
-        return {with_root_marker(k, root): with_root_marker(v, root) for k, v in value.items()}
-    if isinstance(value, list):
-        return [with_root_marker(v, root) for v in value]
-    if isinstance(value, str) and root in value:
-        return value.replace(root + os.sep, ROOT_MARKER + "/").replace(root, ROOT_MARKER)
-    return value
+    return synth.replace_root(value, root, ROOT_MARKER + "/", ROOT_MARKER)
 
 
 def state_file(repo: Path, path: str) -> Path:
@@ -104,17 +89,11 @@ def mentions_probe(value: object) -> str | None:
 
 
 def synthesize_modes(project: Path, modes: tuple[str, ...], flags: tuple[str, ...] = (), fresh: bool = False
-                     ) -> dict[str, tuple[dict[str, dict] | None, str | None]]:
-    """{mode: (its synth, None) or (None, the error)}: the modes not cached synthesized in one process
-    (synth.synthesize_each: the jsii kernel starts once); a synth of the same files in the same environment is
-    reused unless `fresh` (a second synth of the untouched repo, to see its own nondeterminism)."""
-    return {mode: (docs, None if error is None else str(error))
-            for mode, (docs, error) in synthesize_each_mode(project, modes, flags, fresh).items()}
-
-
-def synthesize_each_mode(project: Path, modes: tuple[str, ...], flags: tuple[str, ...] = (), fresh: bool = False
-                         ) -> dict[str, tuple[dict[str, dict] | None, SynthFailed | None]]:
-    """synthesize_modes(), each failure a SynthFailed with what the program printed (guardrail findings)."""
+                     ) -> dict[str, tuple[dict[str, dict] | None, SynthFailed | None]]:
+    """{mode: (its synth, None) or (None, the SynthFailed with what the program printed)}: the modes not cached
+    synthesized in one process (synth.synthesize_each: the jsii kernel starts once); a synth of the same files in
+    the same environment is reused unless `fresh` (a second synth of the untouched repo, to see its own
+    nondeterminism)."""
     key = (tree_digest(project), tuple(flags))
     found = {mode: (copy.deepcopy(_SYNTHS[(key[0], mode, key[1])]), None) for mode in modes
              if not fresh and (key[0], mode, key[1]) in _SYNTHS}
@@ -126,7 +105,7 @@ def synthesize_each_mode(project: Path, modes: tuple[str, ...], flags: tuple[str
             if isinstance(done, synth.SynthError):
                 found[mode] = (None, SynthFailed(str(done), done.output))
                 continue
-            docs = {name: with_root_marker(doc, root) for name, doc in done.stacks.items()}
+            docs = with_root_marker(done.stacks, root)
             _remember((key[0], mode, key[1]), docs)
             found[mode] = (docs, None)
     return {mode: found[mode] for mode in modes}
@@ -405,23 +384,23 @@ def masked(doc: object, paths: list[tuple]) -> object:
     wanted = set(paths)
     out = walk(doc, ())
     for path in wanted:
-        parent = out
-        for part in path[:-1]:
-            parent = parent.get(part) if isinstance(parent, dict) else (
-                parent[part] if isinstance(parent, list) and isinstance(part, int) and part < len(parent) else None)
+        parent = _at(out, path[:-1])
         if path and isinstance(parent, dict) and path[-1] not in parent:
             parent[path[-1]] = UNSTABLE
     return out
 
 
+def _at(doc: object, path: tuple) -> object:
+    """The value at `path` (keys and list indexes) in doc, None where the path does not exist."""
+    for part in path:
+        doc = doc.get(part) if isinstance(doc, dict) else (
+            doc[part] if isinstance(doc, list) and isinstance(part, int) and part < len(doc) else None)
+    return doc
+
+
 def stabilizing(path: tuple, first: object, second: object) -> str:
     """What would make one unstable value the same at every synth, for the report."""
-    def at(doc: object) -> object:
-        for part in path:
-            doc = doc.get(part) if isinstance(doc, dict) else (
-                doc[part] if isinstance(doc, list) and isinstance(part, int) and part < len(doc) else None)
-        return doc
-    values = [at(first), at(second)]
+    values = [_at(first, path), _at(second, path)]
     if isinstance(values[0], dict):
         return ("construct ids that change at every synth (uuid4() or a time in an id): use fixed ids, or every "
                 "deploy replaces these resources")
