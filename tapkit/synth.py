@@ -1,10 +1,12 @@
 """The one way the template synthesizes a project: which interpreter, which environment, which output.
 
 Every caller (the hook's verify, `run.py check`, adopt's before/after proof, the
-framework move, the tests, bench) synthesizes through synthesize(): `python -m
-tapkit.synth_runner` in the project directory, with an interpreter that has the
-project's framework (find_python(), else the shared toolchain: tapkit.toolchain),
-under one of three environments:
+framework move, the tests, bench) synthesizes through synthesize() or
+synthesize_each(): the project's tap.py run by a warm runner (`python -m
+tapkit.synth_runner --serve`, one process kept for every synth with the same
+interpreter, options and start environment; fresh=True for a process of its own),
+with an interpreter that has the project's framework (find_python(), else the
+shared toolchain: tapkit.toolchain), under one of three environments:
 
   "unset"   the pipeline's variables unset: what a local `python tap.py` gives (the answers' defaults)
   "probe"   the per-deploy variables set as a pipeline deploy sets them (conventions.json probe values),
@@ -15,12 +17,16 @@ Standard library only: it runs under copier's Python.
 """
 from __future__ import annotations
 
+import atexit
+import contextlib
 import json
 import os
+import queue
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -163,12 +169,6 @@ def relative_to_project(value, root: str):
     return replace_root(value, root, "", ".")
 
 
-def _last_line(done: subprocess.CompletedProcess) -> str:
-    """A failed run's summary: the last line it printed (a traceback's exception), else its exit status."""
-    lines = [line for line in (done.stderr or done.stdout or "").strip().splitlines() if line.strip()]
-    return lines[-1] if lines else f"exit status {done.returncode}"
-
-
 def _stacks(out: Path, root: str, relative: bool = True) -> dict[str, dict]:
     """{stack name: cdk.tf.json} a synth wrote under `out`, paths under the project relative unless told not."""
     stacks = {path.parent.name: json.loads(path.read_text(encoding="utf-8"))
@@ -176,83 +176,186 @@ def _stacks(out: Path, root: str, relative: bool = True) -> dict[str, dict]:
     return relative_to_project(stacks, root) if relative else stacks
 
 
+# What the warm runner's process reads from its environment once, at start (the jsii kernel's Node, the lazy
+# import's switch, cdktf's process.env, the interpreter's paths): runners started from other values are others.
+# Everything else, the pipeline's variables included, is set per job.
+_START_PREFIXES = ("JSII_", "NODE_", "CDKTF_", "PYTHON")
+_START_NAMES = {"PATH", "HOME", "TMPDIR", "VIRTUAL_ENV", "SYNTH_HCL_OUTPUT", "TERRAFORM_BINARY_NAME", "TAP_SYSTEM_NODE"}
+_PER_JOB = {"CDKTF_OUTDIR", "CDKTF_CONTEXT_JSON"}
+RUNNER_JOBS = 40  # jobs per warm process before a new one (the kernel keeps every app's objects)
+RUNNERS_KEPT = 2  # idle warm processes kept per start environment
+
+
+def _start_key(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, v) for k, v in env.items() if k not in _PER_JOB and k not in conventions.PIPELINE_VARIABLES
+                        and (k in _START_NAMES or k.startswith(_START_PREFIXES))))
+
+
+class _Runner:
+    """One `python -m tapkit.synth_runner --serve` process: jsii, the framework and the provider loaded once, then a
+    job per synth (each run as a process of its own would run it; tapkit/synth_runner.py)."""
+
+    def __init__(self, python: str, options: tuple[str, ...], env: Mapping[str, str], framework: str, cwd: Path):
+        self.folder = Path(tempfile.mkdtemp(prefix="tap-synth-runner-"))
+        self.log = self.folder / "start.log"
+        spawn = {k: v for k, v in env.items() if k not in _PER_JOB and k not in conventions.PIPELINE_VARIABLES}
+        with open(self.log, "wb") as log:
+            self.process = subprocess.Popen(  # pylint: disable=consider-using-with  # lives across calls; close()
+                [python, "-m", "tapkit.synth_runner", *options, "--serve", str(self.log), "--framework", framework],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=spawn, cwd=cwd, text=True,
+                encoding="utf-8")
+        self.python = python
+        self.answers: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        self.jobs = 0
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.answers.put(line)
+        self.answers.put("")  # the process ended
+
+    def started_output(self) -> str:
+        """What the process printed outside its jobs (the kernel's start, an import error)."""
+        return self.log.read_text(encoding="utf-8", errors="replace") if self.log.is_file() else ""
+
+    def run(self, project: Path, env: Mapping[str, str], outdir: Path, drop_refused: bool,
+            timeout: int) -> tuple[str | None, str]:
+        """(None or why the synth failed, what it printed): tap.py run once in `project`, writing to `outdir`."""
+        self.jobs += 1
+        log = self.folder / f"job{self.jobs}.log"
+        job = {"cwd": str(project), "environ": dict(env), "outdir": str(outdir), "context": cdktf_context(project),
+               "log": str(log), "drop_refused": drop_refused}
+        try:
+            self.process.stdin.write(json.dumps(job) + "\n")
+            self.process.stdin.flush()
+            line = self.answers.get(timeout=timeout)
+        except (OSError, ValueError):
+            line = ""
+        except queue.Empty:
+            self.close()
+            return f"python tap.py did not finish in {timeout}s", self._output(log)
+        if not line:  # the process died (an os._exit in tap.py, a crash, a failed start)
+            self.process.wait()
+            return f"the synth process ended (exit status {self.process.returncode})", self._output(log)
+        return json.loads(line)["error"], self._output(log)
+
+    def _output(self, log: Path) -> str:
+        job = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
+        return self.started_output() + job
+
+    @property
+    def alive(self) -> bool:
+        """Whether the process still runs."""
+        return self.process.poll() is None
+
+    def close(self) -> None:
+        """Stop the process and remove its logs."""
+        with contextlib.suppress(OSError, ValueError):
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+_IDLE: dict[tuple, list[_Runner]] = {}
+_IDLE_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _runner(python: str, options: tuple[str, ...], env: Mapping[str, str], project: Path, fresh: bool):
+    """A warm runner for these start values: an idle one, else a new one; kept for the next synth unless `fresh`
+    (a process of its own, as a second synth of the untouched repo wants: its own nondeterminism shows)."""
+    framework = frameworks.of_project(project)
+    key = (python, options, _start_key(env), framework)
+    runner = None
+    if not fresh:
+        with _IDLE_LOCK:
+            idle = _IDLE.get(key, [])
+            while idle and runner is None:
+                candidate = idle.pop()
+                if candidate.alive:
+                    runner = candidate
+                else:
+                    candidate.close()
+    if runner is None:
+        runner = _Runner(python, options, env, framework, project)
+    try:
+        yield runner
+    finally:
+        keep = not fresh and runner.alive and runner.jobs < RUNNER_JOBS
+        with _IDLE_LOCK:
+            idle = _IDLE.setdefault(key, [])
+            if keep and len(idle) < RUNNERS_KEPT:
+                idle.append(runner)
+                runner = None
+        if runner is not None:
+            runner.close()
+
+
+@atexit.register
+def close_runners() -> None:
+    """Stop every idle warm runner (at exit; tests may call it)."""
+    with _IDLE_LOCK:
+        runners = [runner for idle in _IDLE.values() for runner in idle]
+        _IDLE.clear()
+    for runner in runners:
+        runner.close()
+
+
+def _options(lazy: bool, guardrails: bool) -> tuple[str, ...]:
+    return (*(["--lazy"] if lazy else []), *(["--guardrails"] if guardrails else []))
+
+
 def synthesize(project: Path, python: str | None = None, mode: str | Mapping[str, str] = "unset", *,
                guardrails: bool = False, lazy: bool = True, flags: tuple[str, ...] = (),
-               outdir: Path | None = None, timeout: int = SYNTH_TIMEOUT) -> Synth:
+               outdir: Path | None = None, timeout: int = SYNTH_TIMEOUT, fresh: bool = False) -> Synth:
     """Run the project's tap.py as `cdktf synth` would and read what it wrote.
 
     guardrails: apply the template's guardrails to every stack first (an error fails the synth);
     lazy: install the lazy provider import and bundled Node first (default: a plain `python tap.py` imports the
     provider's ~2,200 modules, about 10 s more per synth, and needs a Node on PATH; the output is byte-identical,
     tests/test_toolchain.py); False runs tap.py exactly as the pipeline's `cdktf synth` does;
-    flags: further synth_runner options (--drop-refused-keywords); outdir: keep the output there.
-    Raises SynthError with the program's output.
+    flags: ("--drop-refused-keywords",) or none; outdir: keep the output there; fresh: in a process of its own,
+    not a warm runner. Raises SynthError with the program's output.
     """
-    # pylint: disable=too-many-locals  # one run, start to finish: command, environment, output, result
-    project = Path(project).resolve()
-    python = python or python_for(project)
-    keep = outdir is not None
-    out = Path(outdir) if keep else Path(tempfile.mkdtemp(prefix="tap-synth-"))
-    env = environment(project, mode, out)
-    cmd = [python, "-m", "tapkit.synth_runner", *(["--guardrails"] if guardrails else []),
-           *(["--lazy"] if lazy else []), *flags]
-    started = time.perf_counter()
-    try:
-        try:
-            done = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=timeout,
-                                  check=False)
-        except subprocess.TimeoutExpired as error:
-            raise SynthError(f"python tap.py did not finish in {timeout}s") from error
-        output = (done.stdout or "") + (done.stderr or "")
-        if done.returncode != 0:
-            raise SynthError(_last_line(done), output)
-        stacks = _stacks(out, str(project))
-    finally:
-        if not keep:
-            shutil.rmtree(out, ignore_errors=True)
-    if not stacks:
-        raise SynthError("python tap.py wrote no stack", output)
-    return Synth(stacks, output, time.perf_counter() - started, python,
-                 {k: v for k, v in env.items() if k in conventions.PIPELINE_VARIABLES})
+    (done,) = synthesize_each(project, [mode], python, guardrails=guardrails, lazy=lazy, flags=flags,
+                              outdirs=[outdir], timeout=timeout, fresh=fresh)
+    if isinstance(done, SynthError):
+        raise done
+    return done
 
 
 def synthesize_each(project: Path, modes: list[str | Mapping[str, str]], python: str | None = None, *,
-                    lazy: bool = True, flags: tuple[str, ...] = (), relative: bool = True) -> list[Synth | SynthError]:
-    """synthesize(project, python, mode) for each mode, in ONE process (synth_runner --jobs): the jsii kernel and
-    the framework load once, not once per mode. Each result is a Synth or the SynthError that mode raised; the
-    output (what the program printed) is the whole run's. relative=False: the JSON as written (absolute paths)."""
-    # pylint: disable=too-many-locals  # one run of many jobs: command, environment, jobs, results
+                    guardrails: bool = False, lazy: bool = True, flags: tuple[str, ...] = (), relative: bool = True,
+                    outdirs: list[Path | None] | None = None, timeout: int = SYNTH_TIMEOUT,
+                    fresh: bool = False) -> list[Synth | SynthError]:
+    """synthesize(project, python, mode) for each mode, one after the other in one warm runner (the jsii kernel, the
+    framework and the provider load once per runner, not per synth: ~3 s each; bench/speed.py). Each result is a Synth or the SynthError that mode raised,
+    with what that run printed. relative=False: the JSON as written (absolute paths)."""
     project = Path(project).resolve()
     python = python or python_for(project)
-    with tempfile.TemporaryDirectory(prefix="tap-synth-jobs-") as tmp:
-        jobs, outs = [], []
-        for index, mode in enumerate(modes):
-            out = Path(tmp) / f"out{index}"
-            env = environment(project, mode, out, base={})
-            jobs.append({"env": {k: v for k, v in env.items() if k in conventions.PIPELINE_VARIABLES},
-                         "unset": list(conventions.PIPELINE_VARIABLES), "outdir": str(out)})
-            outs.append(out)
-        listed = Path(tmp) / "jobs.json"
-        listed.write_text(json.dumps(jobs), encoding="utf-8")
-        env = environment(project, "unset", outs[0] if outs else None)
-        cmd = [python, "-m", "tapkit.synth_runner", *(["--lazy"] if lazy else []), *flags, "--jobs", str(listed)]
-        started = time.perf_counter()
-        try:
-            done = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True,
-                                  timeout=SYNTH_TIMEOUT * max(1, len(modes)), check=False)
-        except subprocess.TimeoutExpired as error:
-            raise SynthError(f"python tap.py did not finish in {SYNTH_TIMEOUT * len(modes)}s") from error
-        output = (done.stdout or "") + (done.stderr or "")
-        seconds = (time.perf_counter() - started) / max(1, len(modes))
-        try:
-            errors = json.loads(Path(f"{listed}.done").read_text(encoding="utf-8"))
-        except (OSError, ValueError):  # the runner itself failed: every mode failed the same way
-            return [SynthError(_last_line(done), output) for _ in modes]
-        results: list[Synth | SynthError] = []
-        for job, out, error in zip(jobs, outs, errors):
-            stacks = _stacks(out, str(project), relative)
-            if error is None and not stacks:
-                error = "python tap.py wrote no stack"
-            results.append(SynthError(error, output) if error else Synth(stacks, output, seconds, python,
-                                                                          job["env"]))
-        return results
+    with tempfile.TemporaryDirectory(prefix="tap-synth-") as tmp:
+        envs = [environment(project, mode, Path(out) if out else Path(tmp) / f"out{index}")
+                for index, (mode, out) in enumerate(zip(modes, outdirs or [None] * len(modes)))]
+        with _runner(python, _options(lazy, guardrails), envs[0] if envs else environment(project),
+                     project, fresh) as runner:
+            return [_synth_one(runner, project, env, drop_refused="--drop-refused-keywords" in flags,
+                               relative=relative, timeout=timeout) for env in envs]
+
+
+def _synth_one(runner: _Runner, project: Path, env: dict[str, str], *, drop_refused: bool, relative: bool,
+               timeout: int) -> Synth | SynthError:
+    """One synth in `runner` under `env` (its CDKTF_OUTDIR the output folder), read back."""
+    out = Path(env["CDKTF_OUTDIR"])
+    started = time.perf_counter()
+    error, output = runner.run(project, env, out, drop_refused, timeout)
+    stacks = {} if error else _stacks(out, str(project), relative)
+    if error is None and not stacks:
+        error = "python tap.py wrote no stack"
+    if error:
+        return SynthError(error, output)
+    return Synth(stacks, output, time.perf_counter() - started, runner.python,
+                 {k: v for k, v in env.items() if k in conventions.PIPELINE_VARIABLES})

@@ -1,4 +1,4 @@
-"""tapkit.synth.synthesize_each: several environments synthesized in one process give what one process each gives.
+"""tapkit.synth's warm runner: synths in one process give what one process each gives.
 
 A tiny cdktf app (no provider: the point is the runner, not the bindings) whose
 stack reads the pipeline's suffix, keeps module state in a project module (a
@@ -77,3 +77,75 @@ def test_a_failing_job_is_reported_alone_and_the_next_still_runs(each):
 def test_one_process_gives_what_one_process_per_environment_gives(project, each):
     alone = synth.synthesize(project, PYTHON, MODES[3], lazy=False)
     assert alone.stacks == each[3].stacks
+
+
+# The warm runner (tapkit/synth_runner.py --serve) keeps one process for many synths: each must still see only
+# its own project, environment and cdktf.json context, as a process of its own would.
+PROBE_TAP = '''\
+import json, os, sys
+from cdktf import App, TerraformOutput, TerraformStack
+from lib import counter
+
+app = App()
+stack = TerraformStack(app, "Probe")
+seen = {"pid": os.getpid(), "extra": os.environ.get("PROBE_EXTRA"), "flag": app.node.try_get_context("flag"),
+        "counter": counter.NAME, "path0": sys.path[0], "cwd": os.getcwd()}
+TerraformOutput(stack, "seen", value=json.dumps(seen))
+if os.environ.get("PROBE_EXIT"):
+    os._exit(3)
+app.synth()
+'''
+
+
+def _probe_project(root, name: str, flag: str | None):
+    (root / "lib").mkdir(parents=True)
+    (root / "tap.py").write_text(PROBE_TAP, encoding="utf-8")
+    (root / "lib" / "__init__.py").write_text("", encoding="utf-8")
+    (root / "lib" / "counter.py").write_text(f"NAME = {name!r}\n", encoding="utf-8")
+    config = {"app": "python tap.py", "language": "python", **({"context": {"flag": flag}} if flag else {})}
+    (root / "cdktf.json").write_text(json.dumps(config), encoding="utf-8")
+    return root
+
+
+def _seen(done: synth.Synth) -> dict:
+    (doc,) = done.stacks.values()
+    return json.loads(doc["output"]["seen"]["value"])
+
+
+@pytest.fixture(scope="module")
+def two_projects(tmp_path_factory):
+    """Two tiny apps whose `lib.counter` differ and whose cdktf.json context differs (one has none)."""
+    base = tmp_path_factory.mktemp("two")
+    return _probe_project(base / "one", "one", "on"), _probe_project(base / "two", "two", None)
+
+
+def test_one_warm_process_serves_each_project_as_its_own_process_would(two_projects):
+    one, two = two_projects
+    first = _seen(synth.synthesize(one, PYTHON, {"PROBE_EXTRA": "set"}, lazy=False))
+    second = _seen(synth.synthesize(two, PYTHON, "unset", lazy=False))
+    third = _seen(synth.synthesize(one, PYTHON, "unset", lazy=False))
+    assert first["pid"] == second["pid"] == third["pid"], "the same warm process ran all three"
+    # each job: its own project's modules, its own cdktf.json context, only its own environment
+    assert [first["counter"], second["counter"], third["counter"]] == ["one", "two", "one"]
+    assert [first["flag"], second["flag"], third["flag"]] == ["on", None, "on"]
+    assert [first["extra"], second["extra"], third["extra"]] == ["set", None, None]
+    # in its own project's directory (the JSON writes the project's path relative to it: ".")
+    assert first["cwd"] == second["cwd"] == "."
+    assert first["path0"] == "" and second["path0"] == "", "the project first on sys.path, as `python tap.py`"
+
+
+def test_fresh_is_a_process_of_its_own(two_projects):
+    one, _ = two_projects
+    warm = _seen(synth.synthesize(one, PYTHON, "unset", lazy=False))
+    fresh = _seen(synth.synthesize(one, PYTHON, "unset", lazy=False, fresh=True))
+    assert fresh["pid"] != warm["pid"]
+    assert fresh == {**warm, "pid": fresh["pid"]}
+
+
+def test_a_process_that_dies_in_a_job_fails_that_synth_and_the_next_gets_a_new_one(two_projects):
+    one, _ = two_projects
+    before = _seen(synth.synthesize(one, PYTHON, "unset", lazy=False))
+    with pytest.raises(synth.SynthError, match="the synth process ended"):
+        synth.synthesize(one, PYTHON, {"PROBE_EXIT": "1"}, lazy=False)
+    after = _seen(synth.synthesize(one, PYTHON, "unset", lazy=False))
+    assert after["pid"] != before["pid"] and after["counter"] == "one"

@@ -90,9 +90,9 @@ def mentions_probe(value: object) -> str | None:
 def synthesize_modes(project: Path, modes: tuple[str, ...], flags: tuple[str, ...] = (), fresh: bool = False
                      ) -> dict[str, tuple[dict[str, dict] | None, SynthFailed | None]]:
     """{mode: (its synth, None) or (None, the SynthFailed with what the program printed)}: the modes not cached
-    synthesized in one process (synth.synthesize_each: the jsii kernel starts once); a synth of the same files in
-    the same environment is reused unless `fresh` (a second synth of the untouched repo, to see its own
-    nondeterminism)."""
+    synthesized in one warm runner (synth.synthesize_each: the jsii kernel starts once); a synth of the same files
+    in the same environment is reused unless `fresh` (a second synth of the untouched repo, to see its own
+    nondeterminism: in a process of its own, so that what differs between processes shows too)."""
     key = (tree_digest(project), tuple(flags))
     found = {mode: (copy.deepcopy(_SYNTHS[(key[0], mode, key[1])]), None) for mode in modes
              if not fresh and (key[0], mode, key[1]) in _SYNTHS}
@@ -100,7 +100,8 @@ def synthesize_modes(project: Path, modes: tuple[str, ...], flags: tuple[str, ..
     if wanted:
         root = str(Path(project).resolve())
         for mode, done in zip(wanted, synth.synthesize_each(project, [environment(m) for m in wanted],
-                                                            sys.executable, flags=flags, relative=False)):
+                                                            sys.executable, flags=flags, relative=False,
+                                                            fresh=fresh)):
             if isinstance(done, synth.SynthError):
                 found[mode] = (None, SynthFailed(str(done), done.output))
                 continue
