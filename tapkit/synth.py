@@ -334,7 +334,8 @@ def synthesize_each(project: Path, modes: list[str | Mapping[str, str]], python:
                     fresh: bool = False) -> list[Synth | SynthError]:
     """synthesize(project, python, mode) for each mode, one after the other in one warm runner (the jsii kernel, the
     framework and the provider load once per runner, not per synth: ~3 s each; bench/speed.py). Each result is a
-    Synth or the SynthError that mode raised, with what that run printed. relative=False: the JSON as written (absolute paths)."""
+    Synth or the SynthError that mode raised, with what that run printed. relative=False: the JSON as written
+    (absolute paths)."""
     project = Path(project).resolve()
     python = python or python_for(project)
     with tempfile.TemporaryDirectory(prefix="tap-synth-") as tmp:
