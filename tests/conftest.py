@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from plumbum import local
 
 from helpers import ROOT, SCENARIOS
 from tapkit.fleet import releases
@@ -29,16 +30,11 @@ FULL_HOOK = {"default", "cdktn-lockfile"}
 
 
 def _render(copie_session, name: str) -> Path:
-    saved = os.environ.get("TAP_HOOK_SKIP_SYNTH")
-    if name not in FULL_HOOK:
-        os.environ["TAP_HOOK_SKIP_SYNTH"] = "1"  # read by the hook copier runs as a task (a subprocess)
-    try:
+    # copier hands its tasks plumbum's `local.env`, a copy of os.environ taken when plumbum was imported: a variable
+    # set in os.environ now would not reach the hook, one set in local.env does.
+    skip = {} if name in FULL_HOOK else {"TAP_HOOK_SKIP_SYNTH": "1"}
+    with local.env(**skip):
         result = copie_session.copy(extra_answers=SCENARIOS[name])
-    finally:
-        if saved is None:
-            os.environ.pop("TAP_HOOK_SKIP_SYNTH", None)
-        else:
-            os.environ["TAP_HOOK_SKIP_SYNTH"] = saved
     assert result.exit_code == 0, f"copier copy of {name} failed: {result.exception!r}"
     return result.project_dir
 

@@ -2,10 +2,10 @@
 
 Each runs the path of tests/longtail.py: adopt without accepting anything, a
 refusal that leaves every file as it was where the deployed JSON would change,
-and the repo's own and the template's unit tests; the first also `copier update`
+and the repo's own and the template's unit tests; one (UPDATED) also `copier update`
 (a no-op: adopt pinned the newest release). The suite runs the first fixture of
-every class but those in BENCH_ONLY (their path is another class's);
-`python3 run.py bench longtail` runs all of them and prints the figures.
+the classes in IN_SUITE_CLASSES (the others' paths are these or other tests');
+`python3 run.py bench longtail` runs all of them, in CI too, and prints the figures.
 """
 from __future__ import annotations
 
@@ -18,21 +18,28 @@ import longtail
 FIRST_OF_EACH_CLASS = {}
 for _fixture in longtail.cases():
     FIRST_OF_EACH_CLASS.setdefault(json.loads((_fixture / "case.json").read_text(encoding="utf-8"))["class"], _fixture)
-# Classes whose adopt path another test already runs end to end (each case costs ~15 s of CPU, and the
-# suite must stay under 6 minutes): the region is read off the synthesized JSON however the repo spells it
-# (the hand-made shapes of tests/test_adopt.py and extra-providers here run that path); moving TapStack's code
-# (f-strings with self, **kwargs blocks, names bound late, other callers) is the transplant test-patches
-# runs, with each shape unit-tested in tests/test_transplant.py (rewrite_callers for stray callers too); an
-# empty suffix is TapStack's (checked by the generated tests); a refusal that names what to accept is
-# state-and-name's and constraint-5's, and tags read off the JSON are tests/test_adopt.py's default-tags shapes.
-# The proof's classes (issues 20 and 22): nondeterminism, path and probe-values run here; backend-settings'
-# refusal path is state-and-name's (a refusal naming its --accept, then adopted with it) with its category unit-
-# tested in tests/test_adopt.py; no-default-tags is tests/test_adopt.py's stack-id-drift refusal (which checks
-# "the only change"); constraint-pin (the deployed constraint kept) is what every hand-made shape of
-# tests/test_adopt.py goes through (their JSON pins the prebuilt provider's 6.25.0).
-# `python3 run.py bench longtail` runs every fixture of every class.
-BENCH_ONLY = {"region-default-arg", "region-file", "region-in-stack", "fstring-self", "kwargs-block", "late-name",
-              "empty-suffix", "stray-caller", "own-tags", "backend-settings", "no-default-tags", "constraint-pin"}
+# The suite runs one fixture of each class whose path no other test of the suite runs end to end: the proof's
+# classes (issues 20 and 22: nondeterminism, path, probe-values), a refusal naming its --accept then adopted with it
+# and updated (state-and-name), signature drift (shape-signature), tests that patch what moved (test-patches),
+# aliased providers moved with the code as written (extra-providers).
+# The others' paths are one of these, or tests/test_adopt.py's hand-made shapes, or unit-tested:
+#   region-*          the region read off the synthesized JSON however the repo spells it (test_adopt.py's shapes)
+#   fstring-self, kwargs-block, late-name, stray-caller   moving TapStack's code: test-patches here, each shape
+#                     unit-tested in tests/test_transplant.py (rewrite_callers for stray callers too)
+#   empty-suffix      TapStack's, checked by the generated tests
+#   own-tags, no-default-tags, constraint-5   a refusal that names what to accept: state-and-name here, and
+#                     test_adopt.py's stack-id-drift refusal (which checks "the only change")
+#   backend-settings  the category unit-tested in tests/test_adopt.py, its refusal path state-and-name's
+#   constraint-pin    the deployed constraint kept: every hand-made shape of tests/test_adopt.py (6.25.0)
+#   shape-factory, shape-if-backend   the answers read off the JSON, not the code: test_adopt.py's shapes
+#   provider-settings, guardrail-preexisting   settings and suppressions adopt writes (adopted_settings):
+#                     probe-values-id-in-suppression here, deployed.settings_code in tests/test_adopt.py
+# Every fixture of every class runs in CI (.ci/run: `python3 run.py bench longtail`, which fails unless all behave
+# as their case.json says) and with `python3 run.py bench longtail` locally.
+IN_SUITE_CLASSES = {"nondeterminism", "path", "probe-values", "state-and-name", "shape-signature", "test-patches",
+                    "extra-providers"}
+BENCH_ONLY = set(FIRST_OF_EACH_CLASS) - IN_SUITE_CLASSES
+UPDATED = "state-and-name"  # the one the suite also `copier update`s: refused, adopted with its accepts, updated
 IN_SUITE = {name: path for name, path in FIRST_OF_EACH_CLASS.items() if name not in BENCH_ONLY}
 
 
@@ -51,15 +58,15 @@ def test_every_class_of_the_issue_has_fixtures():
     assert wanted <= set(FIRST_OF_EACH_CLASS), sorted(wanted - set(FIRST_OF_EACH_CLASS))
 
 
-def test_the_bench_only_classes_are_classes():
-    assert BENCH_ONLY < set(FIRST_OF_EACH_CLASS)
+def test_the_suites_classes_are_classes():
+    assert IN_SUITE_CLASSES < set(FIRST_OF_EACH_CLASS)
 
 
 @pytest.mark.parametrize("fixture", sorted(IN_SUITE.values()), ids=lambda p: p.name)
 def test_adopt_keeps_what_deploys_and_the_tests_pass(fixture, template, tmp_path):
     # copier update on the first one only: adopt pinned the newest release, so it must change nothing
     # (`python3 run.py bench longtail` updates every fixture).
-    result = longtail.run_case(fixture, template, tmp_path, update=fixture == min(IN_SUITE.values()))
+    result = longtail.run_case(fixture, template, tmp_path, update=fixture == IN_SUITE[UPDATED])
     problems = longtail.verdict(result)
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
@@ -70,19 +77,14 @@ def test_adopt_keeps_what_deploys_and_the_tests_pass(fixture, template, tmp_path
 
 
 def test_the_doctor_finds_no_error_and_never_crashes_on_the_long_tail_as_it_is():
-    """These repos synthesize and deploy: a doctor error on one is a false error (issue 10's target is 0)."""
-    import subprocess  # pylint: disable=import-outside-toplevel
-    import sys  # pylint: disable=import-outside-toplevel
+    """These repos synthesize and deploy: a doctor error on one is a false error (issue 10's target is 0). One
+    provider index for all (tests/test_doctor_longtail.py does the same); an internal error is TAP219."""
+    from tapkit.checks import doctor  # pylint: disable=import-outside-toplevel
+    from tapkit.checks.provider_api import ApiIndex  # pylint: disable=import-outside-toplevel
 
-    bad = {}
+    index, bad = ApiIndex(), {}
     for fixture in longtail.cases():
-        done = subprocess.run([sys.executable, "-m", "tapkit.checks.doctor", str(fixture), "--json"],
-                              cwd=longtail.ROOT, capture_output=True, text=True, check=False)
-        findings = json.loads(done.stdout) if done.stdout.strip().startswith("[") else None
-        if findings is None:
-            bad[fixture.name] = done.stdout[-500:] + done.stderr[-500:]
-            continue
-        wrong = [f for f in findings if f.get("severity") == "error" or f.get("rule") == "TAP219"]
+        wrong = [f for f in doctor.diagnose(fixture, index=index) if f.severity == "error" or f.rule == "TAP219"]
         if wrong:
-            bad[fixture.name] = wrong
+            bad[fixture.name] = [str(f) for f in wrong]
     assert not bad, bad

@@ -91,11 +91,12 @@ def synthesize_modes(project: Path, modes: tuple[str, ...], flags: tuple[str, ..
                      ) -> dict[str, tuple[dict[str, dict] | None, SynthFailed | None]]:
     """{mode: (its synth, None) or (None, the SynthFailed with what the program printed)}: the modes not cached
     synthesized in one warm runner (synth.synthesize_each: the jsii kernel starts once); a synth of the same files
-    in the same environment is reused unless `fresh` (a second synth of the untouched repo, to see its own
-    nondeterminism: in a process of its own, so that what differs between processes shows too)."""
-    key = (tree_digest(project), tuple(flags))
-    found = {mode: (copy.deepcopy(_SYNTHS[(key[0], mode, key[1])]), None) for mode in modes
-             if not fresh and (key[0], mode, key[1]) in _SYNTHS}
+    in the same environment is reused. `fresh`: a synth in a process of its own (a second synth of the untouched
+    repo, to see its own nondeterminism, what differs between processes too), kept apart from the others: one
+    cached is still another process's than theirs."""
+    digest, kind = tree_digest(project), (*flags, "fresh") if fresh else tuple(flags)
+    found = {mode: (copy.deepcopy(_SYNTHS[(digest, mode, kind)]), None) for mode in modes
+             if (digest, mode, kind) in _SYNTHS}
     wanted = [mode for mode in modes if mode not in found]
     if wanted:
         root = str(Path(project).resolve())
@@ -106,13 +107,14 @@ def synthesize_modes(project: Path, modes: tuple[str, ...], flags: tuple[str, ..
                 found[mode] = (None, SynthFailed(str(done), done.output))
                 continue
             docs = with_root_marker(done.stacks, root)
-            _remember((key[0], mode, key[1]), docs)
+            _remember((digest, mode, kind), docs)
             found[mode] = (docs, None)
     return {mode: found[mode] for mode in modes}
 
 
 # Synths of identical inputs (the same files, environment and flags) are the same: an adoption refused and run
-# again with --accept synthesizes the untouched repo and the converted one from the same files.
+# again with --accept synthesizes the untouched repo and the converted one from the same files. Fresh ones are
+# keyed apart (flags + "fresh").
 _SYNTHS: dict[tuple[str, str, tuple[str, ...]], dict[str, dict]] = {}
 _SYNTHS_KEPT = 64
 SKIPPED_PARTS = {".git", "cdktf.out", "__pycache__", ".venv", "node_modules", ".pytest_cache"}
