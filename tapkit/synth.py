@@ -3,8 +3,9 @@
 Every caller (the hook's verify, `run.py check`, adopt's before/after proof, the
 framework move, the tests, bench) synthesizes through synthesize() or
 synthesize_each(): the project's tap.py run by a warm runner (`python -m
-tapkit.synth_runner --serve`, one process kept for every synth with the same
-interpreter, options and start environment; fresh=True for a process of its own),
+tapkit.synth_runner --serve`, one process kept for every synth of the same
+project directory with the same interpreter, options and start environment:
+Node's working directory is the project's; fresh=True for a process of its own),
 with an interpreter that has the project's framework (find_python(), else the
 shared toolchain: tapkit.toolchain), under one of three environments:
 
@@ -183,7 +184,7 @@ _START_PREFIXES = ("JSII_", "NODE_", "CDKTF_", "PYTHON")
 _START_NAMES = {"PATH", "HOME", "TMPDIR", "VIRTUAL_ENV", "SYNTH_HCL_OUTPUT", "TERRAFORM_BINARY_NAME", "TAP_SYSTEM_NODE"}
 _PER_JOB = {"CDKTF_OUTDIR", "CDKTF_CONTEXT_JSON"}
 RUNNER_JOBS = 40  # jobs per warm process before a new one (the kernel keeps every app's objects)
-RUNNERS_KEPT = 2  # idle warm processes kept per start environment
+RUNNERS_KEPT = 3  # idle warm processes kept in all, the most recently used
 
 
 def _start_key(env: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
@@ -266,10 +267,13 @@ _IDLE_LOCK = threading.Lock()
 
 @contextlib.contextmanager
 def _runner(python: str, options: tuple[str, ...], env: Mapping[str, str], project: Path, fresh: bool):
-    """A warm runner for these start values: an idle one, else a new one; kept for the next synth unless `fresh`
-    (a process of its own, as a second synth of the untouched repo wants: its own nondeterminism shows)."""
+    """A warm runner for these start values and this project: an idle one, else a new one; kept for the next synth
+    unless `fresh` (a process of its own, as a second synth of the untouched repo wants: its own nondeterminism
+    shows)."""
     framework = frameworks.of_project(project)
-    key = (python, options, _start_key(env), framework)
+    # One per project directory too: the jsii kernel's Node keeps the directory it started in, and cdktf resolves a
+    # local backend's default path and a relative TerraformAsset path against it (process.cwd()).
+    key = (python, options, _start_key(env), framework, str(project))
     runner = None
     if not fresh:
         with _IDLE_LOCK:
@@ -285,14 +289,21 @@ def _runner(python: str, options: tuple[str, ...], env: Mapping[str, str], proje
     try:
         yield runner
     finally:
-        keep = not fresh and runner.alive and runner.jobs < RUNNER_JOBS
-        with _IDLE_LOCK:
-            idle = _IDLE.setdefault(key, [])
-            if keep and len(idle) < RUNNERS_KEPT:
-                idle.append(runner)
-                runner = None
-        if runner is not None:
-            runner.close()
+        _give_back(key, runner if not fresh and runner.alive and runner.jobs < RUNNER_JOBS else None, runner)
+
+
+def _give_back(key: tuple, kept: _Runner | None, used: _Runner) -> None:
+    """Keep `kept` idle for its key (the most recently used last); stop `used` otherwise, and the least recently
+    used idle runners beyond RUNNERS_KEPT (each holds a Node with the provider loaded: some 300 MB)."""
+    stop = [] if kept is not None else [used]
+    with _IDLE_LOCK:
+        if kept is not None:
+            stop += [r for r in _IDLE.pop(key, []) if r is not kept]  # one idle per key (threads made two)
+            _IDLE[key] = [kept]
+        while sum(map(len, _IDLE.values())) > RUNNERS_KEPT:
+            stop += _IDLE.pop(next(iter(_IDLE)))
+    for runner in stop:
+        runner.close()
 
 
 @atexit.register

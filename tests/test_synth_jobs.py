@@ -119,12 +119,12 @@ def two_projects(tmp_path_factory):
     return _probe_project(base / "one", "one", "on"), _probe_project(base / "two", "two", None)
 
 
-def test_one_warm_process_serves_each_project_as_its_own_process_would(two_projects):
+def test_one_warm_process_serves_each_synth_as_its_own_process_would(two_projects):
     one, two = two_projects
     first = _seen(synth.synthesize(one, PYTHON, {"PROBE_EXTRA": "set"}, lazy=False))
     second = _seen(synth.synthesize(two, PYTHON, "unset", lazy=False))
     third = _seen(synth.synthesize(one, PYTHON, "unset", lazy=False))
-    assert first["pid"] == second["pid"] == third["pid"], "the same warm process ran all three"
+    assert first["pid"] == third["pid"] != second["pid"], "one warm process per project directory"
     # each job: its own project's modules, its own cdktf.json context, only its own environment
     assert [first["counter"], second["counter"], third["counter"]] == ["one", "two", "one"]
     assert [first["flag"], second["flag"], third["flag"]] == ["on", None, "on"]
@@ -149,3 +149,31 @@ def test_a_process_that_dies_in_a_job_fails_that_synth_and_the_next_gets_a_new_o
         synth.synthesize(one, PYTHON, {"PROBE_EXIT": "1"}, lazy=False)
     after = _seen(synth.synthesize(one, PYTHON, "unset", lazy=False))
     assert after["pid"] != before["pid"] and after["counter"] == "one"
+
+
+LOCAL_TAP = '''\
+from cdktf import App, LocalBackend, TerraformOutput, TerraformStack
+
+app = App()
+stack = TerraformStack(app, "Local")
+LocalBackend(stack)  # cdktf's default path: the working directory of the jsii kernel's Node
+TerraformOutput(stack, "x", value="x")
+app.synth()
+'''
+
+
+def test_node_works_in_the_projects_directory_as_its_own_process_would(tmp_path):
+    """cdktf resolves a local backend's default path against Node's working directory: each project's synth
+    writes its own (a runner serves one project directory)."""
+    paths = []
+    for name in ("first", "second"):
+        project = tmp_path / name
+        project.mkdir()
+        (project / "tap.py").write_text(LOCAL_TAP, encoding="utf-8")
+        (project / "cdktf.json").write_text(json.dumps({"app": "python tap.py", "language": "python"}),
+                                            encoding="utf-8")
+        done = synth.synthesize(project, PYTHON, "unset", lazy=False)
+        (doc,) = done.stacks.values()
+        paths.append(doc["terraform"]["backend"]["local"]["path"])
+    # under its own project (written relative to it), not under the first project's directory
+    assert paths == ["terraform.Local.tfstate", "terraform.Local.tfstate"]
