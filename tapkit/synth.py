@@ -261,56 +261,51 @@ class _Runner:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-_IDLE: dict[tuple, list[_Runner]] = {}
+_IDLE: dict[tuple, _Runner] = {}  # one idle runner per key, the least recently used first
 _IDLE_LOCK = threading.Lock()
 
 
 @contextlib.contextmanager
 def _runner(python: str, options: tuple[str, ...], env: Mapping[str, str], project: Path, fresh: bool):
-    """A warm runner for these start values and this project: an idle one, else a new one; kept for the next synth
+    """A warm runner for these start values and this project: the idle one, else a new one; kept for the next synth
     unless `fresh` (a process of its own, as a second synth of the untouched repo wants: its own nondeterminism
-    shows)."""
+    shows). At most RUNNERS_KEPT stay idle (each holds a Node with the provider loaded: some 300 MB)."""
     framework = frameworks.of_project(project)
     # One per project directory too: the jsii kernel's Node keeps the directory it started in, and cdktf resolves a
     # local backend's default path and a relative TerraformAsset path against it (process.cwd()).
     key = (python, options, _start_key(env), framework, str(project))
-    runner = None
-    if not fresh:
-        with _IDLE_LOCK:
-            idle = _IDLE.get(key, [])
-            while idle and runner is None:
-                candidate = idle.pop()
-                if candidate.alive:
-                    runner = candidate
-                else:
-                    candidate.close()
+    with _IDLE_LOCK:
+        runner = None if fresh else _IDLE.pop(key, None)
+    if runner is not None and not runner.alive:  # it ended while idle: its logs go, a new one starts
+        runner.close()
+        runner = None
     if runner is None:
         runner = _Runner(python, options, env, framework, project)
+    stop = [runner]
     try:
         yield runner
     finally:
-        _give_back(key, runner if not fresh and runner.alive and runner.jobs < RUNNER_JOBS else None, runner)
+        if not fresh and runner.alive and runner.jobs < RUNNER_JOBS:
+            stop = _keep(key, runner)
+        for done in stop:
+            done.close()
 
 
-def _give_back(key: tuple, kept: _Runner | None, used: _Runner) -> None:
-    """Keep `kept` idle for its key (the most recently used last); stop `used` otherwise, and the least recently
-    used idle runners beyond RUNNERS_KEPT (each holds a Node with the provider loaded: some 300 MB)."""
-    stop = [] if kept is not None else [used]
+def _keep(key: tuple, runner: _Runner) -> list[_Runner]:
+    """Make `runner` the idle one of its key, the most recently used; the runners that must stop for it."""
     with _IDLE_LOCK:
-        if kept is not None:
-            stop += [r for r in _IDLE.pop(key, []) if r is not kept]  # one idle per key (threads made two)
-            _IDLE[key] = [kept]
-        while sum(map(len, _IDLE.values())) > RUNNERS_KEPT:
-            stop += _IDLE.pop(next(iter(_IDLE)))
-    for runner in stop:
-        runner.close()
+        stop = [_IDLE.pop(key)] if key in _IDLE else []  # another thread's, for the same project
+        _IDLE[key] = runner
+        while len(_IDLE) > RUNNERS_KEPT:
+            stop.append(_IDLE.pop(next(iter(_IDLE))))
+    return stop
 
 
 @atexit.register
 def close_runners() -> None:
     """Stop every idle warm runner (at exit; tests may call it)."""
     with _IDLE_LOCK:
-        runners = [runner for idle in _IDLE.values() for runner in idle]
+        runners = list(_IDLE.values())
         _IDLE.clear()
     for runner in runners:
         runner.close()

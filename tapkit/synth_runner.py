@@ -112,15 +112,18 @@ def _output_to(path: str):
             os.close(fd)
 
 
-def _installed(module) -> bool:
-    """Whether a module comes from the interpreter's installation or the template checkout (kept warm), not from a
-    project (imported anew by every job)."""
+def _homes() -> tuple[str, ...]:
+    """Where modules kept warm come from: the interpreter's installation (stdlib, site-packages) and tapkit."""
     from tapkit import ROOT  # pylint: disable=import-outside-toplevel
 
-    homes = {os.path.abspath(p) + os.sep for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, ROOT / "tapkit")}
+    return tuple({os.path.abspath(p) + os.sep for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, ROOT / "tapkit")})
+
+
+def _installed(module, homes: tuple[str, ...]) -> bool:
+    """Whether a module comes from one of `homes` (kept warm), not from a project (imported anew by every job)."""
     places = [getattr(module, "__file__", None) or "", *(getattr(module, "__path__", None) or [])]
     files = [os.path.abspath(p) for p in places if isinstance(p, str) and p]
-    return not files or all(any(f.startswith(home) for home in homes) for f in files)
+    return not files or all(f.startswith(homes) for f in files)
 
 
 class _Jobs:
@@ -129,7 +132,7 @@ class _Jobs:
     def __init__(self, framework: str) -> None:
         from tapkit import framework as frameworks  # pylint: disable=import-outside-toplevel
 
-        self.outdir, self.context = "", {}
+        self.outdir, self.context, self.homes = "", {}, _homes()
         app = importlib.import_module(frameworks.names(framework)["module"]).App
         real_init = app.__init__
         jobs = self
@@ -158,7 +161,7 @@ class _Jobs:
             sys.path[:], sys.argv = path, argv
             for name in set(sys.modules) - modules:
                 module = sys.modules.get(name)
-                if module is not None and not _installed(module):
+                if module is not None and not _installed(module, self.homes):
                     del sys.modules[name]
 
 

@@ -38,9 +38,8 @@ for _fixture in longtail.cases():
 # as their case.json says) and with `python3 run.py bench longtail` locally.
 IN_SUITE_CLASSES = {"nondeterminism", "path", "probe-values", "state-and-name", "shape-signature", "test-patches",
                     "extra-providers"}
-BENCH_ONLY = set(FIRST_OF_EACH_CLASS) - IN_SUITE_CLASSES
 UPDATED = "state-and-name"  # the one the suite also `copier update`s: refused, adopted with its accepts, updated
-IN_SUITE = {name: path for name, path in FIRST_OF_EACH_CLASS.items() if name not in BENCH_ONLY}
+IN_SUITE = {name: path for name, path in FIRST_OF_EACH_CLASS.items() if name in IN_SUITE_CLASSES}
 
 
 @pytest.fixture(scope="module")

@@ -177,3 +177,21 @@ def test_node_works_in_the_projects_directory_as_its_own_process_would(tmp_path)
         paths.append(doc["terraform"]["backend"]["local"]["path"])
     # under its own project (written relative to it), not under the first project's directory
     assert paths == ["terraform.Local.tfstate", "terraform.Local.tfstate"]
+
+
+def test_adopts_fresh_synths_are_cached_apart_from_the_warm_ones(tmp_path):
+    """deployed.synthesize_modes: a fresh synth (adopt's second synth of the untouched repo) is another process's
+    than the warm one, and a second fresh one of the same files is the first (a refused adopt run again)."""
+    from tapkit.fleet import deployed  # pylint: disable=import-outside-toplevel
+
+    project = _probe_project(tmp_path / "cached", "cached", None)
+
+    def pid(fresh: bool) -> int:
+        stacks, failed = deployed.synthesize_modes(project, ("unset",), fresh=fresh)["unset"]
+        assert failed is None, failed
+        (doc,) = stacks.values()
+        return json.loads(doc["output"]["seen"]["value"])["pid"]
+
+    warm, fresh = pid(False), pid(True)
+    assert fresh != warm
+    assert (pid(False), pid(True)) == (warm, fresh), "each kind reused from its own cache entry"
