@@ -233,8 +233,10 @@ class _Runner:
         except (OSError, ValueError):
             line = ""
         except queue.Empty:
+            output = self._output(log)  # before close() removes the logs
+            self.process.kill()  # it is inside tap.py: no use waiting for it to read the end of its jobs
             self.close()
-            return f"python tap.py did not finish in {timeout}s", self._output(log)
+            return f"python tap.py did not finish in {timeout}s", output
         if not line:  # the process died (an os._exit in tap.py, a crash, a failed start)
             self.process.wait()
             return f"the synth process ended (exit status {self.process.returncode})", self._output(log)

@@ -195,3 +195,14 @@ def test_adopts_fresh_synths_are_cached_apart_from_the_warm_ones(tmp_path):
     warm, fresh = pid(False), pid(True)
     assert fresh != warm
     assert (pid(False), pid(True)) == (warm, fresh), "each kind reused from its own cache entry"
+
+
+def test_a_synth_that_does_not_finish_fails_with_what_it_printed(tmp_path):
+    project = tmp_path / "slow"
+    project.mkdir()
+    (project / "tap.py").write_text('import time\nprint("started the slow part", flush=True)\ntime.sleep(60)\n',
+                                    encoding="utf-8")
+    (project / "cdktf.json").write_text(json.dumps({"app": "python tap.py", "language": "python"}), encoding="utf-8")
+    with pytest.raises(synth.SynthError, match="did not finish in 3s") as failed:
+        synth.synthesize(project, PYTHON, "unset", lazy=False, timeout=3)
+    assert "started the slow part" in failed.value.output
