@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import PYTHON, ROOT, copy_template, run
+from helpers import PYTHON, ROOT, clean_env, copy_template, run
 from tapkit import conventions
 
 HOOK = ROOT / "hooks" / "post_generate.py"
@@ -202,8 +202,12 @@ def test_the_template_checkouts_venv_is_a_candidate(project, tmp_path):
     answers = project / conventions.ANSWERS_FILE
     answers.write_text(re.sub(r"(?m)^_src_path: .*$", f"_src_path: {ROOT}", answers.read_text(encoding="utf-8")),
                        encoding="utf-8")
-    code = ("import sys; sys.path.insert(0, 'hooks'); import post_generate as h, pathlib; "
-            "print(h.candidates(pathlib.Path(sys.argv[1])))")
-    done = run([str(bare / "bin" / "python"), "-c", code, str(project)], ROOT)
+    # The hook's own list (importing hooks/post_generate.py would run the whole hook), from a Python without cdktf
+    # and outside any activated venv: an activated one is a candidate of its own, listed before the checkout's.
+    code = ("import pathlib, sys; sys.path.insert(0, '.'); from tapkit import synth; "
+            "print(synth.candidates(pathlib.Path(sys.argv[1])))")
+    env = {k: v for k, v in clean_env().items() if k != "VIRTUAL_ENV"}
+    done = subprocess.run([str(bare / "bin" / "python"), "-c", code, str(project)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert str(ROOT / ".venv" / "bin" / "python") in done.stdout, done.stdout
