@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tapkit import conventions, framework as frameworks, module_env
+from tapkit.checks import lazy_provider
 
 SYNTH_TIMEOUT = 900
 PROBE: dict[str, str] = {conventions.STACK_VARIABLES["environment_suffix"]: conventions.PROBE_SUFFIX,
@@ -200,6 +201,8 @@ class _Runner:
         self.folder = Path(tempfile.mkdtemp(prefix="tap-synth-runner-"))
         self.log = self.folder / "start.log"
         spawn = {k: v for k, v in env.items() if k not in _PER_JOB and k not in conventions.PIPELINE_VARIABLES}
+        if "--lazy" not in options:  # eager on the Node side too, though this process installed the lazy import
+            spawn = lazy_provider.without_lazy_node(spawn)
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(  # pylint: disable=consider-using-with  # lives across calls; close()
                 [python, "-m", "tapkit.synth_runner", *options, "--serve", str(self.log), "--framework", framework],

@@ -12,6 +12,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 from tapkit import conventions  # noqa: E402  pylint: disable=wrong-import-position
+from tapkit.checks import lazy_provider  # noqa: E402  pylint: disable=wrong-import-position
 
 # Answer sets the matrix renders. Together they cover: backend s3/local, each
 # S3 locking mode, one and several regions, integration tests on and off,
@@ -93,8 +94,9 @@ def clean_env(**extra: str) -> dict[str, str]:
     """os.environ without the pipeline's variables, plus `extra`."""
     env = {k: v for k, v in os.environ.items() if k not in PIPELINE_VARIABLES and not k.startswith("PYTEST_")}
     env.pop("COV_CORE_SOURCE", None)
-    # Set in this process when a test imports taptools.toolchain (the guardrail tests do): never inherited.
+    # Set in this process when a test imports tapkit.checks.lazy_provider (the guardrail tests do): never inherited.
     env.pop("JSII_NODE", None)
+    env = lazy_provider.without_lazy_node(env)
     env.update(extra)
     return env
 

@@ -27,6 +27,7 @@ def stack_files(outdir: Path) -> dict[str, bytes]:
 
 
 def test_lazy_and_eager_provider_imports_synthesize_byte_identical_output(rendered, tmp_path):
+    """Lazy on both sides (the Python package's submodules, the Node index's modules) against eager on both."""
     project = rendered("dynamodb-multi-region")
     outputs = {}
     for mode, lazy in (("lazy", True), ("eager", False)):

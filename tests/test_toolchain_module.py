@@ -6,7 +6,9 @@ provider import, in this process.
 # pylint: disable=missing-function-docstring,redefined-outer-name
 import importlib.machinery
 import importlib.util
+import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -112,25 +114,67 @@ def test_bundled_node_absent(monkeypatch, tmp_path):
 
 
 def test_install_points_jsii_at_the_bundled_node_once():
-    environ, meta_path = {}, []
+    environ, meta_path = {"NODE_OPTIONS": "--max-old-space-size=2048"}, []
     toolchain.install(environ, meta_path)
     toolchain.install(environ, meta_path)
     assert environ["JSII_NODE"] == toolchain.bundled_node()
     assert len(meta_path) == 1
+    # the Node side once, after the options that were there
+    assert environ["NODE_OPTIONS"] == f"--max-old-space-size=2048 {toolchain.LAZY_NODE_OPTION}"
 
 
 def test_install_respects_the_switches():
     environ = {"JSII_NODE": "/opt/node", "TAP_EAGER_PROVIDER_IMPORT": "1"}
     meta_path = []
     toolchain.install(environ, meta_path)
-    assert environ["JSII_NODE"] == "/opt/node" and not meta_path
+    assert environ["JSII_NODE"] == "/opt/node" and not meta_path and "NODE_OPTIONS" not in environ
     environ = {"TAP_SYSTEM_NODE": "true"}
     toolchain.install(environ, meta_path)
-    assert "JSII_NODE" not in environ and len(meta_path) == 1
-
-
-def test_install_without_a_bundled_node(monkeypatch):
-    monkeypatch.setattr(toolchain, "bundled_node", lambda: None)
-    environ = {}
+    assert "JSII_NODE" not in environ and len(meta_path) == 1 and "NODE_OPTIONS" not in environ
+    environ = {"JSII_NODE": "/opt/node"}  # another Node: its version is not known to take --import
     toolchain.install(environ, [])
-    assert "JSII_NODE" not in environ
+    assert "NODE_OPTIONS" not in environ
+
+
+# A provider package's index as jsii-pacmak writes it, and modules that say when they load.
+PROVIDER_INDEX = '''"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.beta = exports.alpha = void 0;
+exports.alpha = require("./alpha");
+exports.beta = require("./beta");
+'''
+SHOW_LOADS = '''
+const index = require("@cdktf/provider-fake");
+const before = [...globalThis.loaded];
+const keys = Object.keys(index);
+const alpha = index.alpha.NAME;
+console.log(JSON.stringify({ before, keys, alpha, after: globalThis.loaded }));
+'''
+
+
+def run_node_with_lazy_index(tmp_path: Path, index: str) -> dict:
+    """Load a fake provider package in the bundled Node with install()'s NODE_OPTIONS; what loaded when."""
+    lib = tmp_path / "node_modules" / "@cdktf" / "provider-fake" / "lib"
+    lib.mkdir(parents=True)
+    (lib.parent / "package.json").write_text('{"name": "@cdktf/provider-fake", "main": "lib/index.js"}')
+    (lib / "index.js").write_text(index, encoding="utf-8")
+    for name in ("alpha", "beta"):
+        (lib / f"{name}.js").write_text(f"(globalThis.loaded ??= []).push('{name}'); exports.NAME = '{name}';\n")
+    (tmp_path / "show.js").write_text("globalThis.loaded = [];" + SHOW_LOADS, encoding="utf-8")
+    environ = {"PATH": os.environ.get("PATH", "")}
+    toolchain.install(environ, [])
+    done = subprocess.run([environ["JSII_NODE"], "show.js"], cwd=tmp_path, env=environ, capture_output=True,
+                          text=True, check=False, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_the_node_side_requires_a_providers_module_on_first_access(tmp_path):
+    seen = run_node_with_lazy_index(tmp_path, PROVIDER_INDEX)
+    assert seen["before"] == [] and sorted(seen["keys"]) == ["alpha", "beta"]
+    assert seen["alpha"] == "alpha" and seen["after"] == ["alpha"]
+
+
+def test_an_index_of_another_shape_runs_as_written(tmp_path):
+    seen = run_node_with_lazy_index(tmp_path, PROVIDER_INDEX.replace('require("./beta")', 'require("./" + "beta")'))
+    assert seen["before"] == seen["after"] == ["alpha", "beta"]

@@ -15,10 +15,21 @@ expect, it runs unchanged. TAP_EAGER_PROVIDER_IMPORT=1 turns this off.
 CDK Terrain's provider packages (cdktn_provider_*) already import submodules on
 first access themselves: they have no eager block, and are imported normally
 (with their bytecode cache), as is any package whose __init__ has none.
+
+Lazy provider index, Node side: the same package's JavaScript index
+(@cdktf/provider-aws/lib/index.js) requires all ~2,200 of its modules (about
+130 MB of JavaScript) when jsii loads the assembly: ~1.5 s of Node time per
+process, though a stack uses a handful. jsii finds a class by walking the
+index's exports, so each `exports.x = require("./x");` becomes a getter that
+requires its module on first access (the JSON synthesized is the same). Only on
+the bundled Node (a known version that takes `--import` in NODE_OPTIONS), given
+as a data: URL so no file is written; TAP_EAGER_PROVIDER_IMPORT=1 turns this
+off too.
 """
 # In a task (tests/unit/, a copy of tapkit/checks/lazy_provider.py):
 # Template-owned: rendered by the TAP cdktf copier template. Change it through the
 # template and `copier update`; local edits are merged on update and may conflict.
+import base64
 import importlib.abc
 import importlib.machinery
 import importlib.util
@@ -51,6 +62,40 @@ def _tap_lazy_submodule(name):
 import sys as _sys
 _sys.modules[__name__].__getattr__ = _tap_lazy_submodule
 '''
+
+
+# An ES module Node runs before jsii's own code (NODE_OPTIONS --import): a provider package's index whose every
+# require is a line of the shape below is compiled with each such line made a getter; any other index runs as
+# written.
+_LAZY_NODE_INDEX = r"""
+import Module from 'node:module';
+import fs from 'node:fs';
+const INDEX = /[\\/]@(cdktf|cdktn)[\\/]provider-[\w-]+[\\/]lib[\\/]index\.js$/;
+const EXPORT = /^exports\.([A-Za-z_$][\w$]*) = require\(("\.\/[\w.-]+")\);$/;
+function lazy(source) {
+  let found = 0, other = false;
+  const lines = source.split('\n').map((line) => {
+    const match = EXPORT.exec(line);
+    if (!match) {
+      other ||= line.includes('require(');
+      return line;
+    }
+    found += 1;
+    const name = JSON.stringify(match[1]);
+    return `Object.defineProperty(exports, ${name}, { enumerable: true, configurable: true, get() { ` +
+      `const value = require(${match[2]}); Object.defineProperty(exports, ${name}, ` +
+      `{ value, enumerable: true, writable: true, configurable: true }); return value; } });`;
+  });
+  return found && !other ? lines.join('\n') : null;
+}
+const load = Module._extensions['.js'];
+Module._extensions['.js'] = function tapLazyProviderIndex(module, filename) {
+  const source = INDEX.test(filename) ? lazy(fs.readFileSync(filename, 'utf8')) : null;
+  if (source === null) return load.call(this, module, filename);
+  return module._compile(source, filename);
+};
+"""
+LAZY_NODE_OPTION = "--import=data:text/javascript;base64," + base64.b64encode(_LAZY_NODE_INDEX.encode()).decode()
 
 
 def bundled_node() -> str | None:
@@ -115,17 +160,30 @@ def _has_eager_block(origin: str) -> bool:
 
 
 def install(environ: MutableMapping[str, str] | None = None, meta_path: list | None = None) -> None:
-    """Point jsii at the bundled Node and install the lazy provider import. Idempotent."""
+    """Point jsii at the bundled Node and install the lazy provider import (Python and Node side). Idempotent."""
     environ = os.environ if environ is None else environ
     meta_path = sys.meta_path if meta_path is None else meta_path
-    if not environ.get("JSII_NODE") and not _flag(environ, "TAP_SYSTEM_NODE"):
-        node = bundled_node()
-        if node:
-            environ["JSII_NODE"] = node
+    node = None if _flag(environ, "TAP_SYSTEM_NODE") else bundled_node()
+    if not environ.get("JSII_NODE") and node:
+        environ["JSII_NODE"] = node
     if _flag(environ, "TAP_EAGER_PROVIDER_IMPORT"):
         return
     if not any(isinstance(finder, LazyProviderFinder) for finder in meta_path):
         meta_path.insert(0, LazyProviderFinder())
+    # Node reads NODE_OPTIONS when jsii starts it, after this; another Node (JSII_NODE, TAP_SYSTEM_NODE) may be too
+    # old for --import, and is left as it is.
+    options = environ.get("NODE_OPTIONS", "")
+    if node and environ.get("JSII_NODE") == node and LAZY_NODE_OPTION not in options:
+        environ["NODE_OPTIONS"] = f"{options} {LAZY_NODE_OPTION}".strip()
+
+
+def without_lazy_node(environ: Mapping[str, str]) -> dict[str, str]:
+    """A copy of `environ` whose NODE_OPTIONS lacks the Node side's --import (for an eager process)."""
+    env = dict(environ)
+    options = " ".join(o for o in env.pop("NODE_OPTIONS", "").split() if o != LAZY_NODE_OPTION)
+    if options:
+        env["NODE_OPTIONS"] = options
+    return env
 
 
 def _flag(environ: Mapping[str, str], name: str) -> bool:
