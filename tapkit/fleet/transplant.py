@@ -16,7 +16,7 @@ Helper methods become functions taking `stack`; class constants and the
 module's own code (imports, constants, helpers) move along. Anything adopt
 cannot move safely raises CannotMove, naming the line and what to do.
 """
-# pylint: disable=too-many-lines  # the move and the callers' rewrite share their helpers; adopt.py imports both
+# pylint: disable=too-many-lines  # the move and the callers' rewrite share their helpers; adopt_plan.py imports both
 from __future__ import annotations
 
 import ast
@@ -25,6 +25,7 @@ import copy
 import io
 import re
 import tokenize
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -1106,27 +1107,35 @@ NOT_CALLERS = {"tap.py", STACK_FILE.as_posix(), RESOURCES.as_posix(), ADOPTED_TE
                ADOPTED_CODE.as_posix()}
 
 
-def rewrite_callers(repo: Path, stack: Stack, moved: Moved | set[str],
-                    as_before: dict | None = None) -> tuple[list[TestEdit], dict[str, str]]:
+def _caller_files(repo: Path, tree) -> Iterator[tuple[Path, bool, str]]:
+    """The repo's Python files that may build TapStack: (path, whether under tests/, text)."""
+    for path in sorted(repo.rglob("*.py") if tree is None else tree.python_files()):
+        rel = path.relative_to(repo)
+        if rel.as_posix() in NOT_CALLERS or any(p.startswith(".") or p in SKIPPED_DIRS for p in rel.parts[:-1]):
+            continue
+        try:
+            text = path.read_text(encoding="utf-8") if tree is None else tree.read_text(path)
+        except (OSError, UnicodeDecodeError):
+            continue
+        yield path, rel.parts[0] == "tests", text
+
+
+def rewrite_callers(repo: Path, stack: Stack, moved: Moved | set[str], as_before: dict | None = None, *,
+                    tree=None) -> tuple[list[TestEdit], dict[str, str]]:
     """Every Python file of the repo (but tap.py and the stack itself, which the template replaces) rewritten so
     that its TapStack(...) calls keep working and what it takes from lib.tap_stack is found where it moved;
     and the adapter modules those files now import, {path: text}.
 
     Tests import the adapter from tests/adopted.py. Other code (a lib/main.py, a factory in lib/, a script in
     scripts/) cannot rely on tests/ being there, so when there is such code the adapter lives in lib/adopted.py.
+
+    tree: the repo as a plan leaves it, read through its python_files() and read_text(path) (adopt plans before it
+    writes: a test file it moves is read at its new path); the repo on disk by default.
     """
     moved_names, renamed = (moved.names, moved.renamed) if isinstance(moved, Moved) else (moved, {})
     # Code adopt moved to lib/resources.py that built the stack calls lib/adopted.py's adapter now.
     edits, for_tests, for_code = [], False, isinstance(moved, Moved) and moved.calls_stack
-    for path in sorted(repo.rglob("*.py")):
-        rel = path.relative_to(repo)
-        if rel.as_posix() in NOT_CALLERS or any(p.startswith(".") or p in SKIPPED_DIRS for p in rel.parts[:-1]):
-            continue
-        in_tests = rel.parts[0] == "tests"
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
+    for path, in_tests, text in _caller_files(repo, tree):
         edit = rewrite_test(path, text, moved_names, ADAPTER_MODULE if in_tests else CODE_ADAPTER_MODULE,
                             callers=stack.callers,
                             factories={stack.name} if isinstance(stack.definition, ast.FunctionDef) else set())
