@@ -125,7 +125,8 @@ def run(options: Options) -> Outcome:
         check(options, before, conversion.resources, outcome)
         finish(options, release.answers_file, outcome)
         return outcome
-    except (AdoptError, handmade.NotATapRepo, transplant.CannotMove, gitutil.GitError) as error:
+    except (AdoptError, handmade.NotATapRepo, transplant.CannotMove, gitutil.GitError, OSError) as error:
+        # OSError too: a write that fails half-way (disk full, permissions) must not leave the repo half-converted
         if restore_to is not None:
             restore(repo, restore_to)
         raise AdoptError(str(error)) from error
