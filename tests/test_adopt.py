@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from helpers import PYTHON, ROOT, answers, clean_env
-from tapkit.fleet import adopt, deployed, gitutil, handmade, placing, sandbox, template, transplant
+from tapkit.fleet import adopt, adopt_plan, deployed, gitutil, handmade, placing, sandbox, template, transplant
 from tapkit.lifecycle import stackdiff
 
 HANDMADE = ROOT / "tests" / "fixtures" / "handmade"
@@ -261,6 +261,24 @@ def test_a_template_without_releases_is_a_clear_error(tmp_path):
     gitutil.init(bare, "no tag")
     with pytest.raises(adopt.AdoptError, match="has no release tag"):
         adopt.adopt(git_repo(tmp_path), bare)
+
+
+def test_a_write_that_fails_half_way_restores_the_repo(releases, tmp_path, monkeypatch):
+    """A disk that fills up in the middle of the plan's writes: the repo is as it was, the error says why."""
+    repo = git_repo(tmp_path)
+    head = gitutil.out(repo, "rev-parse", "HEAD")
+    write, written = adopt_plan.Write.apply, []
+
+    def fills_up(action, into):
+        if written:
+            raise OSError(28, "No space left on device")
+        written.append(action.path)
+        write(action, into)
+
+    monkeypatch.setattr(adopt_plan.Write, "apply", fills_up)
+    with pytest.raises(adopt.AdoptError, match="No space left on device"):
+        adopt.adopt(repo, releases, version="0.2.0", verify=False)
+    assert written and gitutil.out(repo, "rev-parse", "HEAD") == head and not gitutil.status_lines(repo)
 
 
 def test_code_adopt_cannot_move_stops_it_and_restores_the_repo(releases, tmp_path):
