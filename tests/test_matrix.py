@@ -107,6 +107,8 @@ def test_generated_unit_tests_pass_with_coverage_and_leave_nothing_in_tmpdir(ren
     done = run_unit_tests(rendered(scenario), TMPDIR=str(tmp_path))
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Required test coverage of 90% reached" in done.stdout
+    # Not one warning: pytest collecting cdktf's Testing class warned in every test module that imports it
+    assert "warnings summary" not in done.stdout, done.stdout
     # Testing.app() outdirs (cdktf.outdir.*) must not pile up; pytest's own pytest-of-<user> is not ours.
     left = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("pytest-of-"))
     assert not left, f"the generated tests left {left} in $TMPDIR (cdktf.outdir.* from Testing.app())"
