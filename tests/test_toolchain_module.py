@@ -175,6 +175,16 @@ def test_the_node_side_requires_a_providers_module_on_first_access(tmp_path):
     assert seen["alpha"] == "alpha" and seen["after"] == ["alpha"]
 
 
+def test_cdktns_index_shape_is_lazy_too(tmp_path):
+    """cdktn's provider index wraps each require in TypeScript's __importStar helper."""
+    helper = "var __importStar = function (mod) { return mod; };\n"
+    index = PROVIDER_INDEX.replace('exports.beta = exports.alpha = void 0;\n', helper).replace(
+        'require("./alpha")', '__importStar(require("./alpha"))').replace(
+        'require("./beta")', '__importStar(require("./beta"))')
+    seen = run_node_with_lazy_index(tmp_path, index)
+    assert seen["before"] == [] and seen["alpha"] == "alpha" and seen["after"] == ["alpha"]
+
+
 def test_an_index_of_another_shape_runs_as_written(tmp_path):
     seen = run_node_with_lazy_index(tmp_path, PROVIDER_INDEX.replace('require("./beta")', 'require("./" + "beta")'))
     assert seen["before"] == seen["after"] == ["alpha", "beta"]

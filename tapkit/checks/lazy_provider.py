@@ -65,13 +65,14 @@ _sys.modules[__name__].__getattr__ = _tap_lazy_submodule
 
 
 # An ES module Node runs before jsii's own code (NODE_OPTIONS --import): a provider package's index whose every
-# require is a line of the shape below is compiled with each such line made a getter; any other index runs as
-# written.
+# require is a line of the shape below (`exports.x = require("./x");`, or cdktn's
+# `exports.x = __importStar(require("./x/index"));`) is compiled with each such line made a getter; any other index
+# runs as written.
 _LAZY_NODE_INDEX = r"""
 import Module from 'node:module';
 import fs from 'node:fs';
 const INDEX = /[\\/]@(cdktf|cdktn)[\\/]provider-[\w-]+[\\/]lib[\\/]index\.js$/;
-const EXPORT = /^exports\.([A-Za-z_$][\w$]*) = require\(("\.\/[\w.-]+")\);$/;
+const EXPORT = /^exports\.([A-Za-z_$][\w$]*) = (require\("\.\/[\w.\/-]+"\)|__importStar\(require\("\.\/[\w.\/-]+"\)\));$/;
 function lazy(source) {
   let found = 0, other = false;
   const lines = source.split('\n').map((line) => {
@@ -83,7 +84,7 @@ function lazy(source) {
     found += 1;
     const name = JSON.stringify(match[1]);
     return `Object.defineProperty(exports, ${name}, { enumerable: true, configurable: true, get() { ` +
-      `const value = require(${match[2]}); Object.defineProperty(exports, ${name}, ` +
+      `const value = ${match[2]}; Object.defineProperty(exports, ${name}, ` +
       `{ value, enumerable: true, writable: true, configurable: true }); return value; } });`;
   });
   return found && !other ? lines.join('\n') : null;
