@@ -63,6 +63,27 @@ def test_without_the_bundled_node_jsii_needs_a_node_on_path(rendered, tmp_path, 
                          outdir=tmp_path / "out")
 
 
+# Imports the task's conftest (as pytest does), then: the option in this process's NODE_OPTIONS? in jsii's Node's?
+NODE_SIDE = """
+import os, sys
+sys.path.insert(0, ".")
+import tests.unit.conftest
+from tests.unit.lazy_provider import LAZY_NODE_OPTION
+children = [pid for pid in os.listdir("/proc") if pid.isdigit()
+            and open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1] == str(os.getpid())]
+node = [open(f"/proc/{pid}/environ", "rb").read().decode() for pid in children]
+print(LAZY_NODE_OPTION in os.environ.get("NODE_OPTIONS", ""), any(LAZY_NODE_OPTION in env for env in node))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="reads jsii's Node's environment in /proc")
+def test_only_jsiis_node_gets_the_lazy_index_not_the_tests_own_programs(rendered):
+    """A program a test runs (a system node too old for --import) must not inherit it; jsii's Node has it."""
+    done = run([PYTHON, "-c", NODE_SIDE], rendered("default"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True"], done.stdout
+
+
 SHOW_NODE = ("from tests.unit import lazy_provider; import os; lazy_provider.install(); "
              "print(os.environ.get('JSII_NODE', 'system'))")
 

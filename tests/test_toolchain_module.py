@@ -188,3 +188,10 @@ def test_cdktns_index_shape_is_lazy_too(tmp_path):
 def test_an_index_of_another_shape_runs_as_written(tmp_path):
     seen = run_node_with_lazy_index(tmp_path, PROVIDER_INDEX.replace('require("./beta")', 'require("./" + "beta")'))
     assert seen["before"] == seen["after"] == ["alpha", "beta"]
+
+
+def test_an_eager_process_loses_only_the_node_side_option():
+    kept = '--require "/my dir/x.js"  --max-old-space-size=2048'
+    env = toolchain.without_lazy_node({"NODE_OPTIONS": f"{kept} {toolchain.LAZY_NODE_OPTION}", "PATH": "/bin"})
+    assert env == {"NODE_OPTIONS": kept, "PATH": "/bin"}
+    assert toolchain.without_lazy_node({"NODE_OPTIONS": toolchain.LAZY_NODE_OPTION}) == {}

@@ -14,12 +14,13 @@ import shutil
 import tempfile
 
 # cdktf's Testing.app() makes a cdktf.outdir.* folder in Node's temporary directory for every app a test
-# builds and never deletes it. The jsii Node process starts at the first cdktf import below and reads
-# TMPDIR then, so it gets a folder of its own, deleted when the tests end; this process keeps its TMPDIR.
+# builds and never deletes it. The jsii Node process starts at the first cdktf import below and reads its
+# environment then, so it gets a TMPDIR of its own, deleted when the tests end, and the lazy provider index in
+# NODE_OPTIONS (lazy_provider.install()); this process, and any program a test runs, keep theirs.
 _NODE_TMP = tempfile.mkdtemp(prefix="tap-unit-tests-")
 # Registered before jsii starts Node (and its own exit handler), so it runs after Node has stopped.
 atexit.register(shutil.rmtree, _NODE_TMP, True)
-_TMPDIR = os.environ.get("TMPDIR")
+_KEPT = {name: os.environ.get(name) for name in ("TMPDIR", "NODE_OPTIONS")}
 os.environ["TMPDIR"] = _NODE_TMP
 try:
     from tests.unit import lazy_provider
@@ -32,10 +33,11 @@ try:
 
     import tap
 finally:
-    if _TMPDIR is None:
-        os.environ.pop("TMPDIR", None)
-    else:
-        os.environ["TMPDIR"] = _TMPDIR
+    for _name, _value in _KEPT.items():
+        if _value is None:
+            os.environ.pop(_name, None)
+        else:
+            os.environ[_name] = _value
 
 # cdktf.Testing is not a test class, but its name starts with "Test": pytest would try to collect it in
 # every test module that imports it and warn, and finding the line to show means parsing cdktf's

@@ -181,7 +181,7 @@ def install(environ: MutableMapping[str, str] | None = None, meta_path: list | N
 def without_lazy_node(environ: Mapping[str, str]) -> dict[str, str]:
     """A copy of `environ` whose NODE_OPTIONS lacks the Node side's --import (for an eager process)."""
     env = dict(environ)
-    options = " ".join(o for o in env.pop("NODE_OPTIONS", "").split() if o != LAZY_NODE_OPTION)
+    options = env.pop("NODE_OPTIONS", "").replace(LAZY_NODE_OPTION, "").strip()  # the rest as written (quotes too)
     if options:
         env["NODE_OPTIONS"] = options
     return env
